@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      "packages/*/vitest.config.ts",
+      "packages/*/vitest.workerd.config.ts",
+      "examples/*/vitest.config.ts",
+    ],
+  },
+});

@@ -1,0 +1,34 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defaultServerConditions, type UserConfig } from "vite";
+
+/**
+ * Resolve `@groundwork/*` workspace packages to their TypeScript sources (the
+ * `source` export condition), so tests never run against a stale `dist/`.
+ */
+export const sourceConditions = {
+  resolve: { conditions: ["source", ...defaultServerConditions] },
+  ssr: { resolve: { conditions: ["source", ...defaultServerConditions] } },
+} satisfies UserConfig;
+
+/**
+ * A vitest project that runs a package's unit tests inside real workerd.
+ * Files named `*.node.test.ts` need Node and are left out.
+ */
+export function workerdProject(name: string) {
+  return {
+    ...sourceConditions,
+    plugins: [
+      cloudflareTest({
+        miniflare: {
+          compatibilityDate: "2025-09-01",
+          compatibilityFlags: ["nodejs_compat"],
+        },
+      }),
+    ],
+    test: {
+      name: `${name}:workerd`,
+      include: ["src/**/*.test.ts"],
+      exclude: ["src/**/*.node.test.ts"],
+    },
+  };
+}
