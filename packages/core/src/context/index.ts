@@ -1,0 +1,7 @@
+export type { AsyncLocalStorageConstructor, AsyncLocalStorageLike } from "./manager";
+export {
+  createAsyncLocalStorageContextManager,
+  createStackContextManager,
+  ensureContextManager,
+  installContextManager,
+} from "./manager";
