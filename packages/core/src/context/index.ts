@@ -5,3 +5,5 @@ export {
   ensureContextManager,
   installContextManager,
 } from "./manager";
+export type { ContextEntry } from "./telemetry-context";
+export { addFields, fromOtelContext, TelemetryContext, withForkedLog } from "./telemetry-context";

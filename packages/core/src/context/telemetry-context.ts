@@ -1,0 +1,173 @@
+import { type Context, context } from "@opentelemetry/api";
+import {
+  boundLogger,
+  defaultLogState,
+  forkLogState,
+  getLogState,
+  type LogFields,
+  type Logger,
+  type LogState,
+  withLogState,
+} from "../logging/logger";
+import { ensureContextManager } from "./manager";
+
+/** Wraps the entry into a context, e.g. to start a span that lives as long as `fn`. */
+export type ContextEntry = <R>(fn: () => R) => R;
+
+/**
+ * The telemetry context: the current log and the current span, carried through
+ * async code. A value is immutable: `withForkedLog()` and the trace forks
+ * return new contexts, which compose; `run(fn)` enters one.
+ *
+ * It is a thin view over an OpenTelemetry `Context`, so libraries using
+ * `@opentelemetry/api` see our spans and we see theirs.
+ *
+ * @example
+ * ```ts
+ * const conn = TelemetryContext.current().withForkedLog();
+ * conn.log.addFields({ conn_id: 7 });
+ * await conn.withForkedLog().run(async () => {
+ *   log.addFields({ request_id: "r1" }); // does not leak into `conn`
+ *   log.info("handling request");         // carries conn_id and request_id
+ * });
+ * ```
+ */
+export interface TelemetryContext {
+  /** The underlying OpenTelemetry context. */
+  readonly otel: Context;
+  /** A logger writing through this context's log. */
+  readonly log: Logger;
+  /** Runs `fn` inside this context (sync or async); returns what `fn` returns. */
+  run<R>(fn: () => R): R;
+  /** Wraps `fn` so that it always runs inside this context (for callbacks, timers, event listeners). */
+  bind<F extends (...args: never[]) => unknown>(fn: F): F;
+  /**
+   * A context with a copy of this context's log: fields added inside do not
+   * leak out, and fields added to this context later do not leak in.
+   *
+   * @param fields - fields to add to the fork (default none).
+   */
+  withForkedLog(fields?: LogFields): TelemetryContext;
+  /**
+   * A context that, when entered with `run`, runs `fn` wrapped by `entry`
+   * (used by the tracing layer to start a span for the duration of `run`).
+   */
+  withEntry(entry: ContextEntry): TelemetryContext;
+}
+
+interface ContextData {
+  otel: Context;
+  state: LogState;
+  entries: readonly ContextEntry[];
+  logger: Logger | undefined;
+}
+
+function stateOf(otel: Context): LogState {
+  return getLogState(otel) ?? defaultLogState();
+}
+
+const proto = {
+  get log(): Logger {
+    const self = this as unknown as ContextData;
+    self.logger ??= boundLogger(self.state);
+    return self.logger;
+  },
+  run<R>(this: ContextData, fn: () => R): R {
+    ensureContextManager();
+    const entries = this.entries;
+    if (entries.length === 0) return context.with(this.otel, fn);
+    return context.with(this.otel, () => applyEntries(entries, entries.length - 1, fn));
+  },
+  bind<F extends (...args: never[]) => unknown>(this: ContextData, fn: F): F {
+    ensureContextManager();
+    const self = this as unknown as TelemetryContext;
+    return function (this: unknown, ...args: Parameters<F>) {
+      return self.run(() => fn.apply(this, args));
+    } as unknown as F;
+  },
+  withForkedLog(this: ContextData, fields?: LogFields): TelemetryContext {
+    const state = forkLogState(this.state, fields);
+    return make(withLogState(this.otel, state), state, this.entries);
+  },
+  withEntry(this: ContextData, entry: ContextEntry): TelemetryContext {
+    return make(this.otel, this.state, [...this.entries, entry]);
+  },
+};
+
+// Entries added later wrap closer to `fn`: `a.withEntry(x).withEntry(y).run(fn)`
+// runs x(() => y(fn)), so a forked log added before a forked trace is visible
+// inside the trace.
+function applyEntries<R>(entries: readonly ContextEntry[], i: number, fn: () => R): R {
+  if (i < 0) return fn();
+  return applyEntries(entries, i - 1, () => (entries[i] as ContextEntry)(fn));
+}
+
+function make(otel: Context, state: LogState, entries: readonly ContextEntry[]): TelemetryContext {
+  const data: ContextData = Object.create(proto);
+  data.otel = otel;
+  data.state = state;
+  data.entries = entries;
+  data.logger = undefined;
+  return data as unknown as TelemetryContext;
+}
+
+/**
+ * A telemetry context over an OpenTelemetry context (its log is the one stored
+ * there, else the global one).
+ *
+ * @param otel - the OpenTelemetry context.
+ * @returns the telemetry context.
+ */
+export function fromOtelContext(otel: Context): TelemetryContext {
+  return make(otel, stateOf(otel), []);
+}
+
+/** Static members of {@link TelemetryContext}. */
+export const TelemetryContext = {
+  /**
+   * The context the caller runs in (the global telemetry's root outside any).
+   *
+   * @returns the current telemetry context.
+   * @example
+   * ```ts
+   * const ctx = TelemetryContext.current();
+   * setTimeout(ctx.bind(() => log.info("still in the request's log")), 10);
+   * ```
+   */
+  current(): TelemetryContext {
+    ensureContextManager();
+    return fromOtelContext(context.active());
+  },
+};
+
+/**
+ * Runs `fn` with a fork of the current log (sugar for
+ * `TelemetryContext.current().withForkedLog(fields).run(fn)`).
+ *
+ * @param fn - the code to run; sync or async.
+ * @param fields - fields to add to the fork (default none).
+ * @returns what `fn` returns.
+ * @example
+ * ```ts
+ * await withForkedLog(async () => {
+ *   log.addFields({ job: "reindex" });
+ *   log.info("started"); // carries job; the caller's log does not
+ * });
+ * ```
+ */
+export function withForkedLog<R>(fn: () => R, fields?: LogFields): R {
+  return TelemetryContext.current().withForkedLog(fields).run(fn);
+}
+
+/**
+ * Adds fields to the current log (sugar for `log.addFields`).
+ *
+ * @param fields - the fields.
+ * @example
+ * ```ts
+ * addFields({ user_id: 42 });
+ * ```
+ */
+export function addFields(fields: LogFields): void {
+  TelemetryContext.current().log.addFields(fields);
+}
