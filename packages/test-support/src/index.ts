@@ -1,1 +1,2 @@
-export {};
+export type { RedisServer, StartRedisOptions } from "./redis";
+export { startRedis } from "./redis";

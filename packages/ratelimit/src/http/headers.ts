@@ -1,0 +1,65 @@
+import type { LimiterPolicy, RateLimitResult } from "../types";
+
+/**
+ * `RateLimit-Policy` value (IETF httpapi draft, structured field):
+ * `"<name>";q=<quota>;w=<window seconds>`, advertising the steady rate.
+ * Both parameters must be integers, so a sub-second or fractional rate is
+ * expressed over the next whole window with the quota rounded down.
+ *
+ * @param name - policy identifier, quoted as a structured-field string.
+ * @param policy - the limiter's policy.
+ * @returns the header value.
+ * @example
+ * ```ts
+ * formatPolicy("api", { count: 100, periodMs: 60_000, burst: 20 }); // "\"api\";q=100;w=60"
+ * ```
+ */
+export function formatPolicy(name: string, policy: LimiterPolicy): string {
+  const periodSec = policy.periodMs / 1_000;
+  let w = periodSec;
+  let q = policy.count;
+  if (!Number.isInteger(w) || !Number.isInteger(q)) {
+    w = Math.max(1, Math.ceil(periodSec));
+    q = Math.max(1, Math.floor((policy.count * w) / periodSec));
+  }
+  return `${sfString(name)};q=${q};w=${w}`;
+}
+
+/**
+ * `RateLimit` value (IETF httpapi draft): `"<name>";r=<remaining>;t=<seconds until full>`.
+ *
+ * @param name - policy identifier, the same as in `RateLimit-Policy`.
+ * @param result - an exact check result (`remaining` is a number).
+ * @returns the header value.
+ * @example
+ * ```ts
+ * formatRateLimit("api", { allowed: true, remaining: 9, retryAfterMs: 0, resetAfterMs: 100 }); // "\"api\";r=9;t=1"
+ * ```
+ */
+export function formatRateLimit(name: string, result: RateLimitResult): string {
+  const r = Math.max(0, Math.floor(result.remaining));
+  const t = Math.max(0, Math.ceil(result.resetAfterMs / 1_000));
+  return `${sfString(name)};r=${r};t=${t}`;
+}
+
+/**
+ * `Retry-After` in whole seconds, rounded up (at least 1), or `undefined`
+ * when the request can never succeed (cost above the burst).
+ *
+ * @param retryAfterMs - from a refused check.
+ * @returns the header value or `undefined`.
+ * @example
+ * ```ts
+ * formatRetryAfter(250); // "1"
+ * ```
+ */
+export function formatRetryAfter(retryAfterMs: number): string | undefined {
+  if (!Number.isFinite(retryAfterMs)) return undefined;
+  return String(Math.max(1, Math.ceil(retryAfterMs / 1_000)));
+}
+
+function sfString(value: string): string {
+  // Structured-field strings allow printable ASCII only; escape \ and ".
+  const printable = value.replace(/[^\x20-\x7e]/g, "?");
+  return `"${printable.replace(/[\\"]/g, "\\$&")}"`;
+}

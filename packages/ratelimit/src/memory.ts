@@ -1,0 +1,260 @@
+import { RateLimitError } from "./errors";
+import { EPSILON_MS, remainingAt } from "./internal/gcra";
+import { defaultClock } from "./internal/runtime";
+import { parseRate, type RateInput } from "./rate";
+import type { CheckOptions, Limiter, LimiterPolicy, RateLimitResult } from "./types";
+
+/** Options of {@link limiter}. */
+export interface MemoryLimiterOptions {
+  /** Steady rate, e.g. `"10/s"` or `{ per: "minute", count: 600 }`. Parsed once. */
+  rate: RateInput;
+  /**
+   * Requests allowed at once from an idle key (at least 1). Default: the
+   * rate's count, rounded up (so `"10/s"` allows 10 at once, then one every 100 ms).
+   */
+  burst?: number;
+  /**
+   * Monotonic clock in milliseconds. Default `performance.now()` (or
+   * `Date.now()` where there is no `performance`). Inject one in tests.
+   */
+  clock?: () => number;
+  /**
+   * Hard cap on keys held in memory. When reached, idle keys are dropped
+   * first, then the oldest keys (which then start again with a full burst).
+   * Default 10 000.
+   */
+  maxKeys?: number;
+  /** How often idle keys are swept out, in clock milliseconds. Default 60 000. */
+  sweepIntervalMs?: number;
+}
+
+/** The in-memory GCRA limiter: synchronous, allocation-light, bounded memory. */
+export interface MemoryLimiter extends Limiter {
+  /**
+   * Checks and, if allowed, consumes `cost` units for `key`. Synchronous;
+   * returns a new small object per call.
+   *
+   * @param key - the bucket; default one shared bucket (kept outside the key map).
+   * @param options - `cost`, default 1.
+   * @returns the outcome.
+   * @throws {RateLimitError} `ERR_INVALID_COST` for a negative or non-finite cost.
+   */
+  check(key?: string, options?: CheckOptions): RateLimitResult;
+  /**
+   * The cheapest question: may this request proceed? Consumes `cost` units
+   * when it may. Allocates nothing.
+   *
+   * @param key - the bucket; default one shared bucket.
+   * @param cost - units to consume; default 1.
+   * @returns `true` when allowed.
+   * @throws {RateLimitError} `ERR_INVALID_COST` for a negative or non-finite cost.
+   */
+  allow(key?: string, cost?: number): boolean;
+  /**
+   * Forgets a key so it starts again with a full burst.
+   *
+   * @param key - the bucket; default the shared bucket.
+   */
+  reset(key?: string): void;
+  /** Forgets every key. */
+  clear(): void;
+  /** Number of keys currently held in the key map (the shared bucket is not counted). */
+  readonly size: number;
+}
+
+const NO_TAT = Number.NEGATIVE_INFINITY;
+
+/**
+ * Creates an in-memory GCRA limiter (the algorithm of redis-cell and
+ * governor): each key stores one number, its theoretical arrival time. No
+ * dependencies; runs in Node, workerd and browsers.
+ *
+ * @param options - rate (required), burst (default: the rate's count), clock,
+ *   maxKeys (default 10 000), sweepIntervalMs (default 60 000).
+ * @returns a limiter with a synchronous `check` and an allocation-free `allow`.
+ * @throws {RateLimitError} `ERR_INVALID_RATE`, `ERR_INVALID_BURST` or `ERR_INVALID_OPTION`.
+ * @example
+ * ```ts
+ * const perUser = limiter({ rate: "10/s", burst: 20 });
+ * const r = perUser.check("user:42");
+ * if (!r.allowed) console.log(`retry in ${r.retryAfterMs} ms`);
+ *
+ * const logs = limiter({ rate: { per: "second", count: 100 } });
+ * if (logs.allow()) emitLog();
+ * ```
+ */
+export function limiter(options: MemoryLimiterOptions): MemoryLimiter {
+  const rate = parseRate(options.rate);
+  const burst = options.burst ?? Math.max(1, Math.ceil(rate.count));
+  if (!Number.isFinite(burst) || burst < 1) {
+    throw new RateLimitError(
+      "ERR_INVALID_BURST",
+      `burst must be a finite number ≥ 1, got ${burst}`,
+    );
+  }
+  const maxKeys = options.maxKeys ?? 10_000;
+  if (!Number.isInteger(maxKeys) || maxKeys < 1) {
+    throw new RateLimitError(
+      "ERR_INVALID_OPTION",
+      `maxKeys must be a positive integer, got ${maxKeys}`,
+    );
+  }
+  const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
+  if (!(sweepIntervalMs > 0)) {
+    throw new RateLimitError(
+      "ERR_INVALID_OPTION",
+      `sweepIntervalMs must be positive, got ${sweepIntervalMs}`,
+    );
+  }
+  const clock = options.clock ?? defaultClock();
+  const interval = rate.intervalMs;
+  const tau = interval * burst;
+  const policy: LimiterPolicy = { count: rate.count, periodMs: rate.periodMs, burst };
+
+  // Keys map to slots in a typed array, so updating a key's time allocates
+  // nothing (a Map<string, number> would box a fresh double on every write).
+  const slots = new Map<string, number>();
+  let tats = new Float64Array(Math.min(maxKeys, 64));
+  let free = new Int32Array(tats.length);
+  let freeTop = 0;
+  let used = 0;
+  let sharedTat = NO_TAT;
+  let nextSweep = clock() + sweepIntervalMs;
+
+  const release = (slot: number) => {
+    free[freeTop++] = slot;
+  };
+
+  const sweepIdle = (now: number) => {
+    for (const [key, slot] of slots) {
+      // A key whose arrival time has passed is indistinguishable from a new one.
+      if (tats[slot]! <= now) {
+        slots.delete(key);
+        release(slot);
+      }
+    }
+    nextSweep = now + sweepIntervalMs;
+  };
+
+  const makeRoom = (now: number) => {
+    sweepIdle(now);
+    // Evict a chunk, not one key, so a flood of new keys pays the O(n)
+    // sweep once per maxKeys/8 inserts instead of on every insert.
+    const target = maxKeys - Math.max(1, maxKeys >>> 3);
+    if (slots.size <= target) return;
+    for (const [key, slot] of slots) {
+      slots.delete(key);
+      release(slot);
+      if (slots.size <= target) break;
+    }
+  };
+
+  const allocate = (key: string, now: number): number => {
+    if (slots.size >= maxKeys) makeRoom(now);
+    let slot: number;
+    if (freeTop > 0) {
+      slot = free[--freeTop]!;
+    } else {
+      if (used === tats.length) {
+        const size = Math.min(maxKeys, tats.length * 2);
+        const grown = new Float64Array(size);
+        grown.set(tats);
+        tats = grown;
+        const grownFree = new Int32Array(size);
+        grownFree.set(free);
+        free = grownFree;
+      }
+      slot = used++;
+    }
+    slots.set(key, slot);
+    return slot;
+  };
+
+  const validCost = (cost: number) => {
+    if (!(cost >= 0) || cost === Number.POSITIVE_INFINITY) {
+      throw new RateLimitError("ERR_INVALID_COST", `cost must be a finite number ≥ 0, got ${cost}`);
+    }
+  };
+
+  // Shared by check and allow: returns the slot (-1 = shared bucket, -2 = unknown key).
+  const lookup = (key: string | undefined): number => {
+    if (key === undefined) return -1;
+    const slot = slots.get(key);
+    return slot === undefined ? -2 : slot;
+  };
+
+  const store = (key: string | undefined, slot: number, tat: number, now: number) => {
+    if (slot === -1) sharedTat = tat;
+    else if (slot === -2) {
+      const s = allocate(key as string, now);
+      tats[s] = tat;
+    } else tats[slot] = tat;
+  };
+
+  function allow(key?: string, cost = 1): boolean {
+    if (cost !== 1) validCost(cost);
+    const now = clock();
+    if (now >= nextSweep) sweepIdle(now);
+    const slot = lookup(key);
+    const stored = slot === -1 ? sharedTat : slot === -2 ? NO_TAT : tats[slot]!;
+    const tat = Math.max(stored, now);
+    const newTat = tat + cost * interval;
+    if (newTat - tau > now + EPSILON_MS) return false;
+    if (cost > 0) store(key, slot, newTat, now);
+    return true;
+  }
+
+  function check(key?: string, options?: CheckOptions): RateLimitResult {
+    const cost = options?.cost ?? 1;
+    if (cost !== 1) validCost(cost);
+    const now = clock();
+    if (now >= nextSweep) sweepIdle(now);
+    const slot = lookup(key);
+    const stored = slot === -1 ? sharedTat : slot === -2 ? NO_TAT : tats[slot]!;
+    const tat = Math.max(stored, now);
+    const newTat = tat + cost * interval;
+    const allowAt = newTat - tau;
+    if (allowAt > now + EPSILON_MS) {
+      return {
+        allowed: false,
+        remaining: remainingAt(now, tat, interval, tau),
+        retryAfterMs: cost * interval > tau + EPSILON_MS ? Number.POSITIVE_INFINITY : allowAt - now,
+        resetAfterMs: tat - now,
+      };
+    }
+    if (cost > 0) store(key, slot, newTat, now);
+    return {
+      allowed: true,
+      remaining: remainingAt(now, newTat, interval, tau),
+      retryAfterMs: 0,
+      resetAfterMs: newTat - now,
+    };
+  }
+
+  return {
+    policy,
+    exact: true,
+    check,
+    allow,
+    reset(key?: string) {
+      if (key === undefined) {
+        sharedTat = NO_TAT;
+        return;
+      }
+      const slot = slots.get(key);
+      if (slot !== undefined) {
+        slots.delete(key);
+        release(slot);
+      }
+    },
+    clear() {
+      sharedTat = NO_TAT;
+      slots.clear();
+      freeTop = 0;
+      used = 0;
+    },
+    get size() {
+      return slots.size;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * The two commands the Redis store needs. Adapters for ioredis and
+ * node-redis are provided; any client that can send these works.
+ */
+export interface RedisScriptClient {
+  /** `EVALSHA sha1 numkeys key... arg...`; rejects with an error whose message starts with `NOSCRIPT` when the script is not cached. */
+  evalsha(sha1: string, keys: string[], args: string[]): Promise<unknown>;
+  /** `SCRIPT LOAD script`; resolves to the script's SHA-1. */
+  scriptLoad(script: string): Promise<unknown>;
+}
+
+/** The part of an `ioredis` client (v5) the adapter uses. */
+export interface IoredisLike {
+  evalsha(sha1: string, numkeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  script(subcommand: "LOAD", script: string): Promise<unknown>;
+}
+
+/** The part of a `node-redis` (v4/v5, `redis` package) client the adapter uses. */
+export interface NodeRedisLike {
+  evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  scriptLoad(script: string): Promise<unknown>;
+}
+
+/**
+ * Adapts an `ioredis` client (or cluster) for {@link redisLimiter}.
+ *
+ * @param client - a connected `ioredis` `Redis` or `Cluster`.
+ * @returns the adapter.
+ * @example
+ * ```ts
+ * import Redis from "ioredis";
+ * const store = ioredisAdapter(new Redis("redis://127.0.0.1:6379"));
+ * ```
+ */
+export function ioredisAdapter(client: IoredisLike): RedisScriptClient {
+  return {
+    evalsha: (sha1, keys, args) => client.evalsha(sha1, keys.length, ...keys, ...args),
+    scriptLoad: (script) => client.script("LOAD", script),
+  };
+}
+
+/**
+ * Adapts a `node-redis` client (the `redis` package, v4 or v5) for {@link redisLimiter}.
+ *
+ * @param client - a connected client from `createClient()`.
+ * @returns the adapter.
+ * @example
+ * ```ts
+ * import { createClient } from "redis";
+ * const client = await createClient({ url: "redis://127.0.0.1:6379" }).connect();
+ * const store = nodeRedisAdapter(client);
+ * ```
+ */
+export function nodeRedisAdapter(client: NodeRedisLike): RedisScriptClient {
+  return {
+    evalsha: (sha1, keys, args) => client.evalSha(sha1, { keys, arguments: args }),
+    scriptLoad: (script) => client.scriptLoad(script),
+  };
+}

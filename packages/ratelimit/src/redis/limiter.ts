@@ -1,0 +1,255 @@
+import { RateLimitError } from "../errors";
+import { withTimeout } from "../internal/runtime";
+import { parseRate, type RateInput } from "../rate";
+import type { AsyncLimiter, CheckOptions, Limiter, LimiterPolicy, RateLimitResult } from "../types";
+import type { RedisScriptClient } from "./client";
+import { GCRA_SCRIPT } from "./script";
+
+/** What a Redis-backed limiter answers when Redis fails and there is no fallback. */
+export type FailPolicy = "open" | "closed";
+
+/** Options of {@link redisLimiter}. */
+export interface RedisLimiterOptions {
+  /** A client adapter: `ioredisAdapter(client)`, `nodeRedisAdapter(client)` or your own. */
+  client: RedisScriptClient;
+  /** Steady rate, e.g. `"100/s"`. Parsed once. */
+  rate: RateInput;
+  /** Requests allowed at once from an idle key (≥ 1). Default: the rate's count, rounded up. */
+  burst?: number;
+  /** Prefix of the Redis keys: `<prefix>:<key>`, and `<prefix>` for the shared bucket. Default `"gw:rl"`. */
+  prefix?: string;
+  /**
+   * When Redis fails (error or timeout) and no `fallback` is set: `"open"`
+   * allows the request, `"closed"` refuses it. Default `"open"`.
+   */
+  fail?: FailPolicy;
+  /**
+   * A limiter to ask instead while Redis fails, typically an in-memory
+   * `limiter()` with a per-instance share of the rate. Takes precedence over `fail`.
+   */
+  fallback?: Limiter;
+  /** Give up on Redis after this many milliseconds. Default 1 000. */
+  timeoutMs?: number;
+  /**
+   * Reject `check` with a `RateLimitError` (`ERR_STORE_UNAVAILABLE` /
+   * `ERR_STORE_REPLY`) instead of applying the fail policy. Default `false`.
+   */
+  throwOnError?: boolean;
+  /** Told about every store failure. Exceptions it throws are ignored. */
+  onError?: (error: RateLimitError) => void;
+}
+
+/** Counters of a Redis-backed limiter. */
+export interface RedisLimiterStats {
+  /** Checks answered by Redis. */
+  readonly checks: number;
+  /** Store failures (errors, timeouts, malformed replies). */
+  readonly errors: number;
+  /** The most recent failure. */
+  readonly lastError: RateLimitError | undefined;
+}
+
+/** A GCRA limiter whose state lives in Redis, shared by every instance using the same keys. */
+export interface RedisLimiter extends AsyncLimiter {
+  /** Counters since creation. */
+  stats(): RedisLimiterStats;
+}
+
+/**
+ * Creates a GCRA limiter backed by Redis: one atomic Lua script per check
+ * (`EVALSHA`, loaded with `SCRIPT LOAD` on first use and after a
+ * `NOSCRIPT`), server time, keys that expire as soon as they are idle. Many
+ * application instances sharing one Redis share the limit. Each key is a
+ * single Redis key, so it works with Redis Cluster.
+ *
+ * Store failures never reach the request path unless `throwOnError` is set:
+ * the `fallback` limiter answers, else the `fail` policy does.
+ *
+ * @param options - client (required), rate (required), burst (default: the
+ *   rate's count), prefix (`"gw:rl"`), fail (`"open"`), fallback, timeoutMs
+ *   (1 000), throwOnError (`false`), onError.
+ * @returns an asynchronous limiter.
+ * @throws {RateLimitError} `ERR_INVALID_RATE`, `ERR_INVALID_BURST` or `ERR_INVALID_OPTION` for bad options.
+ * @example
+ * ```ts
+ * import Redis from "ioredis";
+ * const api = redisLimiter({
+ *   client: ioredisAdapter(new Redis()),
+ *   rate: "100/min",
+ *   burst: 20,
+ *   fallback: limiter({ rate: "25/min", burst: 5 }),
+ * });
+ * const r = await api.check(`user:${userId}`);
+ * ```
+ */
+export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
+  const rate = parseRate(options.rate);
+  const burst = options.burst ?? Math.max(1, Math.ceil(rate.count));
+  if (!Number.isFinite(burst) || burst < 1) {
+    throw new RateLimitError(
+      "ERR_INVALID_BURST",
+      `burst must be a finite number ≥ 1, got ${burst}`,
+    );
+  }
+  const timeoutMs = options.timeoutMs ?? 1_000;
+  if (!(timeoutMs > 0)) {
+    throw new RateLimitError("ERR_INVALID_OPTION", `timeoutMs must be positive, got ${timeoutMs}`);
+  }
+  const fail = options.fail ?? "open";
+  if (fail !== "open" && fail !== "closed") {
+    throw new RateLimitError("ERR_INVALID_OPTION", `fail must be "open" or "closed", got ${fail}`);
+  }
+  const { client, fallback, onError } = options;
+  const throwOnError = options.throwOnError ?? false;
+  const prefix = options.prefix ?? "gw:rl";
+  const interval = rate.intervalMs;
+  const intervalArg = String(interval);
+  const tauArg = String(interval * burst);
+  const policy: LimiterPolicy = { count: rate.count, periodMs: rate.periodMs, burst };
+
+  let sha: string | undefined;
+  let loading: Promise<string> | undefined;
+  let checks = 0;
+  let errors = 0;
+  let lastError: RateLimitError | undefined;
+
+  const load = (): Promise<string> => {
+    // Concurrent checks after a restart share one SCRIPT LOAD.
+    loading ??= client.scriptLoad(GCRA_SCRIPT).then(
+      (reply) => {
+        loading = undefined;
+        if (typeof reply !== "string") {
+          throw new RateLimitError("ERR_STORE_REPLY", "SCRIPT LOAD did not return a SHA-1");
+        }
+        sha = reply;
+        return reply;
+      },
+      (err: unknown) => {
+        loading = undefined;
+        throw err;
+      },
+    );
+    return loading;
+  };
+
+  const run = async (keys: string[], args: string[]): Promise<unknown> => {
+    const current = sha ?? (await load());
+    try {
+      return await client.evalsha(current, keys, args);
+    } catch (err) {
+      if (!isNoScript(err)) throw err;
+      // The server restarted or ran SCRIPT FLUSH: reload once and retry.
+      if (sha === current) sha = undefined;
+      return client.evalsha(sha ?? (await load()), keys, args);
+    }
+  };
+
+  const failed = (
+    err: unknown,
+    key: string | undefined,
+    checkOptions: CheckOptions | undefined,
+  ) => {
+    const error =
+      err instanceof RateLimitError
+        ? err
+        : new RateLimitError(
+            "ERR_STORE_UNAVAILABLE",
+            `Redis rate-limit store failed: ${describe(err)}`,
+            {
+              cause: err,
+            },
+          );
+    errors++;
+    lastError = error;
+    if (onError) {
+      try {
+        onError(error);
+      } catch {
+        // A broken error hook must not turn a degraded limiter into a failing request.
+      }
+    }
+    if (throwOnError) throw error;
+    if (fallback) return fallback.check(key, checkOptions);
+    const cost = checkOptions?.cost ?? 1;
+    return fail === "open"
+      ? { allowed: true, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 }
+      : {
+          allowed: false,
+          remaining: 0,
+          retryAfterMs: interval * Math.max(1, cost),
+          resetAfterMs: 0,
+        };
+  };
+
+  async function check(key?: string, checkOptions?: CheckOptions): Promise<RateLimitResult> {
+    const cost = checkOptions?.cost ?? 1;
+    if (!(cost >= 0) || cost === Number.POSITIVE_INFINITY) {
+      throw new RateLimitError("ERR_INVALID_COST", `cost must be a finite number ≥ 0, got ${cost}`);
+    }
+    const redisKey = key === undefined ? prefix : `${prefix}:${key}`;
+    let reply: unknown;
+    try {
+      reply = await withTimeout(
+        run([redisKey], [intervalArg, tauArg, String(cost)]),
+        timeoutMs,
+        () =>
+          new RateLimitError(
+            "ERR_STORE_UNAVAILABLE",
+            `Redis did not answer within ${timeoutMs} ms`,
+          ),
+      );
+    } catch (err) {
+      return failed(err, key, checkOptions);
+    }
+    const result = parseReply(reply);
+    if (result === undefined) {
+      return failed(
+        new RateLimitError(
+          "ERR_STORE_REPLY",
+          `unexpected reply from the rate-limit script: ${describe(reply)}`,
+        ),
+        key,
+        checkOptions,
+      );
+    }
+    checks++;
+    return result;
+  }
+
+  return {
+    policy,
+    exact: true,
+    check,
+    stats: () => ({ checks, errors, lastError }),
+  };
+}
+
+function parseReply(reply: unknown): RateLimitResult | undefined {
+  if (!Array.isArray(reply) || reply.length !== 4) return undefined;
+  const [allowed, remaining, retry, reset] = reply as unknown[];
+  const r = Number(remaining);
+  const retryAfterMs = retry === "inf" ? Number.POSITIVE_INFINITY : Number(retry);
+  const resetAfterMs = Number(reset);
+  if (
+    (allowed !== 0 && allowed !== 1) ||
+    !Number.isFinite(r) ||
+    Number.isNaN(retryAfterMs) ||
+    !Number.isFinite(resetAfterMs)
+  ) {
+    return undefined;
+  }
+  return { allowed: allowed === 1, remaining: r, retryAfterMs, resetAfterMs };
+}
+
+function isNoScript(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith("NOSCRIPT");
+}
+
+function describe(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

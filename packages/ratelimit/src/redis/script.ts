@@ -1,0 +1,37 @@
+/**
+ * GCRA in one atomic script. Times come from the Redis server (`TIME`), so
+ * the clocks of the application instances sharing the key do not matter.
+ * The arithmetic mirrors the in-memory limiter exactly (same tolerance, same
+ * rounding); the shared conformance suite holds both to it.
+ *
+ * KEYS[1] = bucket key; ARGV = interval ms, tau ms (interval × burst), cost.
+ * Reply: { allowed 0|1, remaining, retryAfterMs, resetAfterMs }, times as
+ * strings because Redis truncates Lua numbers to integers in replies.
+ */
+export const GCRA_SCRIPT = `
+if redis.replicate_commands then redis.replicate_commands() end
+local interval = tonumber(ARGV[1])
+local tau = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local eps = 0.001
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local tat = tonumber(redis.call("GET", KEYS[1]))
+if tat == nil or tat < now then tat = now end
+local new_tat = tat + cost * interval
+local allow_at = new_tat - tau
+local function remaining(at)
+  local r = math.floor((now + tau - at + eps) / interval)
+  if r < 0 then return 0 end
+  return r
+end
+if allow_at > now + eps then
+  local retry = "inf"
+  if cost * interval <= tau + eps then retry = string.format("%.17g", allow_at - now) end
+  return { 0, remaining(tat), retry, string.format("%.17g", tat - now) }
+end
+if cost > 0 then
+  redis.call("SET", KEYS[1], string.format("%.17g", new_tat), "PX", math.ceil(new_tat - now))
+end
+return { 1, remaining(new_tat), "0", string.format("%.17g", new_tat - now) }
+`;

@@ -1,0 +1,2 @@
+export type { RateLimitBinding, WorkersLimiterOptions } from "./limiter";
+export { workersLimiter } from "./limiter";
