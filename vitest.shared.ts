@@ -1,13 +1,15 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defaultServerConditions, type UserConfig } from "vite";
+import { defaultClientConditions, type UserConfig } from "vite";
 
 /**
  * Resolve `@groundwork/*` workspace packages to their TypeScript sources (the
  * `source` export condition), so tests never run against a stale `dist/`.
  */
 export const sourceConditions = {
-  resolve: { conditions: ["source", ...defaultServerConditions] },
-  ssr: { resolve: { conditions: ["source", ...defaultServerConditions] } },
+  resolve: { conditions: ["source", ...defaultClientConditions] },
+  // Not Vite's default server conditions: their "module" picks bundler-only
+  // builds (extensionless ESM, e.g. @opentelemetry/api) that Node cannot load.
+  ssr: { resolve: { conditions: ["source", "node", "development|production"] } },
 } satisfies UserConfig;
 
 /**

@@ -83,3 +83,7 @@ export {
   parseLogLevel,
   recordSink,
 } from "./logging/index";
+
+// telemetry
+export type { Telemetry, TelemetryOptions, TelemetryStats } from "./telemetry";
+export { createTelemetry } from "./telemetry";

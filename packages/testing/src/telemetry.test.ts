@@ -1,0 +1,67 @@
+import { log, withForkedLog } from "@groundwork/core";
+import { describe, expect, it } from "vitest";
+import "./vitest";
+import { captureTelemetry, testTelemetry } from "./telemetry";
+
+async function work(id: number, delayMs: number) {
+  await withForkedLog(async () => {
+    log.addFields({ id });
+    await new Promise((r) => setTimeout(r, delayMs));
+    log.info("done", { delayMs });
+  });
+}
+
+describe("testTelemetry", () => {
+  it("captures records with level, message and fields", async () => {
+    const t = testTelemetry({ redactKeys: ["token"] });
+    await t.run(async () => {
+      log.debug("starting", { token: "abc" });
+      await work(1, 1);
+      log.error("failed", new Error("boom"));
+    });
+    expect(t.logs().map((l) => [l.level, l.msg])).toEqual([
+      ["debug", "starting"],
+      ["info", "done"],
+      ["error", "failed"],
+    ]);
+    expect(t.logs()[0]?.fields).toEqual({ token: "[REDACTED]" });
+    expect(t).toHaveLogged("info", "done", { id: 1 });
+    expect(t).toHaveLogged(/fail/);
+    expect(t).toHaveLogged("error", "failed", { err: { message: "boom" } });
+    expect(t).not.toHaveLogged("warn", "done");
+    expect(t).not.toHaveLogged("done", { id: 2 });
+    expect(t.findLogs({ msg: /^d/ })).toHaveLength(1);
+    t.reset();
+    expect(t.logs()).toEqual([]);
+  });
+
+  it("explains a failed match with what was captured", () => {
+    const t = testTelemetry();
+    t.run(() => log.info("hello", { a: 1 }));
+    expect(() => expect(t).toHaveLogged("warn", "hello")).toThrow(
+      /captured:\n {2}INFO {2}hello \{"a":1\}/,
+    );
+  });
+
+  it("keeps concurrently running captures apart", async () => {
+    const results = await Promise.all(
+      [0, 1, 2, 3].map((i) => captureTelemetry(() => work(i, (4 - i) * 3))),
+    );
+    results.forEach((t, i) => {
+      expect(t.logs()).toHaveLength(1);
+      expect(t.logs()[0]?.fields).toEqual({ id: i, delayMs: (4 - i) * 3 });
+    });
+  });
+
+  it.concurrent.each([1, 2, 3])("is isolated across concurrent tests (%i)", async (i) => {
+    const t = await captureTelemetry(() => work(i, 5 * i));
+    expect(t.logs().map((l) => l.fields.id)).toEqual([i]);
+  });
+
+  it("does not capture code that runs outside it", () => {
+    const t = testTelemetry();
+    const outside = testTelemetry();
+    outside.run(() => log.info("elsewhere"));
+    expect(t.logs()).toEqual([]);
+  });
+});

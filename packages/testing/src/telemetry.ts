@@ -1,0 +1,95 @@
+import {
+  createTelemetry,
+  type LoggerOptions,
+  type LogLevel,
+  memorySink,
+  type TelemetryContext,
+} from "@groundwork/core";
+import { type CapturedLog, type LogQuery, logMatches, toCapturedLog } from "./logs/match";
+
+/** Options of {@link testTelemetry}. */
+export interface TestTelemetryOptions {
+  /** Least severe level captured. Default `"trace"` (everything). */
+  level?: LogLevel;
+  /** Redaction, as in production, so tests can assert on it. Default none. */
+  redactKeys?: readonly string[];
+  /** Fields on every captured record. Default none. */
+  fields?: Record<string, unknown>;
+  /** `service.name` of the capture. Default `"test"`. */
+  serviceName?: string;
+  /** Most records kept; more are counted as dropped. Default 100 000. */
+  maxRecords?: number;
+}
+
+/** Captured telemetry of one test, isolated from every other test. */
+export interface TestTelemetry {
+  /** The telemetry context that captures; enter it with `run` or `t.context.run`. */
+  readonly context: TelemetryContext;
+  /** Runs `fn` inside the capturing context; returns what `fn` returns. */
+  run<R>(fn: () => R): R;
+  /** Captured log records, oldest first. */
+  logs(): CapturedLog[];
+  /** Captured records matching a query. */
+  findLogs(query: LogQuery): CapturedLog[];
+  /** Forgets everything captured so far. */
+  reset(): void;
+}
+
+/**
+ * Creates an in-memory capture of telemetry for one test. Code run with
+ * `t.run(fn)` logs into it; other tests (also concurrent ones) do not see its
+ * records and it does not see theirs.
+ *
+ * @param options - see {@link TestTelemetryOptions}.
+ * @returns the capture.
+ * @example
+ * ```ts
+ * const t = testTelemetry();
+ * await t.run(() => handler(request));
+ * expect(t).toHaveLogged("info", "request served", { status: 200 });
+ * ```
+ */
+export function testTelemetry(options: TestTelemetryOptions = {}): TestTelemetry {
+  const sink = memorySink({ maxRecords: options.maxRecords ?? 100_000 });
+  const logging: Omit<LoggerOptions, "serviceName" | "serviceVersion"> = {
+    level: options.level ?? "trace",
+    sink,
+    ...(options.redactKeys ? { redactKeys: options.redactKeys } : {}),
+    ...(options.fields ? { fields: options.fields } : {}),
+  };
+  const telemetry = createTelemetry({ serviceName: options.serviceName ?? "test", logging });
+  const ctx = telemetry.context;
+  const logs = () => sink.records().map(toCapturedLog);
+  return {
+    context: ctx,
+    run: (fn) => ctx.run(fn),
+    logs,
+    findLogs: (query) => logs().filter((l) => logMatches(l, query)),
+    reset: () => {
+      sink.drain();
+    },
+  };
+}
+
+/**
+ * Runs `fn` inside a fresh {@link testTelemetry} capture and returns the
+ * capture once `fn` (sync or async) has settled. If `fn` throws, the error is
+ * rethrown.
+ *
+ * @param fn - the code under test; receives the capture.
+ * @param options - see {@link TestTelemetryOptions}.
+ * @returns the capture, to assert on.
+ * @example
+ * ```ts
+ * const t = await captureTelemetry(() => processOrder(order));
+ * expect(t).toHaveLogged("warn", /retrying/);
+ * ```
+ */
+export async function captureTelemetry(
+  fn: (t: TestTelemetry) => unknown,
+  options: TestTelemetryOptions = {},
+): Promise<TestTelemetry> {
+  const t = testTelemetry(options);
+  await t.run(() => fn(t));
+  return t;
+}
