@@ -1,2 +1,18 @@
+export type {
+  OtlpAttributes,
+  OtlpReceiver,
+  OtlpSignal,
+  OtlpValue,
+  ReceivedLogRecord,
+  ReceivedMetricPoint,
+  ReceivedRequest,
+  ReceivedScope,
+  ReceivedSpan,
+  ReceivedSpanEvent,
+  ReceivedSpanLink,
+  ResponseScript,
+  ScriptedResponse,
+} from "./otlp-receiver";
+export { startOtlpReceiver } from "./otlp-receiver";
 export type { RedisServer, StartRedisOptions } from "./redis";
 export { startRedis } from "./redis";

@@ -1,0 +1,306 @@
+import { type Context, context, diag, TraceFlags } from "@opentelemetry/api";
+import { type ExportResult, ExportResultCode, suppressTracing } from "@opentelemetry/core";
+import type {
+  ReadableSpan,
+  Span,
+  SpanExporter,
+  SpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
+import { startTimer, stopTimer, type Timer } from "./web";
+
+/**
+ * Options of {@link createBatchSpanProcessor}. Settings keys in YAML are the snake_case
+ * forms (`max_queue_size`, `max_export_batch_size`, `scheduled_delay`, `export_timeout`).
+ *
+ * @example
+ * ```ts
+ * const options: BatchSpanProcessorOptions = { maxQueueSize: 4096, scheduledDelayMs: 1000 };
+ * ```
+ */
+export interface BatchSpanProcessorOptions {
+  /** Spans held while waiting for export; more are dropped and counted. Default `2048`. */
+  maxQueueSize?: number;
+  /** Spans per export request; a full batch is exported at once. Default `512`. */
+  maxBatchSize?: number;
+  /** Delay between exports of partial batches, in milliseconds. Default `5000`. */
+  scheduledDelayMs?: number;
+  /**
+   * Time allowed for one export, and for the whole of `forceFlush()` or `shutdown()`, in
+   * milliseconds; after it the batch counts as failed. Default `30000`.
+   */
+  exportTimeoutMs?: number;
+}
+
+/**
+ * Counters of a batch span processor since it was created. `queued + 0 = exported + failed
+ * + queueLength + (spans in the export in flight)`; `dropped` spans never entered the queue.
+ */
+export interface BatchSpanProcessorStats {
+  /** Sampled spans accepted into the queue. */
+  queued: number;
+  /** Spans whose export succeeded. */
+  exported: number;
+  /** Spans refused because the queue was full or the processor was shut down. */
+  dropped: number;
+  /** Spans whose export failed, threw or timed out. */
+  failed: number;
+  /** Spans waiting in the queue now (never more than `maxQueueSize`). */
+  queueLength: number;
+}
+
+/** A bounded, non-blocking OpenTelemetry `SpanProcessor` that exports in batches. */
+export interface BatchSpanProcessor extends SpanProcessor {
+  /**
+   * A snapshot of the counters.
+   *
+   * @returns plain numbers, safe to keep
+   */
+  stats(): BatchSpanProcessorStats;
+}
+
+const DEFAULTS = {
+  maxQueueSize: 2048,
+  maxBatchSize: 512,
+  scheduledDelayMs: 5000,
+  exportTimeoutMs: 30_000,
+} as const;
+
+function positive(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? Math.floor(value) : fallback;
+}
+
+function delay(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+/**
+ * Creates a batch span processor: ended, sampled spans go into a bounded queue and are
+ * handed to `exporter` in batches of `maxBatchSize`, as soon as a batch is full or every
+ * `scheduledDelayMs`. One export runs at a time.
+ *
+ * It never blocks and never grows: when the queue is full, new spans are dropped and
+ * counted. Its timers do not keep a Node process alive. Exports run with tracing
+ * suppressed, so an instrumented `fetch` does not trace the exporter's own requests. An
+ * exporter that throws, rejects or never calls back is contained and its batch counted as
+ * failed.
+ *
+ * @param exporter - where batches go, e.g. {@link createOtlpTraceExporter}
+ * @param options - `maxQueueSize` (default 2048), `maxBatchSize` (default 512, at most
+ *   `maxQueueSize`), `scheduledDelayMs` (default 5000), `exportTimeoutMs` (default 30000)
+ * @returns the processor, with `stats()` for its counters
+ * @example
+ * ```ts
+ * const processor = createBatchSpanProcessor(createOtlpTraceExporter(), { scheduledDelayMs: 1000 });
+ * const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+ * // …
+ * await provider.shutdown();
+ * console.log(processor.stats()); // { queued, exported, dropped, failed, queueLength }
+ * ```
+ */
+export function createBatchSpanProcessor(
+  exporter: SpanExporter,
+  options: BatchSpanProcessorOptions = {},
+): BatchSpanProcessor {
+  const maxQueueSize = positive(options.maxQueueSize, DEFAULTS.maxQueueSize);
+  const maxBatchSize = Math.min(
+    positive(options.maxBatchSize, DEFAULTS.maxBatchSize),
+    maxQueueSize,
+  );
+  const scheduledDelayMs = delay(options.scheduledDelayMs, DEFAULTS.scheduledDelayMs);
+  const exportTimeoutMs = delay(options.exportTimeoutMs, DEFAULTS.exportTimeoutMs);
+
+  // A ring buffer: enqueue and dequeue are O(1) and the storage never exceeds maxQueueSize.
+  const ring: (ReadableSpan | undefined)[] = new Array(maxQueueSize);
+  let head = 0;
+  let length = 0;
+
+  const counters = { queued: 0, exported: 0, dropped: 0, failed: 0 };
+  let timer: Timer | undefined;
+  let timerIsImmediate = false;
+  let inFlight: Promise<void> | undefined;
+  let closed = false;
+  let shutdownPromise: Promise<void> | undefined;
+
+  function take(n: number): ReadableSpan[] {
+    const count = Math.min(n, length);
+    const batch: ReadableSpan[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const index = (head + i) % maxQueueSize;
+      batch[i] = ring[index] as ReadableSpan;
+      ring[index] = undefined;
+    }
+    head = (head + count) % maxQueueSize;
+    length -= count;
+    return batch;
+  }
+
+  function schedule(ms: number): void {
+    if (inFlight !== undefined || closed) return;
+    if (timer !== undefined) {
+      if (timerIsImmediate || ms !== 0) return;
+      stopTimer(timer);
+    }
+    timerIsImmediate = ms === 0;
+    timer = startTimer(onTimer, ms, true);
+  }
+
+  function onTimer(): void {
+    timer = undefined;
+    void pump();
+  }
+
+  /** Exports one batch if none is in flight; then keeps going while batches are full. */
+  function pump(): Promise<void> {
+    if (inFlight !== undefined) return inFlight;
+    if (length === 0) return Promise.resolve();
+    stopTimer(timer);
+    timer = undefined;
+    const batch = take(maxBatchSize);
+    inFlight = exportBatch(batch).then(() => {
+      inFlight = undefined;
+      if (length >= maxBatchSize) schedule(0);
+      else if (length > 0) schedule(scheduledDelayMs);
+    });
+    return inFlight;
+  }
+
+  async function exportBatch(batch: ReadableSpan[]): Promise<void> {
+    try {
+      await waitForResources(batch);
+      const result = await exportWithTimeout(batch);
+      if (result.code === ExportResultCode.SUCCESS) {
+        counters.exported += batch.length;
+      } else {
+        counters.failed += batch.length;
+        diag.debug("groundwork batch span processor: export failed", result.error);
+      }
+    } catch (error) {
+      counters.failed += batch.length;
+      diag.debug("groundwork batch span processor: exporter threw", error);
+    }
+  }
+
+  function exportWithTimeout(batch: ReadableSpan[]): Promise<ExportResult> {
+    return new Promise<ExportResult>((resolve) => {
+      let settled = false;
+      const settle = (result: ExportResult): void => {
+        if (settled) return;
+        settled = true;
+        stopTimer(timeout);
+        resolve(result);
+      };
+      const timeout = startTimer(
+        () => settle({ code: ExportResultCode.FAILED, error: new Error("export timed out") }),
+        exportTimeoutMs,
+        true,
+      );
+      const suppressed: Context = suppressTracing(context.active());
+      context.with(suppressed, () => {
+        try {
+          // A non-conforming exporter may return a promise; a rejection must not escape.
+          const returned: unknown = exporter.export(batch, settle);
+          if (isThenable(returned)) {
+            returned.then(undefined, (error: unknown) =>
+              settle({ code: ExportResultCode.FAILED, error: asError(error) }),
+            );
+          }
+        } catch (error) {
+          settle({ code: ExportResultCode.FAILED, error: asError(error) });
+        }
+      });
+    });
+  }
+
+  function onStart(_span: Span, _parentContext: Context): void {}
+
+  function onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if (closed || length >= maxQueueSize) {
+      counters.dropped++;
+      return;
+    }
+    ring[(head + length) % maxQueueSize] = span;
+    length++;
+    counters.queued++;
+    // A full batch goes out on the next turn of the event loop, not inside span.end().
+    schedule(length >= maxBatchSize ? 0 : scheduledDelayMs);
+  }
+
+  async function drain(): Promise<void> {
+    while (inFlight !== undefined || length > 0) await pump();
+  }
+
+  function forceFlush(): Promise<void> {
+    return withDeadline(
+      (async () => {
+        await drain();
+        await exporter.forceFlush?.();
+      })(),
+      exportTimeoutMs,
+    );
+  }
+
+  function shutdown(): Promise<void> {
+    if (shutdownPromise === undefined) {
+      closed = true;
+      stopTimer(timer);
+      timer = undefined;
+      shutdownPromise = withDeadline(
+        (async () => {
+          await withDeadline(drain(), exportTimeoutMs);
+          await exporter.shutdown();
+        })(),
+        exportTimeoutMs,
+      );
+    }
+    return shutdownPromise;
+  }
+
+  function stats(): BatchSpanProcessorStats {
+    return { ...counters, queueLength: length };
+  }
+
+  return { onStart, onEnd, forceFlush, shutdown, stats };
+}
+
+/** Resources with attributes still being detected must settle before export (as the SDK does). */
+async function waitForResources(batch: ReadableSpan[]): Promise<void> {
+  const waiting = new Set<Promise<void>>();
+  for (const span of batch) {
+    const resource = span.resource;
+    if (resource.asyncAttributesPending && resource.waitForAsyncAttributes) {
+      waiting.add(resource.waitForAsyncAttributes());
+    }
+  }
+  if (waiting.size > 0) await Promise.all(waiting);
+}
+
+/** Settles when `work` does or after `ms`, whichever comes first; never rejects. */
+function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timeout = startTimer(resolve, ms, true);
+    work.then(
+      () => {
+        stopTimer(timeout);
+        resolve();
+      },
+      (error: unknown) => {
+        stopTimer(timeout);
+        diag.debug("groundwork batch span processor: flush failed", error);
+        resolve();
+      },
+    );
+  });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

@@ -1,0 +1,32 @@
+export type {
+  BatchSpanProcessor,
+  BatchSpanProcessorOptions,
+  BatchSpanProcessorStats,
+} from "./batch-processor";
+export { createBatchSpanProcessor } from "./batch-processor";
+export type { ConsoleSpanExporterOptions } from "./console-exporter";
+export { createConsoleSpanExporter, formatSpanLine } from "./console-exporter";
+export { OtlpExportError } from "./errors";
+export type { ServiceResourceOptions } from "./resource";
+export { createServiceResource } from "./resource";
+export type { OtlpRetryOptions, OtlpRetryPolicy } from "./retry";
+export {
+  backoffDelayMs,
+  DEFAULT_RETRY_POLICY,
+  isRetryableStatus,
+  parseRetryAfterMs,
+  resolveRetryPolicy,
+} from "./retry";
+export type {
+  ExportFailure,
+  ExportFailureReason,
+  ExportOutcome,
+  ExportSuccess,
+  OtlpHttpSender,
+  OtlpHttpSenderOptions,
+  OtlpProtocol,
+} from "./sender";
+export { createOtlpHttpSender } from "./sender";
+export type { OtlpTraceExporter, OtlpTraceExporterOptions } from "./trace-exporter";
+export { createOtlpTraceExporter, DEFAULT_OTLP_TRACES_ENDPOINT } from "./trace-exporter";
+export type { AbortSignalLike, OtlpFetch, OtlpFetchInit, OtlpFetchResponse } from "./web";

@@ -1,0 +1,352 @@
+import { diag } from "@opentelemetry/api";
+import {
+  backoffDelayMs,
+  isRetryableStatus,
+  type OtlpRetryOptions,
+  type OtlpRetryPolicy,
+  parseRetryAfterMs,
+  resolveRetryPolicy,
+} from "./retry";
+import {
+  type AbortSignalLike,
+  globalFetch,
+  newAbortController,
+  type OtlpFetch,
+  startTimer,
+  stopTimer,
+  type Timer,
+} from "./web";
+
+/** The OTLP/HTTP encodings: binary protobuf (the default) or protobuf-JSON. */
+export type OtlpProtocol = "http/protobuf" | "http/json";
+
+/**
+ * Why a send failed. Stable strings, suitable as a metric label.
+ *
+ * - `http_status`: the endpoint answered with a non-2xx status (see `status`).
+ * - `network`: `fetch` rejected (connection refused, DNS, TLS, reset).
+ * - `timeout`: an attempt took longer than `timeoutMs`.
+ * - `aborted`: the caller's `AbortSignal` fired.
+ * - `shutdown`: the sender was shut down before or during the send.
+ * - `unsupported`: the runtime has no `fetch` and none was injected.
+ * - `serialization`: the exporter could not encode the data (never produced by the sender).
+ */
+export type ExportFailureReason =
+  | "http_status"
+  | "network"
+  | "timeout"
+  | "aborted"
+  | "shutdown"
+  | "unsupported"
+  | "serialization";
+
+/** A send that the endpoint accepted (2xx). */
+export interface ExportSuccess {
+  readonly ok: true;
+  /** Attempts made, the successful one included. */
+  readonly attempts: number;
+}
+
+/** A send that was given up on. */
+export interface ExportFailure {
+  readonly ok: false;
+  /**
+   * Whether the last failure was transient (429/502/503/504, network error, timeout): the
+   * data was dropped only because the attempts or the time budget ran out.
+   */
+  readonly retryable: boolean;
+  /** The last failure's cause. */
+  readonly reason: ExportFailureReason;
+  /** The last HTTP status, when the endpoint answered. */
+  readonly status?: number;
+  /** Attempts made (0 when none could start). */
+  readonly attempts: number;
+  /** Human-readable detail for diagnostics; not stable. */
+  readonly detail: string;
+}
+
+/**
+ * The result of one {@link OtlpHttpSender.send}: `{ ok: true }` once the endpoint accepted
+ * the request, or `{ ok: false, retryable, reason, status? }` once the sender gave up.
+ * Sends never throw and never reject.
+ *
+ * OTLP `partial_success` responses (a 2xx whose body reports rejected items) count as
+ * success: the body is not decoded.
+ *
+ * @example
+ * ```ts
+ * const outcome = await sender.send(body);
+ * if (!outcome.ok && outcome.reason === "http_status") console.warn(outcome.status);
+ * ```
+ */
+export type ExportOutcome = ExportSuccess | ExportFailure;
+
+/**
+ * Options of {@link createOtlpHttpSender}.
+ *
+ * @example
+ * ```ts
+ * const options: OtlpHttpSenderOptions = {
+ *   endpoint: "http://127.0.0.1:4318/v1/traces",
+ *   headers: { authorization: "Bearer token" },
+ * };
+ * ```
+ */
+export interface OtlpHttpSenderOptions {
+  /** Full URL of the OTLP/HTTP endpoint, path included (`…/v1/traces`, `…/v1/metrics`). */
+  endpoint: string;
+  /** Encoding of the bodies this sender posts; sets `content-type`. Default `"http/protobuf"`. */
+  protocol?: OtlpProtocol;
+  /** Extra request headers (authentication, tenancy). Default none. */
+  headers?: Readonly<Record<string, string>>;
+  /** Timeout of each attempt, in milliseconds. Default `10000`. */
+  timeoutMs?: number;
+  /** Retry policy; see {@link OtlpRetryOptions} for the defaults. */
+  retry?: OtlpRetryOptions;
+  /** The `fetch` to use. Default: the runtime's global `fetch`, looked up at each attempt. */
+  fetch?: OtlpFetch;
+  /** Source of jitter in [0, 1). Default `Math.random`; tests pass a fixed one. */
+  random?: () => number;
+}
+
+/**
+ * Posts encoded OTLP requests to one endpoint with timeouts and retries. Shared by every
+ * signal: the trace exporter uses it, and so can a metrics or logs exporter.
+ */
+export interface OtlpHttpSender {
+  /**
+   * Posts one export request, retrying transient failures.
+   *
+   * @param body - the encoded request (protobuf bytes, or JSON text/bytes for `http/json`)
+   * @param signal - aborts the send (no further attempts; the current one is cancelled)
+   * @returns the outcome; never rejects
+   */
+  send(body: Uint8Array | string, signal?: AbortSignalLike): Promise<ExportOutcome>;
+  /**
+   * Stops the sender: later sends fail at once with reason `shutdown`, pending backoff waits
+   * end, and the returned promise settles when the attempts in flight have finished (each
+   * is bounded by `timeoutMs`). Idempotent.
+   *
+   * @returns a promise that resolves once nothing is in flight
+   */
+  shutdown(): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+const CONTENT_TYPES: Readonly<Record<OtlpProtocol, string>> = {
+  "http/protobuf": "application/x-protobuf",
+  "http/json": "application/json",
+};
+
+type AttemptResult = ExportSuccess | (ExportFailure & { readonly retryAfterMs?: number });
+
+function failure(
+  reason: ExportFailureReason,
+  retryable: boolean,
+  attempts: number,
+  detail: string,
+  status?: number,
+): ExportFailure {
+  return status === undefined
+    ? { ok: false, retryable, reason, attempts, detail }
+    : { ok: false, retryable, reason, status, attempts, detail };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    const causeText = cause instanceof Error ? `: ${cause.message}` : "";
+    return `${error.message}${causeText}`;
+  }
+  return String(error);
+}
+
+/**
+ * Creates a sender that posts OTLP/HTTP requests with `fetch`.
+ *
+ * Each attempt is aborted after `timeoutMs`. Statuses 429, 502, 503 and 504, network errors
+ * and timeouts are retried with exponential backoff and full jitter, or after the server's
+ * `Retry-After` when it sends one; other statuses (400, 401, 413…) are not retried. A send
+ * gives up after `retry.maxAttempts` attempts or once `retry.maxElapsedMs` has passed, and
+ * never waits past that budget.
+ *
+ * @param options - endpoint, protocol (default `"http/protobuf"`), headers, `timeoutMs`
+ *   (default `10000`), retry policy and an optional `fetch`
+ * @returns a sender with `send(body, signal?)` and `shutdown()`
+ * @example
+ * ```ts
+ * const sender = createOtlpHttpSender({ endpoint: "http://127.0.0.1:4318/v1/metrics" });
+ * const outcome = await sender.send(ProtobufMetricsSerializer.serializeRequest(data)!);
+ * if (!outcome.ok) dropped += 1;
+ * await sender.shutdown();
+ * ```
+ */
+export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSender {
+  const endpoint = options.endpoint;
+  const protocol: OtlpProtocol = options.protocol === "http/json" ? "http/json" : "http/protobuf";
+  const timeoutMs =
+    options.timeoutMs !== undefined && Number.isFinite(options.timeoutMs) && options.timeoutMs > 0
+      ? options.timeoutMs
+      : DEFAULT_TIMEOUT_MS;
+  const policy: OtlpRetryPolicy = resolveRetryPolicy(options.retry);
+  const random = options.random ?? Math.random;
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    headers[name.toLowerCase()] = value;
+  }
+  headers["content-type"] = CONTENT_TYPES[protocol];
+
+  let closed = false;
+  let shutdownPromise: Promise<void> | undefined;
+  const inFlight = new Set<Promise<ExportOutcome>>();
+  const sleepers = new Set<() => void>();
+
+  /** Resolves `true` after `ms`, or `false` as soon as the send is aborted or shut down. */
+  function sleep(ms: number, signal: AbortSignalLike | undefined): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      let timer: Timer | undefined;
+      const finish = (slept: boolean): void => {
+        stopTimer(timer);
+        sleepers.delete(wake);
+        signal?.removeEventListener("abort", wake);
+        resolve(slept);
+      };
+      const wake = (): void => finish(false);
+      if (closed || signal?.aborted) return finish(false);
+      sleepers.add(wake);
+      signal?.addEventListener("abort", wake, { once: true });
+      // Referenced on purpose: an awaited flush or shutdown must not let Node exit halfway
+      // through a backoff. The wait is bounded by the time budget.
+      timer = startTimer(() => finish(true), ms, false);
+    });
+  }
+
+  async function attempt(
+    body: Uint8Array | string,
+    attemptNumber: number,
+    attemptTimeoutMs: number,
+    signal: AbortSignalLike | undefined,
+  ): Promise<AttemptResult> {
+    const fetchImpl = options.fetch ?? globalFetch();
+    if (fetchImpl === undefined) {
+      return failure("unsupported", false, attemptNumber - 1, "no fetch in this runtime");
+    }
+    const controller = newAbortController();
+    let timedOut = false;
+    const onAbort = (): void => controller.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = startTimer(
+      () => {
+        timedOut = true;
+        controller.abort();
+      },
+      attemptTimeoutMs,
+      false,
+    );
+    try {
+      const response = await fetchImpl(endpoint, {
+        method: "POST",
+        headers,
+        body,
+        signal: controller.signal,
+      });
+      // The body (an empty or partial-success response) is not needed; releasing it frees
+      // the connection without waiting on a slow server.
+      response.body?.cancel().catch(() => undefined);
+      const status = response.status;
+      if (status >= 200 && status < 300) return { ok: true, attempts: attemptNumber };
+      const retryAfterMs = parseRetryAfterMs(response.headers.get("retry-after"));
+      const result = failure(
+        "http_status",
+        isRetryableStatus(status),
+        attemptNumber,
+        `HTTP ${status} from ${endpoint}`,
+        status,
+      );
+      return retryAfterMs === undefined ? result : { ...result, retryAfterMs };
+    } catch (error) {
+      if (timedOut) {
+        return failure(
+          "timeout",
+          true,
+          attemptNumber,
+          `no response from ${endpoint} within ${attemptTimeoutMs} ms`,
+        );
+      }
+      if (signal?.aborted) return failure("aborted", false, attemptNumber, "send aborted");
+      return failure("network", true, attemptNumber, describe(error));
+    } finally {
+      stopTimer(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  async function run(
+    body: Uint8Array | string,
+    signal: AbortSignalLike | undefined,
+  ): Promise<ExportOutcome> {
+    const deadline = Date.now() + policy.maxElapsedMs;
+    for (let n = 1; ; n++) {
+      if (signal?.aborted) return failure("aborted", false, n - 1, "send aborted");
+      const remaining = Math.max(1, deadline - Date.now());
+      const result = await attempt(body, n, Math.min(timeoutMs, remaining), signal);
+      if (result.ok) return result;
+      if (!result.retryable) return withoutRetryAfter(result, result.detail);
+      if (n >= policy.maxAttempts) {
+        return withoutRetryAfter(result, `${result.detail}; gave up after ${n} attempts`);
+      }
+      const delay = result.retryAfterMs ?? backoffDelayMs(n, policy, random);
+      if (Date.now() + delay >= deadline) {
+        return withoutRetryAfter(
+          result,
+          `${result.detail}; gave up: the next attempt would start after the ${policy.maxElapsedMs} ms budget`,
+        );
+      }
+      diag.debug(`otlp: ${result.detail}; retrying in ${delay} ms`);
+      if (!(await sleep(delay, signal))) {
+        return closed
+          ? failure(
+              "shutdown",
+              true,
+              n,
+              `${result.detail}; sender shut down while waiting to retry`,
+            )
+          : failure("aborted", false, n, "send aborted");
+      }
+    }
+  }
+
+  function send(body: Uint8Array | string, signal?: AbortSignalLike): Promise<ExportOutcome> {
+    if (closed) return Promise.resolve(failure("shutdown", false, 0, "sender is shut down"));
+    let pending: Promise<ExportOutcome>;
+    try {
+      pending = run(body, signal).catch((error: unknown) =>
+        failure("network", true, 0, describe(error)),
+      );
+    } catch (error) {
+      pending = Promise.resolve(failure("network", true, 0, describe(error)));
+    }
+    inFlight.add(pending);
+    void pending.then(() => inFlight.delete(pending));
+    return pending;
+  }
+
+  function shutdown(): Promise<void> {
+    if (shutdownPromise === undefined) {
+      closed = true;
+      for (const wake of [...sleepers]) wake();
+      shutdownPromise = Promise.all([...inFlight]).then(() => undefined);
+    }
+    return shutdownPromise;
+  }
+
+  return { send, shutdown };
+}
+
+function withoutRetryAfter(
+  result: ExportFailure & { readonly retryAfterMs?: number },
+  detail: string,
+): ExportFailure {
+  return failure(result.reason, result.retryable, result.attempts, detail, result.status);
+}

@@ -1,0 +1,149 @@
+import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
+import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { OtlpExportError } from "./errors";
+import {
+  createOtlpHttpSender,
+  type ExportFailure,
+  type ExportOutcome,
+  type OtlpHttpSender,
+  type OtlpHttpSenderOptions,
+} from "./sender";
+
+/** Where OTLP/HTTP traces go when no endpoint is given: a collector on this host. */
+export const DEFAULT_OTLP_TRACES_ENDPOINT = "http://localhost:4318/v1/traces";
+
+/**
+ * Options of {@link createOtlpTraceExporter}: those of the sender, with a default endpoint.
+ *
+ * @example
+ * ```ts
+ * const options: OtlpTraceExporterOptions = {
+ *   endpoint: "https://otlp.example.com/v1/traces",
+ *   protocol: "http/json",
+ *   headers: { authorization: "Bearer token" },
+ * };
+ * ```
+ */
+export interface OtlpTraceExporterOptions extends Omit<OtlpHttpSenderOptions, "endpoint"> {
+  /** Full URL of the traces endpoint. Default {@link DEFAULT_OTLP_TRACES_ENDPOINT}. */
+  endpoint?: string;
+}
+
+/** An OpenTelemetry `SpanExporter` that posts spans over OTLP/HTTP. */
+export interface OtlpTraceExporter extends SpanExporter {
+  /**
+   * Waits for the exports in flight to finish (they are bounded by the retry budget).
+   *
+   * @returns a promise that resolves once nothing is in flight
+   */
+  forceFlush(): Promise<void>;
+}
+
+/**
+ * Creates an OTLP/HTTP trace exporter implementing the OpenTelemetry `SpanExporter`
+ * interface. Spans are encoded with `@opentelemetry/otlp-transformer` (protobuf by
+ * default, JSON with `protocol: "http/json"`), grouped by the resource and instrumentation
+ * scope they carry, and posted through {@link createOtlpHttpSender} with its timeouts and
+ * retries. A batch that cannot be delivered is reported to the SDK as `FAILED` with an
+ * {@link OtlpExportError}; nothing is thrown.
+ *
+ * Use it behind {@link createBatchSpanProcessor}; the resource comes from the tracer
+ * provider (see {@link createServiceResource}).
+ *
+ * @param options - sender options; `endpoint` defaults to {@link DEFAULT_OTLP_TRACES_ENDPOINT}
+ * @returns the exporter
+ * @example
+ * ```ts
+ * const exporter = createOtlpTraceExporter({ endpoint: "http://127.0.0.1:4318/v1/traces" });
+ * const provider = new BasicTracerProvider({
+ *   resource: createServiceResource({ serviceName: "checkout" }),
+ *   spanProcessors: [createBatchSpanProcessor(exporter)],
+ * });
+ * ```
+ */
+export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}): OtlpTraceExporter {
+  const protocol = options.protocol === "http/json" ? "http/json" : "http/protobuf";
+  const sender: OtlpHttpSender = createOtlpHttpSender({
+    ...options,
+    endpoint: options.endpoint ?? DEFAULT_OTLP_TRACES_ENDPOINT,
+    protocol,
+  });
+  const pending = new Set<Promise<void>>();
+  let closed = false;
+
+  function fail(outcome: ExportFailure, cause?: unknown): ExportResult {
+    const error =
+      cause === undefined ? new OtlpExportError(outcome) : new OtlpExportError(outcome, { cause });
+    return { code: ExportResultCode.FAILED, error };
+  }
+
+  function encode(spans: ReadableSpan[]): Uint8Array | undefined {
+    return protocol === "http/json"
+      ? JsonTraceSerializer.serializeRequest(spans)
+      : ProtobufTraceSerializer.serializeRequest(spans);
+  }
+
+  function deliver(outcome: ExportOutcome): ExportResult {
+    return outcome.ok ? { code: ExportResultCode.SUCCESS } : fail(outcome);
+  }
+
+  function exportSpans(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void) {
+    const report = (result: ExportResult): void => {
+      try {
+        resultCallback(result);
+      } catch {
+        // The SDK's callback must not turn an export into an unhandled error.
+      }
+    };
+    if (closed) {
+      report(fail(shutdownFailure));
+      return;
+    }
+    let body: Uint8Array | undefined;
+    try {
+      body = encode(spans);
+    } catch (error) {
+      report(fail(serializationFailure(error), error));
+      return;
+    }
+    if (body === undefined) {
+      report(fail(serializationFailure(undefined)));
+      return;
+    }
+    const done = sender.send(body).then((outcome) => report(deliver(outcome)));
+    pending.add(done);
+    void done.then(() => pending.delete(done));
+  }
+
+  async function forceFlush(): Promise<void> {
+    await Promise.all([...pending]);
+  }
+
+  async function shutdown(): Promise<void> {
+    closed = true;
+    await forceFlush();
+    await sender.shutdown();
+  }
+
+  return { export: exportSpans, forceFlush, shutdown };
+}
+
+const shutdownFailure: ExportFailure = {
+  ok: false,
+  retryable: false,
+  reason: "shutdown",
+  attempts: 0,
+  detail: "exporter is shut down",
+};
+
+function serializationFailure(error: unknown): ExportFailure {
+  const why = error instanceof Error ? error.message : "the serializer returned nothing";
+  return {
+    ok: false,
+    retryable: false,
+    reason: "serialization",
+    attempts: 0,
+    detail: `could not encode spans: ${why}`,
+  };
+}

@@ -1,0 +1,92 @@
+// Core compiles without DOM or Node typings (`"types": []`), so the few web-standard globals
+// the exporters need are described here structurally and read from `globalThis` at call time.
+// Reading them late also lets a runtime (or a test) replace `fetch` after this module loads.
+
+/** The subset of `AbortSignal` the exporters rely on. */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/** The subset of `AbortController` the exporters rely on. */
+export interface AbortControllerLike {
+  readonly signal: AbortSignalLike;
+  abort(reason?: unknown): void;
+}
+
+/**
+ * The request options an OTLP sender passes to `fetch`.
+ *
+ * A web-standard `RequestInit` accepts all of these, so any `fetch` implementation can be
+ * injected through {@link OtlpFetch}.
+ */
+export interface OtlpFetchInit {
+  /** Always `"POST"`. */
+  method: "POST";
+  /** `content-type` plus the configured headers. */
+  headers: Record<string, string>;
+  /** The encoded export request. */
+  body: Uint8Array | string;
+  /** Aborts the attempt on timeout or shutdown. */
+  signal: AbortSignalLike;
+}
+
+/** The subset of a `fetch` `Response` an OTLP sender reads. */
+export interface OtlpFetchResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  readonly body?: { cancel(reason?: unknown): Promise<void> } | null;
+}
+
+/**
+ * A `fetch`-compatible function. The global `fetch` of Node, workerd, Deno, Bun and browsers
+ * all fit; tests and adapters may inject their own (a service binding, an instrumented client).
+ *
+ * @example
+ * ```ts
+ * const viaBinding: OtlpFetch = (url, init) => env.COLLECTOR.fetch(url, init);
+ * ```
+ */
+export type OtlpFetch = (url: string, init: OtlpFetchInit) => Promise<OtlpFetchResponse>;
+
+type TimerHandle = { unref?: () => void } | number;
+
+interface WebGlobals {
+  fetch?: OtlpFetch;
+  AbortController?: new () => AbortControllerLike;
+  setTimeout(callback: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle | undefined): void;
+}
+
+const web = globalThis as unknown as WebGlobals;
+
+/** Opaque handle returned by {@link startTimer}. */
+export type Timer = TimerHandle;
+
+/**
+ * Starts a timer; with `unref` it does not keep a Node process alive (other runtimes have no
+ * such notion, so the flag is a no-op there).
+ */
+export function startTimer(callback: () => void, ms: number, unref: boolean): Timer {
+  const handle = web.setTimeout(callback, ms);
+  if (unref && typeof handle === "object" && typeof handle.unref === "function") handle.unref();
+  return handle;
+}
+
+/** Cancels a timer started by {@link startTimer}; `undefined` is ignored. */
+export function stopTimer(handle: Timer | undefined): void {
+  if (handle !== undefined) web.clearTimeout(handle);
+}
+
+/** The runtime's `fetch`, looked up at call time; `undefined` where there is none. */
+export function globalFetch(): OtlpFetch | undefined {
+  return typeof web.fetch === "function" ? web.fetch.bind(globalThis) : undefined;
+}
+
+/** A new `AbortController` (every supported runtime has one). */
+export function newAbortController(): AbortControllerLike {
+  const Ctor = web.AbortController;
+  if (Ctor === undefined) throw new TypeError("AbortController is not available in this runtime");
+  return new Ctor();
+}
