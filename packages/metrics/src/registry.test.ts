@@ -218,6 +218,15 @@ describe("counters", () => {
     ).toBe(3);
   });
 
+  it("does not throw when plain JavaScript passes missing labels", () => {
+    const registry = createRegistry(quiet);
+    const m = defineMetrics("app", { jobs: counter({ help: "Jobs", labels: ["queue"] }) }, { registry });
+    const untyped = m.jobs as unknown as { inc(labels?: unknown): void };
+    untyped.inc();
+    untyped.inc({});
+    expect(findSamples(registry.snapshot(), "app_jobs_total", { queue: "" })[0]?.value).toBe(2);
+  });
+
   it("removes series and resets values", () => {
     const registry = createRegistry(quiet);
     const m = defineMetrics(

@@ -100,7 +100,9 @@ export function counter<const L extends string = never>(
  * http.inflight.dec();
  * ```
  */
-export function gauge<const L extends string = never>(options: GaugeOptions<L>): GaugeSpec<NoInfer<L>> {
+export function gauge<const L extends string = never>(
+  options: GaugeOptions<L>,
+): GaugeSpec<NoInfer<L>> {
   return { type: "gauge", options };
 }
 
@@ -138,7 +140,9 @@ export function histogram<const L extends string = never>(
  * app.feature.set({ name: "search" });
  * ```
  */
-export function info<const L extends string = never>(options: InfoOptions<L>): InfoSpec<NoInfer<L>> {
+export function info<const L extends string = never>(
+  options: InfoOptions<L>,
+): InfoSpec<NoInfer<L>> {
   return { type: "info", options };
 }
 

@@ -46,6 +46,8 @@ export abstract class SeriesCore {
 
 type CacheNode = Map<unknown, unknown>;
 
+const NO_LABELS: Readonly<Record<string, LabelValue>> = Object.freeze({});
+
 export abstract class FamilyCore<S extends SeriesCore> {
   abstract readonly type: FamilyType;
   readonly name: string;
@@ -92,6 +94,8 @@ export abstract class FamilyCore<S extends SeriesCore> {
     const names = this.labelNames;
     const last = names.length - 1;
     if (last < 0) return this.single();
+    // Plain JavaScript callers may pass nothing; that must not throw.
+    if (values === null || typeof values !== "object") return this.miss(NO_LABELS);
     let node = this.cache;
     for (let i = 0; i < last; i++) {
       const next = node.get(values[names[i] as string]);
