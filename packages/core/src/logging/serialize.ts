@@ -46,9 +46,9 @@ export function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max)}…[truncated ${s.length - max} chars]`;
 }
 
-// biome-ignore lint/complexity/useOptionalChain: the optional chain would widen the result to undefined.
 function isRedacted(key: string, redact: RedactSet): boolean {
-  return redact !== null && redact.has(key.toLowerCase());
+  if (redact === null) return false;
+  return redact.has(key.toLowerCase());
 }
 
 function describeThrow(error: unknown): string {
