@@ -1,0 +1,190 @@
+import { type RedisServer, startRedis } from "@groundwork/test-support";
+import { Redis } from "ioredis";
+import { createClient } from "redis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  GCRA_SCRIPT,
+  ioredisAdapter,
+  nodeRedisAdapter,
+  type RedisScriptClient,
+  redisLimiter,
+} from "../src/index";
+import { limiterConformance } from "./conformance";
+
+type NodeRedisClient = ReturnType<typeof createClient>;
+
+let server: RedisServer;
+let io: Redis;
+let nodeRedis: NodeRedisClient;
+let prefixCounter = 0;
+const prefix = () => `test:${process.pid}:${prefixCounter++}`;
+
+beforeAll(async () => {
+  server = await startRedis();
+  io = new Redis(server.url, { lazyConnect: true });
+  await io.connect();
+  nodeRedis = createClient({ url: server.url });
+  nodeRedis.on("error", () => {});
+  await nodeRedis.connect();
+}, 30_000);
+
+afterAll(async () => {
+  io?.disconnect();
+  await nodeRedis?.close();
+  await server?.stop();
+});
+
+limiterConformance({
+  name: "redis via ioredis",
+  exact: true,
+  create: ({ rate, burst }) =>
+    redisLimiter({ client: ioredisAdapter(io), rate, burst, prefix: prefix() }),
+});
+
+limiterConformance({
+  name: "redis via node-redis",
+  exact: true,
+  create: ({ rate, burst }) =>
+    redisLimiter({ client: nodeRedisAdapter(nodeRedis), rate, burst, prefix: prefix() }),
+});
+
+describe("redis store against a real redis-server", () => {
+  it("many concurrent clients on one key never exceed the burst (exact count)", async () => {
+    const p = prefix();
+    const clients = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const c = new Redis(server.url, { lazyConnect: true });
+        await c.connect();
+        return c;
+      }),
+    );
+    try {
+      const limiters = [
+        ...clients.map((c) =>
+          redisLimiter({ client: ioredisAdapter(c), rate: "1/min", burst: 50, prefix: p }),
+        ),
+        redisLimiter({ client: nodeRedisAdapter(nodeRedis), rate: "1/min", burst: 50, prefix: p }),
+      ];
+      const results = await Promise.all(
+        Array.from({ length: 900 }, (_, i) => limiters[i % limiters.length]!.check("hot")),
+      );
+      expect(results.filter((r) => r.allowed)).toHaveLength(50);
+      expect(Math.min(...results.map((r) => r.remaining))).toBe(0);
+    } finally {
+      for (const c of clients) c.disconnect();
+    }
+  }, 30_000);
+
+  it("admits within rate × window + burst while clients hammer a key for a second", async () => {
+    const p = prefix();
+    const clients = await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const c = new Redis(server.url, { lazyConnect: true });
+        await c.connect();
+        return c;
+      }),
+    );
+    try {
+      const limiters = clients.map((c) =>
+        redisLimiter({ client: ioredisAdapter(c), rate: "20/s", burst: 5, prefix: p }),
+      );
+      let admitted = 0;
+      const start = performance.now();
+      const deadline = start + 1_000;
+      await Promise.all(
+        limiters.flatMap((l) =>
+          Array.from({ length: 4 }, async () => {
+            while (performance.now() < deadline) if ((await l.check("hot")).allowed) admitted++;
+          }),
+        ),
+      );
+      const elapsed = performance.now() - start;
+      // Interval 50 ms: the window the server saw is inside [start, end].
+      expect(admitted).toBeLessThanOrEqual(5 + Math.ceil(elapsed / 50));
+      expect(admitted).toBeGreaterThanOrEqual(5 + Math.floor(elapsed / 50) - 3);
+    } finally {
+      for (const c of clients) c.disconnect();
+    }
+  }, 30_000);
+
+  it("two limiter instances on different clients share one state", async () => {
+    const p = prefix();
+    const a = redisLimiter({ client: ioredisAdapter(io), rate: "1/min", burst: 3, prefix: p });
+    const b = redisLimiter({
+      client: nodeRedisAdapter(nodeRedis),
+      rate: "1/min",
+      burst: 3,
+      prefix: p,
+    });
+    expect((await a.check("user")).remaining).toBe(2);
+    expect((await b.check("user")).remaining).toBe(1);
+    expect((await a.check("user")).remaining).toBe(0);
+    const refused = await b.check("user");
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterMs).toBeGreaterThan(59_000);
+  });
+
+  it("gives keys a TTL so idle keys vanish", async () => {
+    const p = prefix();
+    const l = redisLimiter({ client: ioredisAdapter(io), rate: "20/s", burst: 2, prefix: p });
+    const r = await l.check("ttl");
+    const ttl = await io.pttl(`${p}:ttl`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(Math.ceil(r.resetAfterMs));
+    await l.check();
+    expect(await io.exists(p)).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await io.exists(`${p}:ttl`, p)).toBe(0);
+  });
+
+  it("a refused check writes nothing and cost 0 creates no key", async () => {
+    const p = prefix();
+    const l = redisLimiter({ client: ioredisAdapter(io), rate: "1/s", burst: 1, prefix: p });
+    expect((await l.check("peek", { cost: 0 })).allowed).toBe(true);
+    expect(await io.exists(`${p}:peek`)).toBe(0);
+    expect((await l.check("big", { cost: 2 })).allowed).toBe(false);
+    expect(await io.exists(`${p}:big`)).toBe(0);
+  });
+
+  it("reloads the script after SCRIPT FLUSH", async () => {
+    const l = redisLimiter({ client: ioredisAdapter(io), rate: "1/s", burst: 5, prefix: prefix() });
+    expect((await l.check("k")).remaining).toBe(4);
+    await io.script("FLUSH");
+    expect((await l.check("k")).remaining).toBe(3);
+    expect(l.stats()).toMatchObject({ checks: 2, errors: 0 });
+  });
+
+  it("loads the script once for concurrent first checks, then one EVALSHA per check", async () => {
+    const calls: string[] = [];
+    const inner = ioredisAdapter(io);
+    const counting: RedisScriptClient = {
+      evalsha: (sha, keys, args) => {
+        calls.push("evalsha");
+        return inner.evalsha(sha, keys, args);
+      },
+      scriptLoad: (script) => {
+        calls.push("load");
+        expect(script).toBe(GCRA_SCRIPT);
+        return inner.scriptLoad(script);
+      },
+    };
+    const l = redisLimiter({ client: counting, rate: "10/s", prefix: prefix() });
+    await Promise.all([l.check("a"), l.check("b"), l.check("c")]);
+    await l.check("d");
+    expect(calls.filter((c) => c === "load")).toHaveLength(1);
+    expect(calls.filter((c) => c === "evalsha")).toHaveLength(4);
+  });
+
+  it("ignores the application clock: state is in server time", async () => {
+    // Two instances whose own clocks disagree cannot disagree on the limit:
+    // nothing in the check depends on the caller's time.
+    const p = prefix();
+    const l = redisLimiter({ client: ioredisAdapter(io), rate: "1/s", burst: 1, prefix: p });
+    await l.check("clock");
+    const stored = Number(await io.get(`${p}:clock`));
+    const [sec, usec] = (await io.time()) as [string | number, string | number];
+    const serverNow = Number(sec) * 1_000 + Number(usec) / 1_000;
+    expect(stored - serverNow).toBeGreaterThan(900);
+    expect(stored - serverNow).toBeLessThanOrEqual(1_000);
+  });
+});
