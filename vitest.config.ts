@@ -5,6 +5,7 @@ export default defineConfig({
     projects: [
       "packages/*/vitest.config.ts",
       "packages/*/vitest.workerd.config.ts",
+      "packages/ratelimit/vitest.workerd-binding.config.ts",
       "examples/*/vitest.config.ts",
     ],
   },

@@ -6,5 +6,7 @@ export default defineProject({
   test: {
     name: "ratelimit",
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // Need Rate Limiting bindings: run by vitest.workerd-binding.config.ts.
+    exclude: ["test/**/*.workerd.test.ts"],
   },
 });

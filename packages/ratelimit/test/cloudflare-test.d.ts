@@ -1,0 +1,10 @@
+// Bindings configured in vitest.workerd-binding.config.ts.
+declare module "cloudflare:test" {
+  import type { RateLimitBinding } from "../src/index";
+
+  export const env: {
+    RL_5: RateLimitBinding;
+    RL_2: RateLimitBinding;
+    RL_HTTP: RateLimitBinding;
+  };
+}
