@@ -220,7 +220,11 @@ describe("counters", () => {
 
   it("does not throw when plain JavaScript passes missing labels", () => {
     const registry = createRegistry(quiet);
-    const m = defineMetrics("app", { jobs: counter({ help: "Jobs", labels: ["queue"] }) }, { registry });
+    const m = defineMetrics(
+      "app",
+      { jobs: counter({ help: "Jobs", labels: ["queue"] }) },
+      { registry },
+    );
     const untyped = m.jobs as unknown as { inc(labels?: unknown): void };
     untyped.inc();
     untyped.inc({});

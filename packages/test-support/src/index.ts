@@ -14,5 +14,13 @@ export type {
   ScriptedResponse,
 } from "./otlp-receiver";
 export { startOtlpReceiver } from "./otlp-receiver";
+export type {
+  PrometheusServer,
+  PromSample,
+  PromTarget,
+  PromtoolVerdict,
+  StartPrometheusOptions,
+} from "./prometheus";
+export { checkMetrics, startPrometheus } from "./prometheus";
 export type { RedisServer, StartRedisOptions } from "./redis";
 export { startRedis } from "./redis";

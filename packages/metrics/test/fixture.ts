@@ -1,0 +1,70 @@
+import {
+  counter,
+  createRegistry,
+  defineMetrics,
+  gauge,
+  histogram,
+  info,
+  type Registry,
+} from "../src/index.js";
+
+/** Label values a scraper must receive intact. */
+export const HOSTILE = [
+  'double "quoted"',
+  "back\\slash",
+  "line\nbreak",
+  "ünïcödé ✓ 日本語 🚀",
+  "trailing\\",
+  "",
+] as const;
+
+/** A registry exercising every type, both suffixes, units, collectors and hostile labels. */
+export function fixtureRegistry(options: { info?: boolean; service?: string } = {}): Registry {
+  const registry = createRegistry({
+    service: options.service ?? "gwit",
+    runtimeInfo: options.info ?? true,
+    ...(options.info === false ? {} : { build: { version: "1.2.3", revision: "abc123" } }),
+  });
+  const http = defineMetrics(
+    "http",
+    {
+      requests: counter({ help: "HTTP requests served", labels: ["method", "path"] }),
+      latency: histogram({
+        help: "Request latency",
+        unit: "seconds",
+        labels: ["route"],
+        buckets: [0.005, 0.1, 1, 2.5],
+      }),
+      inflight: gauge({ help: "Requests in flight" }),
+      payload: counter({ help: "Payload bytes", unit: "bytes" }),
+    },
+    { registry },
+  );
+  HOSTILE.forEach((value, i) => {
+    http.requests({ method: "GET", path: value }).inc(i + 1);
+    http.latency.observe({ route: value }, 0.05 * (i + 1));
+  });
+  http.latency.observe({ route: "/" }, 3);
+  http.inflight.set(-2.5);
+  http.payload.inc(1024);
+  if (options.info !== false) {
+    const app = defineMetrics(
+      "app",
+      { feature: info({ help: "Enabled features", labels: ["name"] }) },
+      { registry },
+    );
+    app.feature.add({ name: 'search "beta"' });
+  }
+  registry.registerCollector(() => [
+    {
+      name: "log_messages",
+      help: "Log records emitted, by level",
+      type: "counter",
+      samples: [
+        { labels: { level: "info" }, value: 7 },
+        { labels: { level: "error" }, value: 1 },
+      ],
+    },
+  ]);
+  return registry;
+}
