@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { formatPolicy, formatRateLimit, formatRetryAfter } from "./headers";
+
+describe("rate-limit header formatting", () => {
+  it("formats RateLimit-Policy from the steady rate", () => {
+    expect(formatPolicy("default", { count: 100, periodMs: 60_000, burst: 20 })).toBe(
+      '"default";q=100;w=60',
+    );
+    expect(formatPolicy("api", { count: 10, periodMs: 1_000, burst: 10 })).toBe('"api";q=10;w=1');
+  });
+
+  it("keeps q and w integers for sub-second and fractional rates", () => {
+    expect(formatPolicy("p", { count: 1, periodMs: 500, burst: 1 })).toBe('"p";q=2;w=1');
+    expect(formatPolicy("p", { count: 0.5, periodMs: 1_000, burst: 1 })).toBe('"p";q=1;w=1');
+  });
+
+  it("quotes the policy name as a structured-field string", () => {
+    expect(formatPolicy('a"b\\c', { count: 1, periodMs: 1_000, burst: 1 })).toBe(
+      '"a\\"b\\\\c";q=1;w=1',
+    );
+    expect(formatPolicy("é", { count: 1, periodMs: 1_000, burst: 1 })).toBe('"?";q=1;w=1');
+  });
+
+  it("formats RateLimit with whole seconds rounded up", () => {
+    expect(
+      formatRateLimit("default", {
+        allowed: true,
+        remaining: 7,
+        retryAfterMs: 0,
+        resetAfterMs: 2_001,
+      }),
+    ).toBe('"default";r=7;t=3');
+    expect(
+      formatRateLimit("default", {
+        allowed: false,
+        remaining: 0,
+        retryAfterMs: 5,
+        resetAfterMs: 0,
+      }),
+    ).toBe('"default";r=0;t=0');
+  });
+
+  it("formats Retry-After as at least one second, and not at all for never", () => {
+    expect(formatRetryAfter(1)).toBe("1");
+    expect(formatRetryAfter(1_000)).toBe("1");
+    expect(formatRetryAfter(1_001)).toBe("2");
+    expect(formatRetryAfter(Number.POSITIVE_INFINITY)).toBeUndefined();
+  });
+});
