@@ -1,5 +1,5 @@
 export type { LogLevel } from "./levels";
-export { InvalidLogLevelError, LEVEL_VALUES, LOG_LEVELS, parseLogLevel } from "./levels";
+export { InvalidLogLevelError, LEVEL_OFF, LEVEL_VALUES, LOG_LEVELS, parseLogLevel } from "./levels";
 export type {
   LogFields,
   Logger,
