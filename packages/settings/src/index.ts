@@ -1,1 +1,40 @@
-export {};
+export type {
+  DefineSettingsOptions,
+  EnvOptions,
+  InferOutput,
+  JsonSchema,
+  LoadOptions,
+  ParseOptions,
+  ReadFile,
+  Settings,
+  SettingsLimits,
+  SettingsText,
+  StandardSchema,
+  YamlOptions,
+} from "./define";
+export { defineSettings, fsReadFile, isSettings } from "./define";
+export type {
+  FormatOptions,
+  SettingsErrorCode,
+  SettingsIssue,
+  SettingsIssueCode,
+  SettingsSource,
+} from "./errors";
+export { formatIssue, formatPath, formatSource, SettingsError } from "./errors";
+export type { SocketAddr, UrlOptions } from "./helpers";
+export {
+  byteSize,
+  duration,
+  formatByteSize,
+  formatDuration,
+  indirect,
+  parseByteSize,
+  parseDuration,
+  parseSocketAddr,
+  Secret,
+  secret,
+  socketAddr,
+  url,
+} from "./helpers";
+export type { TelemetrySettings, TelemetrySettingsInput } from "./telemetry";
+export { telemetrySettings } from "./telemetry";

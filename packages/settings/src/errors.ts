@@ -1,0 +1,247 @@
+/** Where a settings value came from. */
+export type SettingsSource =
+  | {
+      /** A YAML file (or text passed with a name). */
+      readonly kind: "file";
+      /** The file name as given to `load()` / `parse()`. */
+      readonly file: string;
+      /** 1-based line. */
+      readonly line: number;
+      /** 1-based column. */
+      readonly column: number;
+    }
+  | {
+      /** An environment variable. */
+      readonly kind: "env";
+      /** The variable's name, e.g. `APP_TELEMETRY__TRACING__ENABLED`. */
+      readonly name: string;
+    }
+  | {
+      /** A command-line override. */
+      readonly kind: "arg";
+      /** The `key=value` text as given after `--set`. */
+      readonly arg: string;
+    };
+
+/**
+ * What went wrong with one value. `invalid` comes from the schema; the others
+ * are found before the schema runs (input that is unsafe or cannot be read).
+ */
+export type SettingsIssueCode =
+  | "invalid"
+  | "unknown_key"
+  | "forbidden_key"
+  | "non_finite"
+  | "yaml"
+  | "too_large"
+  | "alias_limit"
+  | "too_deep"
+  | "file"
+  | "reference";
+
+/** One problem found while loading settings. */
+export interface SettingsIssue {
+  /** Stable category of the problem. */
+  readonly code: SettingsIssueCode;
+  /** Key path from the root, e.g. `["telemetry", "tracing", "sampling_ratio"]`. */
+  readonly path: readonly (string | number)[];
+  /** Human-readable explanation. */
+  readonly message: string;
+  /** What the schema wanted, e.g. `number ≤ 1`, when it can be said briefly. */
+  readonly expected?: string;
+  /** What was found, rendered briefly (secrets are never shown). */
+  readonly received?: string;
+  /** Where the offending value was written. */
+  readonly source?: SettingsSource;
+}
+
+/** Stable error codes of {@link SettingsError}. */
+export type SettingsErrorCode =
+  /** The merged settings do not match the schema (wrong types, unknown keys…). */
+  | "ERR_SETTINGS_INVALID"
+  /** A source could not be used: malformed YAML, too large, unsafe, unreadable. */
+  | "ERR_SETTINGS_SOURCE"
+  /** The schema itself cannot be used (no JSON Schema, invalid defaults…). */
+  | "ERR_SETTINGS_SCHEMA";
+
+/** Options of {@link SettingsError.format}. */
+export interface FormatOptions {
+  /** Use ANSI colours. Default `false`. */
+  readonly color?: boolean;
+  /** Show the offending source line under each issue when the text is known. Default `true`. */
+  readonly frames?: boolean;
+}
+
+const SOURCE_CODES: ReadonlySet<SettingsIssueCode> = new Set([
+  "yaml",
+  "too_large",
+  "alias_limit",
+  "too_deep",
+  "file",
+  "forbidden_key",
+  "non_finite",
+]);
+
+/**
+ * Thrown when settings cannot be loaded. It carries every problem found, not
+ * just the first, each with its key path and source location.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   Settings.parse("port: nope", { name: "app.yaml" });
+ * } catch (err) {
+ *   if (err instanceof SettingsError) console.error(err.format({ color: true }));
+ * }
+ * ```
+ */
+export class SettingsError extends Error {
+  override readonly name = "SettingsError";
+  /** Stable code for programmatic handling. */
+  readonly code: SettingsErrorCode;
+  /** Every problem found, in source order. */
+  readonly issues: readonly SettingsIssue[];
+  readonly #texts: ReadonlyMap<string, string>;
+
+  /**
+   * @param issues - the problems found (at least one)
+   * @param options - `code` (default derived from the issues), `cause`, and `texts`
+   *   (file name → content, used to print source lines)
+   */
+  constructor(
+    issues: readonly SettingsIssue[],
+    options: {
+      readonly code?: SettingsErrorCode;
+      readonly cause?: unknown;
+      readonly texts?: ReadonlyMap<string, string>;
+    } = {},
+  ) {
+    super(summarise(issues), options.cause !== undefined ? { cause: options.cause } : undefined);
+    this.issues = issues;
+    this.code =
+      options.code ??
+      (issues.some((i) => SOURCE_CODES.has(i.code))
+        ? "ERR_SETTINGS_SOURCE"
+        : "ERR_SETTINGS_INVALID");
+    this.#texts = options.texts ?? new Map();
+  }
+
+  /**
+   * Renders the issues for a terminal: one block per issue with its key path,
+   * what was expected and found, the location, and the source line.
+   *
+   * @param options - `color` (default `false`), `frames` (default `true`)
+   * @returns multi-line text without a trailing newline
+   * @example
+   * ```ts
+   * process.stderr.write(`${err.format({ color: process.stderr.isTTY })}\n`);
+   * ```
+   */
+  format(options: FormatOptions = {}): string {
+    const color = options.color === true;
+    const paint = (code: string, text: string) =>
+      color ? `\u001b[${code}m${text}\u001b[0m` : text;
+    const count = this.issues.length;
+    const lines = [paint("1", `Invalid settings: ${count} problem${count === 1 ? "" : "s"}`)];
+    for (const issue of this.issues) {
+      lines.push("");
+      lines.push(
+        `${paint("31", "✖")} ${paint("1", formatPath(issue.path))}: ${issueDetail(issue)}`,
+      );
+      if (issue.source) {
+        lines.push(`    ${paint("2", "at")} ${paint("36", formatSource(issue.source))}`);
+        if (options.frames !== false && issue.source.kind === "file") {
+          lines.push(...frame(this.#texts.get(issue.source.file), issue.source, paint));
+        }
+      }
+    }
+    return lines.join("\n");
+  }
+}
+
+function frame(
+  text: string | undefined,
+  source: { readonly line: number; readonly column: number },
+  paint: (code: string, text: string) => string,
+): string[] {
+  if (text === undefined) return [];
+  const line = text.split(/\r?\n/)[source.line - 1];
+  if (line === undefined) return [];
+  const gutter = String(source.line);
+  const shown = line.length > 120 ? `${line.slice(0, 117)}...` : line;
+  const caretAt = Math.min(source.column - 1, shown.length);
+  return [
+    `    ${paint("2", `${gutter} |`)} ${shown}`,
+    `    ${paint("2", `${" ".repeat(gutter.length)} |`)} ${" ".repeat(caretAt)}${paint("31", "^")}`,
+  ];
+}
+
+function summarise(issues: readonly SettingsIssue[]): string {
+  if (issues.length === 0) return "Invalid settings";
+  if (issues.length === 1) return `Invalid settings: ${formatIssue(issues[0]!)}`;
+  return `Invalid settings (${issues.length} problems):\n${issues.map((i) => `  - ${formatIssue(i)}`).join("\n")}`;
+}
+
+function issueDetail(issue: SettingsIssue): string {
+  if (issue.expected !== undefined) {
+    return `expected ${issue.expected}, got ${issue.received ?? "nothing"}`;
+  }
+  return issue.message;
+}
+
+/**
+ * One line per issue: `path: expected X, got Y (file:line:column)`.
+ *
+ * @param issue - the issue to render
+ * @returns a single line
+ * @example
+ * ```ts
+ * err.issues.map(formatIssue); // ["port: expected integer, got \"nope\" (app.yaml:1:7)"]
+ * ```
+ */
+export function formatIssue(issue: SettingsIssue): string {
+  const where = issue.source ? ` (${formatSource(issue.source)})` : "";
+  return `${formatPath(issue.path)}: ${issueDetail(issue)}${where}`;
+}
+
+/**
+ * Renders a source as `file:line:column`, `env NAME` or `--set key=value`.
+ *
+ * @param source - where a value came from
+ * @returns a short label
+ * @example
+ * ```ts
+ * formatSource({ kind: "file", file: "prod.yaml", line: 7, column: 5 }); // "prod.yaml:7:5"
+ * ```
+ */
+export function formatSource(source: SettingsSource): string {
+  switch (source.kind) {
+    case "file":
+      return `${source.file}:${source.line}:${source.column}`;
+    case "env":
+      return `env ${source.name}`;
+    case "arg":
+      return `--set ${source.arg}`;
+  }
+}
+
+/**
+ * Renders a key path as `a.b[0].c`; keys that are not identifiers are quoted.
+ *
+ * @param path - keys and indices from the root
+ * @returns the path text, `(root)` for an empty path
+ * @example
+ * ```ts
+ * formatPath(["endpoints", "main", "routes", "/hello"]); // 'endpoints.main.routes["/hello"]'
+ * ```
+ */
+export function formatPath(path: readonly (string | number)[]): string {
+  if (path.length === 0) return "(root)";
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(part)) out += out === "" ? part : `.${part}`;
+    else out += `[${JSON.stringify(part)}]`;
+  }
+  return out;
+}

@@ -1,0 +1,216 @@
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import type { SettingsIssue, SettingsSource } from "../errors";
+import type { Prov } from "./provenance";
+
+/** Bounds that keep hostile input from costing more than a small, fixed amount. */
+export interface Limits {
+  readonly maxBytes: number;
+  readonly maxAliasCount: number;
+  readonly maxDepth: number;
+}
+
+/** Keys that could reach `Object.prototype` through naive merging in user code. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
+  "__proto__",
+  "constructor",
+  "prototype",
+]);
+
+export interface ParsedSource {
+  readonly value: Record<string, unknown> | undefined;
+  readonly prov: Prov;
+  readonly issues: SettingsIssue[];
+}
+
+/** UTF-8 length of a string, without allocating its encoding. */
+export function byteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Checks the size limit cheaply: a string's UTF-8 length is never below its UTF-16 length. */
+export function exceedsSize(text: string, maxBytes: number): boolean {
+  if (text.length > maxBytes) return true;
+  if (text.length * 3 <= maxBytes) return false;
+  return byteLength(text) > maxBytes;
+}
+
+/**
+ * Parses one YAML document into a plain value plus the position of every key
+ * and value. Anything unsafe (oversized text, alias bombs, prototype keys,
+ * non-finite numbers, excessive nesting) becomes an issue and no value.
+ */
+export function parseYamlSource(text: string, file: string, limits: Limits): ParsedSource {
+  const fail = (issue: SettingsIssue): ParsedSource => ({
+    value: undefined,
+    prov: {},
+    issues: [issue],
+  });
+  if (exceedsSize(text, limits.maxBytes)) {
+    return fail({
+      code: "too_large",
+      path: [],
+      message: `${file} is larger than the limit of ${limits.maxBytes} bytes`,
+    });
+  }
+  const lines = new LineCounter();
+  const at = (offset: number): SettingsSource => {
+    const { line, col } = lines.linePos(offset);
+    return { kind: "file", file, line, column: col };
+  };
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, {
+      lineCounter: lines,
+      prettyErrors: false,
+      uniqueKeys: true,
+      version: "1.2",
+      schema: "core",
+      merge: false,
+    });
+  } catch (err) {
+    // The parser recurses on nesting; a pathological document can exhaust the stack.
+    return fail({
+      code: "too_deep",
+      path: [],
+      message: `${file} could not be parsed: ${errorMessage(err)}`,
+    });
+  }
+  if (doc.errors.length > 0) {
+    return {
+      value: undefined,
+      prov: {},
+      issues: doc.errors.map((e) => ({
+        code: "yaml",
+        path: [],
+        message: `malformed YAML: ${e.message}`,
+        source: at(e.pos[0]),
+      })),
+    };
+  }
+  const issues: SettingsIssue[] = [];
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null)) {
+    return { value: {}, prov: { src: at(0) }, issues };
+  }
+  if (!isMap(root)) {
+    return fail({
+      code: "yaml",
+      path: [],
+      message: "the document must be a mapping of keys to values",
+      source: at(root.range?.[0] ?? 0),
+    });
+  }
+  const prov = inspect(root, [], 0, at, limits, issues);
+  if (issues.length > 0) return { value: undefined, prov, issues };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+  } catch (err) {
+    const aliasBomb = err instanceof ReferenceError || /alias/i.test(errorMessage(err));
+    return fail({
+      code: aliasBomb ? "alias_limit" : "yaml",
+      path: [],
+      message: aliasBomb
+        ? `too many alias expansions (the limit is ${limits.maxAliasCount}); anchors and aliases that multiply data are refused`
+        : `malformed YAML: ${errorMessage(err)}`,
+      source: at(0),
+    });
+  }
+  return { value: value as Record<string, unknown>, prov, issues };
+}
+
+function inspect(
+  node: Node,
+  path: (string | number)[],
+  depth: number,
+  at: (offset: number) => SettingsSource,
+  limits: Limits,
+  issues: SettingsIssue[],
+): Prov {
+  const prov: Prov = { src: at(node.range?.[0] ?? 0) };
+  if (depth > limits.maxDepth) {
+    issues.push({
+      code: "too_deep",
+      path: [...path],
+      message: `nesting deeper than ${limits.maxDepth} levels`,
+      ...(prov.src ? { source: prov.src } : {}),
+    });
+    return prov;
+  }
+  if (isAlias(node)) return prov;
+  if (isScalar(node)) {
+    if (typeof node.value === "number" && !Number.isFinite(node.value)) {
+      issues.push({
+        code: "non_finite",
+        path: [...path],
+        message: `${String(node.source ?? node.value)} is not a finite number`,
+        expected: "a finite number",
+        received: String(node.source ?? node.value),
+        ...(prov.src ? { source: prov.src } : {}),
+      });
+    }
+    return prov;
+  }
+  if (isMap(node)) {
+    prov.kids = new Map();
+    for (const pair of node.items) {
+      const keyNode = pair.key as Node | null;
+      const keySrc = at(keyNode?.range?.[0] ?? node.range?.[0] ?? 0);
+      if (keyNode !== null && !isScalar(keyNode)) {
+        issues.push({
+          code: "yaml",
+          path: [...path],
+          message: "keys must be plain strings, not mappings or lists",
+          source: keySrc,
+        });
+        continue;
+      }
+      const raw = keyNode === null ? null : keyNode.value;
+      const key = raw === null ? "" : String(raw);
+      if (FORBIDDEN_KEYS.has(key)) {
+        issues.push({
+          code: "forbidden_key",
+          path: [...path, key],
+          message: `the key "${key}" is not allowed in settings`,
+          source: keySrc,
+        });
+        continue;
+      }
+      const valueNode = pair.value as Node | null;
+      const child: Prov = valueNode
+        ? inspect(valueNode, [...path, key], depth + 1, at, limits, issues)
+        : { src: keySrc };
+      child.keySrc = keySrc;
+      prov.kids.set(key, child);
+    }
+    return prov;
+  }
+  if (isSeq(node)) {
+    prov.kids = new Map();
+    node.items.forEach((item, index) => {
+      if (item === null || typeof item !== "object") return;
+      prov.kids!.set(
+        String(index),
+        inspect(item as Node, [...path, index], depth + 1, at, limits, issues),
+      );
+    });
+  }
+  return prov;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

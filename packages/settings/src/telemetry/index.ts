@@ -1,0 +1,2 @@
+export type { TelemetrySettings, TelemetrySettingsInput } from "./telemetry-settings";
+export { telemetrySettings } from "./telemetry-settings";
