@@ -84,7 +84,9 @@ export {
   parseLogLevel,
   recordSink,
 } from "./logging/index";
-
+// telemetry
+export type { Telemetry, TelemetryOptions, TelemetryStats } from "./telemetry";
+export { createTelemetry } from "./telemetry";
 // tracing
 export type {
   ForkedTraceOptions,
@@ -142,7 +144,3 @@ export {
   withSamplingRatio,
   withTracer,
 } from "./tracing/index";
-
-// telemetry
-export type { Telemetry, TelemetryOptions, TelemetryStats } from "./telemetry";
-export { createTelemetry } from "./telemetry";

@@ -1,0 +1,180 @@
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Exception,
+  INVALID_SPAN_CONTEXT,
+  type Span,
+  type SpanOptions,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
+import { ensureContextManager } from "../context/manager";
+import { currentTracer } from "./keys";
+
+/** Options of {@link span} (the OpenTelemetry span options: `attributes`, `kind`, `links`, `startTime`, `root`). */
+export type GroundworkSpanOptions = SpanOptions;
+
+/** The function a span wraps. It receives the span, e.g. to add attributes once results are known. */
+export type SpanFn<R> = (span: Span) => R;
+
+/**
+ * Marks a span as failed by `err`: an `exception` event and ERROR status.
+ * Never throws.
+ *
+ * @param s - the span.
+ * @param err - whatever was thrown or rejected with.
+ */
+export function recordSpanError(s: Span, err: unknown): void {
+  try {
+    let exception: Exception;
+    let message: string;
+    if (err instanceof Error) {
+      exception = err;
+      message = err.message;
+    } else if (typeof err === "object" && err !== null && "message" in err) {
+      message = String((err as { message: unknown }).message);
+      exception = { message, name: String((err as { name?: unknown }).name ?? "Error") };
+    } else {
+      message = String(err);
+      exception = message;
+    }
+    s.recordException(exception);
+    s.setStatus({ code: SpanStatusCode.ERROR, message });
+  } catch {
+    // A value whose String() throws still must not escape from telemetry code.
+    try {
+      s.setStatus({ code: SpanStatusCode.ERROR });
+    } catch {}
+  }
+}
+
+function endSpan(s: Span): void {
+  try {
+    s.end();
+  } catch {}
+}
+
+/** Handlers shared by every async span: bound per span with the span as `this`. */
+function endOk(this: Span): void {
+  endSpan(this);
+}
+function endErr(this: Span, err: unknown): void {
+  recordSpanError(this, err);
+  endSpan(this);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/**
+ * Starts a span under `parent` with the tracer found there, runs `fn` in a
+ * context where it is the active span, and ends it when `fn` returns or its
+ * promise settles. Failures are recorded on the span and re-thrown (the
+ * returned promise is `fn`'s own, untouched). The lower-level form of
+ * {@link span}, for callers that carry their own context.
+ *
+ * @param parent - the context to start the span in.
+ * @param name - span name.
+ * @param options - OpenTelemetry span options (default none).
+ * @param fn - the work; receives the span.
+ * @returns what `fn` returns.
+ * @example
+ * ```ts
+ * const rows = runInSpan(savedContext, "db.query", { attributes: { "db.system": "postgresql" } }, () =>
+ *   query("select 1"),
+ * );
+ * ```
+ */
+export function runInSpan<R>(
+  parent: Context,
+  name: string,
+  options: SpanOptions | undefined,
+  fn: SpanFn<R>,
+): R {
+  ensureContextManager();
+  let s: Span;
+  try {
+    s = currentTracer(parent).startSpan(name, options, parent);
+  } catch {
+    // A broken tracer must not take the user's work down with it.
+    return fn(trace.wrapSpanContext(trace.getSpanContext(parent) ?? INVALID_SPAN_CONTEXT));
+  }
+  let result: R;
+  try {
+    result = context.with(trace.setSpan(parent, s), fn, undefined, s);
+  } catch (err) {
+    recordSpanError(s, err);
+    endSpan(s);
+    throw err;
+  }
+  if (isThenable(result)) {
+    try {
+      // Reactions on the user's own promise: the caller gets exactly fn's
+      // value back, and a rejection still reaches them.
+      result.then(endOk.bind(s), endErr.bind(s));
+    } catch (err) {
+      endErr.call(s, err);
+    }
+  } else {
+    endSpan(s);
+  }
+  return result;
+}
+
+/**
+ * Runs `fn` in a new child span of the active span (or a new trace when there
+ * is none). Works for sync and async `fn`: the span ends when `fn` returns or
+ * its promise settles; a throw or rejection is recorded as an exception event
+ * with ERROR status and passed on unchanged. Returns `fn`'s value.
+ *
+ * @param name - span name.
+ * @param fn - the work; receives the span.
+ * @param attributes - span attributes (default none).
+ * @returns what `fn` returns.
+ * @example
+ * ```ts
+ * const user = await span("load user", async (s) => {
+ *   const u = await db.users.get(id);
+ *   s.setAttribute("user.plan", u.plan);
+ *   return u;
+ * }, { "user.id": id });
+ * ```
+ */
+export function span<R>(name: string, fn: SpanFn<R>, attributes?: Attributes): R;
+/**
+ * Runs `fn` in a new child span with OpenTelemetry span options.
+ *
+ * @param name - span name.
+ * @param options - `attributes`, `kind`, `links`, `startTime`, `root`.
+ * @param fn - the work; receives the span.
+ * @returns what `fn` returns.
+ * @example
+ * ```ts
+ * await span("GET /users", { kind: SpanKind.CLIENT, attributes: { "http.request.method": "GET" } }, () =>
+ *   fetch(url),
+ * );
+ * ```
+ */
+export function span<R>(name: string, options: SpanOptions, fn: SpanFn<R>): R;
+export function span<R>(
+  name: string,
+  fnOrOptions: SpanFn<R> | SpanOptions,
+  attributesOrFn?: Attributes | SpanFn<R>,
+): R {
+  if (typeof fnOrOptions === "function") {
+    const attributes = attributesOrFn as Attributes | undefined;
+    return runInSpan(
+      context.active(),
+      name,
+      attributes === undefined ? undefined : { attributes },
+      fnOrOptions,
+    );
+  }
+  return runInSpan(context.active(), name, fnOrOptions, attributesOrFn as SpanFn<R>);
+}

@@ -1,0 +1,197 @@
+import {
+  type Attributes,
+  type Context,
+  context,
+  isSpanContextValid,
+  type Link,
+  type Span,
+  type SpanKind,
+  type SpanOptions,
+  TraceFlags,
+  trace,
+} from "@opentelemetry/api";
+import { FORK_KEY, type ForkMarker, normaliseRatio, SAMPLING_RATIO_KEY } from "./keys";
+import { extractContext, type HeadersLike } from "./propagation";
+import { runInSpan, type SpanFn } from "./span";
+
+/** Name of the event the parent span records when a trace is forked from it. */
+export const FORK_EVENT_NAME = "trace.fork";
+/** Attribute of the fork event and of the links: the forked trace's id. */
+export const ATTR_FORK_TRACE_ID = "groundwork.fork.trace_id";
+/** Attribute of the fork event: the forked trace's root span id. */
+export const ATTR_FORK_SPAN_ID = "groundwork.fork.span_id";
+/** Attribute of the fork event: the forked trace's root span name. */
+export const ATTR_FORK_NAME = "groundwork.fork.name";
+/** Attribute on fork links saying which way they point: `"forked_from"` (root → parent) or `"forked_to"` (parent → root). */
+export const ATTR_LINK_RELATION = "groundwork.link.relation";
+
+/** Options of {@link startTrace}. */
+export interface StartTraceOptions {
+  /**
+   * Continue a remote trace instead of starting a new one: a W3C
+   * `traceparent` value, or request headers (`Headers` or a plain record)
+   * carrying `traceparent`, `tracestate` and `baggage`. An invalid or absent
+   * `traceparent` starts a new trace, as the W3C spec requires.
+   */
+  stitchWith?: string | HeadersLike;
+  /**
+   * Sampling ratio in [0, 1] for this trace and new traces started inside
+   * it, instead of the configured one. It also lets a continuation of an
+   * unsampled remote parent be sampled. Default: the configured ratio.
+   */
+  samplingRatio?: number;
+  /** Attributes of the root span. */
+  attributes?: Attributes;
+  /** Kind of the root span (e.g. `SpanKind.SERVER` for a request handler). Default INTERNAL. */
+  kind?: SpanKind;
+  /** Links of the root span. */
+  links?: Link[];
+}
+
+/** Options of {@link withForkedTrace} and {@link runInForkedTrace}. */
+export interface ForkedTraceOptions {
+  /**
+   * Sampling ratio in [0, 1] for the forked trace. A sampled parent makes the
+   * fork sampled regardless; this decides for forks of unsampled parents
+   * (which otherwise stay unsampled) and for new traces started inside.
+   */
+  samplingRatio?: number;
+  /** Attributes of the forked trace's root span. */
+  attributes?: Attributes;
+  /** Kind of the forked trace's root span. Default INTERNAL. */
+  kind?: SpanKind;
+}
+
+function rootOptions(o: {
+  attributes?: Attributes | undefined;
+  kind?: SpanKind | undefined;
+  links?: Link[] | undefined;
+}): SpanOptions {
+  const options: SpanOptions = {};
+  if (o.attributes !== undefined) options.attributes = o.attributes;
+  if (o.kind !== undefined) options.kind = o.kind;
+  if (o.links !== undefined) options.links = o.links;
+  return options;
+}
+
+/**
+ * Runs `fn` in the root span of a new trace, or of a continuation of a remote
+ * trace when `stitchWith` carries a valid `traceparent`. The active span, if
+ * any, is not the parent: use {@link withForkedTrace} to keep a link to it.
+ *
+ * @param name - root span name.
+ * @param fn - the work; receives the root span.
+ * @param options - `stitchWith`, `samplingRatio`, `attributes`, `kind`, `links` (default none).
+ * @returns what `fn` returns.
+ * @example
+ * ```ts
+ * export default {
+ *   fetch: (request: Request) =>
+ *     startTrace("GET /orders", () => handle(request), {
+ *       stitchWith: request.headers,
+ *       kind: SpanKind.SERVER,
+ *     }),
+ * };
+ * ```
+ */
+export function startTrace<R>(name: string, fn: SpanFn<R>, options: StartTraceOptions = {}): R {
+  let ctx = trace.deleteSpan(context.active()).deleteValue(FORK_KEY);
+  if (options.stitchWith !== undefined) ctx = extractContext(options.stitchWith, ctx);
+  const ratio = normaliseRatio(options.samplingRatio);
+  if (ratio !== undefined) ctx = ctx.setValue(SAMPLING_RATIO_KEY, ratio);
+  return runInSpan(ctx, name, rootOptions(options), fn);
+}
+
+/**
+ * The lower-level form of {@link withForkedTrace}: forks from the span active
+ * in `parent` (not in the current context), so a context captured earlier can
+ * be entered later. Every other value of `parent` (logger, baggage, …) is
+ * kept. The fork's root span starts when this is called and ends when `fn`
+ * settles.
+ *
+ * @param parent - the context whose active span the new trace forks from.
+ * @param name - the forked trace's root span name.
+ * @param fn - the work; receives the root span.
+ * @param options - `samplingRatio`, `attributes`, `kind` (default none).
+ * @returns what `fn` returns.
+ * @example
+ * ```ts
+ * const saved = context.active();
+ * queue.onMessage((msg) => runInForkedTrace(saved, "handle message", () => handle(msg)));
+ * ```
+ */
+export function runInForkedTrace<R>(
+  parent: Context,
+  name: string,
+  fn: SpanFn<R>,
+  options: ForkedTraceOptions = {},
+): R {
+  const parentSpan = trace.getSpan(parent);
+  const parentContext = parentSpan?.spanContext();
+  const hasParent = parentContext !== undefined && isSpanContextValid(parentContext);
+  const ratio = normaliseRatio(options.samplingRatio);
+  let ctx = trace.deleteSpan(parent);
+  if (hasParent) {
+    const marker: ForkMarker = {
+      parentSampled: (parentContext.traceFlags & TraceFlags.SAMPLED) !== 0,
+      ratio,
+    };
+    ctx = ctx.setValue(FORK_KEY, marker);
+  } else {
+    ctx = ctx.deleteValue(FORK_KEY);
+  }
+  if (ratio !== undefined) ctx = ctx.setValue(SAMPLING_RATIO_KEY, ratio);
+  const spanOptions = rootOptions(options);
+  if (hasParent) {
+    spanOptions.links = [
+      { context: parentContext, attributes: { [ATTR_LINK_RELATION]: "forked_from" } },
+    ];
+  }
+  return runInSpan(ctx, name, spanOptions, (root) => {
+    if (hasParent && parentSpan?.isRecording() === true) recordFork(parentSpan, root, name);
+    return fn(root);
+  });
+}
+
+function recordFork(parentSpan: Span, root: Span, name: string): void {
+  try {
+    const child = root.spanContext();
+    if (!isSpanContextValid(child)) return;
+    parentSpan.addLink({ context: child, attributes: { [ATTR_LINK_RELATION]: "forked_to" } });
+    parentSpan.addEvent(FORK_EVENT_NAME, {
+      [ATTR_FORK_TRACE_ID]: child.traceId,
+      [ATTR_FORK_SPAN_ID]: child.spanId,
+      [ATTR_FORK_NAME]: name,
+    });
+  } catch {
+    // Recording the fork is best effort; the fork itself must go on.
+  }
+}
+
+/**
+ * Runs `fn` in a new trace forked from the current span: the new root links
+ * to the current span, and the current span records the fork (a link and a
+ * `trace.fork` event carrying the new trace id). If the current span is
+ * sampled the fork is always sampled; if it is not, the fork is not sampled
+ * unless `samplingRatio` says otherwise. Use it for work that outlives or
+ * fans out from a request (background jobs, per-connection loops) so it gets
+ * its own trace without losing the way back.
+ *
+ * @param name - the forked trace's root span name.
+ * @param fn - the work; receives the root span.
+ * @param options - `samplingRatio`, `attributes`, `kind` (default none).
+ * @returns what `fn` returns.
+ * @example
+ * ```ts
+ * await span("accept connection", async () => {
+ *   void withForkedTrace("connection", () => serveConnection(socket));
+ * });
+ * ```
+ */
+export function withForkedTrace<R>(
+  name: string,
+  fn: SpanFn<R>,
+  options: ForkedTraceOptions = {},
+): R {
+  return runInForkedTrace(context.active(), name, fn, options);
+}
