@@ -24,7 +24,8 @@ export interface ServiceResourceOptions {
   serviceVersion?: string;
   /**
    * More resource attributes (`deployment.environment.name`, `service.instance.id`…).
-   * They cannot override `service.*` or `telemetry.sdk.*`. Default none.
+   * They cannot override `service.name`, `telemetry.sdk.*`, nor `service.version` when
+   * `serviceVersion` is given. Default none.
    */
   attributes?: Attributes;
 }
@@ -56,10 +57,7 @@ export function createServiceResource(options: ServiceResourceOptions): Resource
     [ATTR_TELEMETRY_SDK_VERSION]: SDK_INFO[ATTR_TELEMETRY_SDK_VERSION],
     "telemetry.distro.name": "groundwork",
   };
-  if (options.serviceVersion !== undefined) {
+  if (options.serviceVersion !== undefined)
     attributes[ATTR_SERVICE_VERSION] = options.serviceVersion;
-  } else {
-    delete attributes[ATTR_SERVICE_VERSION];
-  }
   return resourceFromAttributes(attributes);
 }

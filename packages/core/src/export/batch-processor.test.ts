@@ -1,0 +1,203 @@
+import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
+import {
+  AlwaysOffSampler,
+  BasicTracerProvider,
+  type ReadableSpan,
+  type SpanExporter,
+} from "@opentelemetry/sdk-trace-base";
+import { describe, expect, it, vi } from "vitest";
+import { type BatchSpanProcessorOptions, createBatchSpanProcessor } from "./batch-processor";
+
+type Behaviour = "succeed" | "fail" | "throw" | "reject" | "never" | "manual";
+
+/** An exporter double that records the batches it is given and behaves as told. */
+function recordingExporter(behaviour: Behaviour = "succeed") {
+  const batches: string[][] = [];
+  const callbacks: ((result: ExportResult) => void)[] = [];
+  let concurrent = 0;
+  let maxConcurrent = 0;
+  const exporter: SpanExporter = {
+    export(spans: ReadableSpan[], done: (result: ExportResult) => void) {
+      batches.push(spans.map((s) => s.name));
+      concurrent++;
+      maxConcurrent = Math.max(maxConcurrent, concurrent);
+      const finish = (result: ExportResult) => {
+        concurrent--;
+        done(result);
+      };
+      switch (behaviour) {
+        case "succeed":
+          setTimeout(() => finish({ code: ExportResultCode.SUCCESS }), 1);
+          return;
+        case "fail":
+          finish({ code: ExportResultCode.FAILED });
+          return;
+        case "throw":
+          concurrent--;
+          throw new Error("exporter bug");
+        case "reject":
+          concurrent--;
+          // A non-conforming async exporter.
+          return Promise.reject(new Error("async exporter bug")) as unknown as undefined;
+        case "never":
+          return;
+        case "manual":
+          callbacks.push(finish);
+          return;
+      }
+    },
+    shutdown: vi.fn(async () => {}),
+    forceFlush: vi.fn(async () => {}),
+  };
+  return {
+    exporter,
+    batches,
+    callbacks,
+    maxConcurrent: () => maxConcurrent,
+  };
+}
+
+function setup(behaviour: Behaviour, options: BatchSpanProcessorOptions = {}) {
+  const recorder = recordingExporter(behaviour);
+  const processor = createBatchSpanProcessor(recorder.exporter, {
+    scheduledDelayMs: 60_000,
+    ...options,
+  });
+  const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+  const tracer = provider.getTracer("test");
+  const end = (...names: string[]) => {
+    for (const name of names) tracer.startSpan(name).end();
+  };
+  return { ...recorder, processor, provider, end };
+}
+
+const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+describe("createBatchSpanProcessor", () => {
+  it("queues sampled spans and exports them on flush", async () => {
+    const { processor, end, batches } = setup("succeed");
+    end("a", "b");
+    expect(processor.stats()).toEqual({
+      queued: 2,
+      exported: 0,
+      dropped: 0,
+      failed: 0,
+      queueLength: 2,
+    });
+    await processor.forceFlush();
+    expect(batches).toEqual([["a", "b"]]);
+    expect(processor.stats()).toEqual({
+      queued: 2,
+      exported: 2,
+      dropped: 0,
+      failed: 0,
+      queueLength: 0,
+    });
+  });
+
+  it("ignores unsampled spans", async () => {
+    const recorder = recordingExporter();
+    const processor = createBatchSpanProcessor(recorder.exporter);
+    const provider = new BasicTracerProvider({
+      sampler: new AlwaysOffSampler(),
+      spanProcessors: [processor],
+    });
+    provider.getTracer("off").startSpan("nope").end();
+    await processor.forceFlush();
+    expect(recorder.batches).toEqual([]);
+    expect(processor.stats().queued).toBe(0);
+  });
+
+  it("drops and counts spans once the queue is full, without growing", () => {
+    const { processor, end } = setup("succeed", { maxQueueSize: 10, maxBatchSize: 10 });
+    end(...names("s", 25));
+    expect(processor.stats()).toMatchObject({ queued: 10, dropped: 15, queueLength: 10 });
+  });
+
+  it("exports a full batch on the next tick and on the timer otherwise", async () => {
+    const { processor, end, batches } = setup("succeed", {
+      maxBatchSize: 3,
+      scheduledDelayMs: 300,
+    });
+    const started = Date.now();
+    end("a", "b", "c", "d");
+    expect(batches).toEqual([]); // never inside span.end()
+    await vi.waitFor(() => expect(batches).toEqual([["a", "b", "c"]]), { interval: 5 });
+    expect(Date.now() - started).toBeLessThan(250);
+    await vi.waitFor(() => expect(batches).toEqual([["a", "b", "c"], ["d"]]), { timeout: 2000 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(processor.stats().exported).toBe(4);
+  });
+
+  it("keeps exactly one export in flight", async () => {
+    const { processor, end, batches, callbacks, maxConcurrent } = setup("manual", {
+      maxBatchSize: 2,
+    });
+    end(...names("s", 6));
+    await vi.waitFor(() => expect(batches).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(batches).toHaveLength(1);
+    callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
+    await vi.waitFor(() => expect(batches).toHaveLength(2));
+    callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
+    await vi.waitFor(() => expect(batches).toHaveLength(3));
+    callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
+    await processor.forceFlush();
+    expect(maxConcurrent()).toBe(1);
+    expect(processor.stats()).toMatchObject({ exported: 6, queueLength: 0 });
+  });
+
+  it("counts failed exports", async () => {
+    const { processor, end } = setup("fail");
+    end("a", "b", "c");
+    await processor.forceFlush();
+    expect(processor.stats()).toMatchObject({ exported: 0, failed: 3 });
+  });
+
+  it.each(["throw", "reject"] as const)("contains an exporter that %ss", async (behaviour) => {
+    const { processor, provider, end } = setup(behaviour);
+    expect(() => end("a", "b")).not.toThrow();
+    await expect(provider.forceFlush()).resolves.toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(processor.stats()).toMatchObject({ exported: 0, failed: 2 });
+    await expect(provider.shutdown()).resolves.toBeUndefined();
+  });
+
+  it("bounds forceFlush and shutdown by exportTimeoutMs when the exporter never answers", async () => {
+    const { processor, end, exporter } = setup("never", { exportTimeoutMs: 50 });
+    end("a");
+    let started = Date.now();
+    await processor.forceFlush();
+    expect(Date.now() - started).toBeLessThan(1000);
+    await vi.waitFor(() => expect(processor.stats().failed).toBe(1));
+
+    end("b");
+    started = Date.now();
+    await processor.shutdown();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(exporter.shutdown).toHaveBeenCalledTimes(1);
+  });
+
+  it("flushes on shutdown, then drops new spans; shutdown is idempotent", async () => {
+    const { processor, end, batches, exporter } = setup("succeed");
+    end("a");
+    await processor.shutdown();
+    expect(batches).toEqual([["a"]]);
+    end("late");
+    expect(processor.stats()).toMatchObject({ exported: 1, dropped: 1, queueLength: 0 });
+    await processor.shutdown();
+    expect(exporter.shutdown).toHaveBeenCalledTimes(1);
+  });
+
+  it("falls back to defaults for invalid options and caps the batch at the queue size", async () => {
+    const { processor, end, batches } = setup("succeed", {
+      maxQueueSize: 4,
+      maxBatchSize: 100,
+      exportTimeoutMs: Number.NaN,
+    });
+    end(...names("s", 5));
+    await processor.forceFlush();
+    expect(batches).toEqual([["s0", "s1", "s2", "s3"]]);
+    expect(processor.stats()).toMatchObject({ dropped: 1, exported: 4 });
+  });
+});
