@@ -1,4 +1,4 @@
-import { SettingsError, type SettingsIssue, type SettingsSource } from "./errors";
+import { SettingsError, type SettingsIssue, type SettingsSource, SOURCE_CODES } from "./errors";
 import { toSettingsIssue } from "./internal/issues";
 import { clonePlain, isPlainObject, type SchemaNode } from "./internal/json-schema";
 import { argsLayer, envLayer, type Layer, merge, skeleton } from "./internal/layers";
@@ -240,9 +240,9 @@ export function defineSettings<S extends StandardSchema>(
     let merged = base();
     for (const layer of layers) merged = merge(merged, layer);
     const refs = preflight(merged.value, root, merged.prov, reportUnknown, issues);
-    // Unsafe or unreadable input stops here; unknown keys were dropped, so the
-    // schema still runs and all problems are reported together.
-    if (issues.some((i) => i.code !== "unknown_key")) throw new SettingsError(issues, { texts });
+    // Unsafe or unreadable input stops here. Otherwise (unknown keys were
+    // dropped) the schema still runs, so all problems are reported together.
+    if (issues.some((i) => SOURCE_CODES.has(i.code))) throw new SettingsError(issues, { texts });
     return { merged, refs };
   };
 
@@ -308,7 +308,7 @@ export function defineSettings<S extends StandardSchema>(
           );
         } else resolveEnvRef(ref, vars, merged.prov, issues);
       }
-      if (issues.some((i) => i.code !== "unknown_key")) throw new SettingsError(issues, { texts });
+      if (issues.some((i) => SOURCE_CODES.has(i.code))) throw new SettingsError(issues, { texts });
       const result = validate(merged.value);
       if (result instanceof Promise) throw asyncError();
       return finish(result, merged, texts, issues);
@@ -346,7 +346,7 @@ export function defineSettings<S extends StandardSchema>(
         // Files written by editors and secret managers usually end with a newline that is not part of the value.
         setRef(ref, text.replace(/\r?\n$/, ""));
       }
-      if (issues.some((i) => i.code !== "unknown_key")) throw new SettingsError(issues, { texts });
+      if (issues.some((i) => SOURCE_CODES.has(i.code))) throw new SettingsError(issues, { texts });
       return finish(await validate(merged.value), merged, texts, issues);
     },
   };

@@ -72,7 +72,8 @@ export interface FormatOptions {
   readonly frames?: boolean;
 }
 
-const SOURCE_CODES: ReadonlySet<SettingsIssueCode> = new Set([
+/** Issues that mean a source could not be used safely; the schema does not run after them. */
+export const SOURCE_CODES: ReadonlySet<SettingsIssueCode> = new Set([
   "yaml",
   "too_large",
   "alias_limit",
@@ -201,7 +202,8 @@ function issueDetail(issue: SettingsIssue): string {
  */
 export function formatIssue(issue: SettingsIssue): string {
   const where = issue.source ? ` (${formatSource(issue.source)})` : "";
-  return `${formatPath(issue.path)}: ${issueDetail(issue)}${where}`;
+  const subject = issue.path.length > 0 ? `${formatPath(issue.path)}: ` : "";
+  return `${subject}${issueDetail(issue)}${where}`;
 }
 
 /**

@@ -83,12 +83,20 @@ function mergeValue(
     const child: Prov = {};
     const pak = pa?.kids?.get(key);
     const pbk = pb?.kids?.get(key) ?? (pb?.src ? { src: pb.src } : undefined);
+    let merged: unknown;
     if (Object.hasOwn(result, key)) {
-      result[key] = mergeValue(result[key], b[key], pak, pbk, child);
+      merged = mergeValue(result[key], b[key], pak, pbk, child);
     } else {
-      result[key] = b[key];
+      merged = b[key];
       Object.assign(child, pbk ?? {});
     }
+    // Defined, not assigned: a `__proto__` key must stay data so preflight can report it.
+    Object.defineProperty(result, key, {
+      value: merged,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
     if (pbk?.keySrc) child.keySrc = pbk.keySrc;
     kids.set(key, child);
   }
@@ -198,7 +206,7 @@ export function argsLayer(
       issues.push({
         code: "invalid",
         path: [],
-        message: `--set ${text}: expected key.path=value`,
+        message: "expected key.path=value",
         source,
       });
       continue;

@@ -1,0 +1,382 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  defineSettings,
+  duration,
+  formatIssue,
+  Secret,
+  SettingsError,
+  secret,
+  socketAddr,
+} from "./index";
+
+const App = defineSettings(
+  z
+    .object({
+      http: z
+        .object({
+          addr: socketAddr().default("127.0.0.1:8080").describe("Address to listen on."),
+          timeout: duration().default(30_000).describe("Request timeout."),
+          hosts: z.array(z.string()).default(["a", "b"]).describe("Virtual hosts."),
+        })
+        .describe("HTTP server."),
+      workers: z.number().int().min(1).max(64).default(4).describe("Worker count."),
+      ratio: z.number().min(0).max(1).default(0.5),
+      name: z.string().optional().describe("Display name."),
+      labels: z.record(z.string(), z.string()).default({ team: "core" }),
+      token: secret().optional(),
+    })
+    .describe("Test application."),
+);
+
+function failure(fn: () => unknown): SettingsError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof SettingsError) return err;
+    throw err;
+  }
+  throw new Error("expected a SettingsError");
+}
+
+async function failureAsync(fn: () => Promise<unknown>): Promise<SettingsError> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof SettingsError) return err;
+    throw err;
+  }
+  throw new Error("expected a SettingsError");
+}
+
+describe("defaults", () => {
+  it("fills nested defaults even when the parent object has no default", () => {
+    expect(App.defaults()).toEqual({
+      http: { addr: "127.0.0.1:8080", timeout: 30_000, hosts: ["a", "b"] },
+      workers: 4,
+      ratio: 0.5,
+      labels: { team: "core" },
+    });
+  });
+
+  it("parses an empty document to the defaults", () => {
+    expect(App.parse("")).toEqual(App.defaults());
+    expect(App.parse("---\n")).toEqual(App.defaults());
+    expect(App.parse({})).toEqual(App.defaults());
+  });
+
+  it("renders the default YAML with comments, `~` and humane values", () => {
+    expect(App.defaultYaml()).toMatchInlineSnapshot(`
+      "---
+      # Test application.
+
+      # HTTP server.
+      http:
+        # Address to listen on.
+        addr: "127.0.0.1:8080"
+        # Request timeout.
+        timeout: 30s
+        # Virtual hosts.
+        hosts:
+          - a
+          - b
+      # Worker count.
+      workers: 4
+      ratio: 0.5
+      # Display name.
+      name: ~
+      labels:
+        team: core
+      token: ~
+      "
+    `);
+  });
+
+  it("adds the yaml-language-server modeline when asked", () => {
+    expect(App.defaultYaml({ schemaUrl: "./app.schema.json" }).split("\n").slice(0, 2)).toEqual([
+      "# yaml-language-server: $schema=./app.schema.json",
+      "---",
+    ]);
+  });
+
+  it("loads its default YAML back to exactly the defaults", () => {
+    expect(App.parse(App.defaultYaml())).toEqual(App.defaults());
+  });
+
+  it("exposes a JSON Schema for editors, with descriptions and defaults", () => {
+    const schema = App.jsonSchema() as {
+      properties: Record<string, { description?: string; default?: unknown }>;
+    };
+    expect(schema.properties.workers).toMatchObject({ description: "Worker count.", default: 4 });
+    // A fresh copy each time: callers may mutate it.
+    (schema.properties as Record<string, unknown>).workers = 1;
+    expect((App.jsonSchema() as typeof schema).properties.workers).toMatchObject({ default: 4 });
+  });
+});
+
+describe("layering", () => {
+  it("merges files in order: maps key by key, arrays replaced", async () => {
+    const settings = await App.load({
+      files: [
+        { name: "base.yaml", text: "http:\n  hosts: [x, y, z]\nlabels:\n  env: prod\n" },
+        { name: "prod.yaml", text: "http:\n  hosts: [w]\n  timeout: 5m\nworkers: 8\n" },
+      ],
+    });
+    expect(settings.http).toEqual({ addr: "127.0.0.1:8080", timeout: 300_000, hosts: ["w"] });
+    expect(settings.labels).toEqual({ team: "core", env: "prod" });
+    expect(settings.workers).toBe(8);
+  });
+
+  it("applies env over files and --set over env, coercing by the schema's type", async () => {
+    const settings = await App.load({
+      files: [{ name: "a.yaml", text: "workers: 2\nname: from-file\n" }],
+      env: { prefix: "APP_" },
+      vars: {
+        APP_WORKERS: "16",
+        APP_HTTP__TIMEOUT: "1500",
+        APP_NAME: "true",
+        APP_HTTP__HOSTS: "[one, two]",
+        OTHER_WORKERS: "1",
+      },
+      args: ["serve", "--set", "workers=32", "--set=labels.owner=me", "--verbose"],
+    });
+    expect(settings.workers).toBe(32);
+    expect(settings.http.timeout).toBe(1500);
+    // A string field keeps text that would otherwise read as a boolean.
+    expect(settings.name).toBe("true");
+    expect(settings.http.hosts).toEqual(["one", "two"]);
+    expect(settings.labels).toEqual({ team: "core", owner: "me" });
+  });
+
+  it("treats `~` on an optional key as not set", () => {
+    expect(App.parse("name: ~\ntoken: ~\n")).toEqual(App.defaults());
+    expect(App.parse("name: Alice\n").name).toBe("Alice");
+  });
+
+  it("keeps a value that starts with env: as is in fields without indirection", () => {
+    expect(App.parse("name: 'env:HOME'\n").name).toBe("env:HOME");
+  });
+
+  it("resolves env: references in secrets, and literal: escapes them", () => {
+    const fromEnv = App.parse("token: env:TOKEN\n", { vars: { TOKEN: "t0k3n" } });
+    expect(fromEnv.token).toBeInstanceOf(Secret);
+    expect(fromEnv.token?.reveal()).toBe("t0k3n");
+    expect(App.parse("token: 'literal:env:X'\n").token?.reveal()).toBe("env:X");
+  });
+
+  it("reads files and file: references through the injected reader", async () => {
+    const files: Record<string, string> = {
+      "/etc/app.yaml": "token: file:/run/secrets/token\nworkers: 3\n",
+      "/run/secrets/token": "from-file\n",
+    };
+    const settings = await App.load({
+      files: ["/etc/app.yaml"],
+      readFile: async (path) => {
+        const text = files[path];
+        if (text === undefined) throw Object.assign(new Error("nope"), { code: "ENOENT" });
+        return text;
+      },
+    });
+    expect(settings.workers).toBe(3);
+    expect(settings.token?.reveal()).toBe("from-file");
+  });
+
+  it("ignores unknown keys when asked to", () => {
+    const Lenient = defineSettings(z.object({ a: z.number().default(1) }), {
+      unknownKeys: "ignore",
+    });
+    expect(Lenient.parse("a: 2\nb: 3\n")).toEqual({ a: 2 });
+    expect(Lenient.parse("", { env: { prefix: "X_" }, vars: { X_B: "1" } })).toEqual({ a: 1 });
+  });
+});
+
+describe("errors", () => {
+  it("names the key path, expected and got, and the file position", () => {
+    const err = failure(() =>
+      App.parse("http:\n  addr: localhost\n  timeout: soon\nworkers: 100\nratio: 4\nwokers: 2\n", {
+        name: "prod.yaml",
+      }),
+    );
+    expect(err.code).toBe("ERR_SETTINGS_INVALID");
+    expect(err.issues.map(formatIssue)).toMatchInlineSnapshot(`
+      [
+        "http.addr: expected a socket address such as "127.0.0.1:8080" or "[::1]:0", got "localhost" (prod.yaml:2:9)",
+        "http.timeout: expected a duration such as "250ms", "30s", "1h30m" or a number of milliseconds, got "soon" (prod.yaml:3:12)",
+        "workers: expected number ≤ 64, got 100 (prod.yaml:4:10)",
+        "ratio: expected number ≤ 1, got 4 (prod.yaml:5:8)",
+        "wokers: unknown key; did you mean "workers"? (prod.yaml:6:1)",
+      ]
+    `);
+    expect(err.format()).toMatchInlineSnapshot(`
+      "Invalid settings: 5 problems
+
+      ✖ http.addr: expected a socket address such as "127.0.0.1:8080" or "[::1]:0", got "localhost"
+          at prod.yaml:2:9
+          2 |   addr: localhost
+            |         ^
+
+      ✖ http.timeout: expected a duration such as "250ms", "30s", "1h30m" or a number of milliseconds, got "soon"
+          at prod.yaml:3:12
+          3 |   timeout: soon
+            |            ^
+
+      ✖ workers: expected number ≤ 64, got 100
+          at prod.yaml:4:10
+          4 | workers: 100
+            |          ^
+
+      ✖ ratio: expected number ≤ 1, got 4
+          at prod.yaml:5:8
+          5 | ratio: 4
+            |        ^
+
+      ✖ wokers: unknown key; did you mean "workers"?
+          at prod.yaml:6:1
+          6 | wokers: 2
+            | ^"
+    `);
+  });
+
+  it("reports missing references and unreadable files clearly", async () => {
+    const err = await failureAsync(() =>
+      App.load({
+        files: [{ name: "a.yaml", text: "token: env:NOT_SET\n" }, "missing.yaml"],
+        vars: {},
+        readFile: async () => {
+          throw Object.assign(new Error("gone"), { code: "ENOENT" });
+        },
+      }),
+    );
+    expect(err.issues.map(formatIssue)).toMatchInlineSnapshot(`
+      [
+        "cannot read missing.yaml: no such file",
+      ]
+    `);
+  });
+
+  it("attributes env and --set values to their source", async () => {
+    const err = await failureAsync(() =>
+      App.load({
+        env: { prefix: "APP_" },
+        vars: { APP_WORKERS: "many", APP_HTTP__NOPE: "1" },
+        args: ["--set", "ratio=2", "--set", "nokey"],
+      }),
+    );
+    expect(err.issues.map(formatIssue)).toMatchInlineSnapshot(`
+      [
+        "http.NOPE: unknown key (env APP_HTTP__NOPE)",
+        "expected key.path=value (--set nokey)",
+        "workers: expected number, got "many" (env APP_WORKERS)",
+        "ratio: expected number ≤ 1, got 2 (--set ratio=2)",
+      ]
+    `);
+  });
+
+  it("never shows a secret's value", () => {
+    const err = failure(() => App.parse({ token: 424242 }));
+    expect(err.issues[0]).toMatchObject({ path: ["token"], received: "[redacted]" });
+    expect(err.message).not.toContain("424242");
+    expect(err.format()).not.toContain("424242");
+  });
+
+  it("prints colours only when asked", () => {
+    const err = failure(() => App.parse("workers: 0\n", { name: "a.yaml" }));
+    expect(err.format()).not.toContain("\u001b[");
+    expect(err.format({ color: true })).toContain("\u001b[31m");
+  });
+});
+
+describe("bad input", () => {
+  it("rejects malformed YAML with its position", () => {
+    const err = failure(() => App.parse("http:\n  addr: [unclosed\n", { name: "bad.yaml" }));
+    expect(err.code).toBe("ERR_SETTINGS_SOURCE");
+    expect(err.issues[0]).toMatchObject({
+      code: "yaml",
+      source: { kind: "file", file: "bad.yaml" },
+    });
+  });
+
+  it("rejects duplicate keys, several documents and a non-mapping document", () => {
+    expect(failure(() => App.parse("workers: 1\nworkers: 2\n")).issues[0]?.code).toBe("yaml");
+    expect(failure(() => App.parse("workers: 1\n---\nworkers: 2\n")).issues[0]?.code).toBe("yaml");
+    expect(failure(() => App.parse("- a\n- b\n")).issues[0]?.code).toBe("yaml");
+  });
+
+  it("rejects wrong types with expected and got", () => {
+    const err = failure(() => App.parse("workers: [1]\nhttp: 3\n"));
+    expect(err.issues.map((i) => [i.path.join("."), i.expected, i.received])).toEqual([
+      ["workers", "number", "a list of 1"],
+      ["http", "a mapping", "3"],
+    ]);
+  });
+
+  it("rejects NaN and Infinity wherever they appear", () => {
+    for (const text of [
+      "ratio: .nan\n",
+      "ratio: .inf\n",
+      "workers: -.Inf\n",
+      "labels:\n  x: [.nan]\n",
+    ]) {
+      const err = failure(() => App.parse(text));
+      expect(err.issues[0]?.code, text).toBe("non_finite");
+    }
+    expect(failure(() => App.parse({ ratio: Number.NaN })).issues[0]?.code).toBe("non_finite");
+    const env = failure(() => App.parse("", { env: { prefix: "A_" }, vars: { A_RATIO: ".inf" } }));
+    expect(env.issues[0]).toMatchObject({
+      code: "non_finite",
+      source: { kind: "env", name: "A_RATIO" },
+    });
+  });
+
+  it("rejects oversized input before parsing it", () => {
+    const Small = defineSettings(z.object({ a: z.string().default("") }), {
+      limits: { maxBytes: 64 },
+    });
+    const err = failure(() => Small.parse(`a: ${"x".repeat(100)}\n`, { name: "big.yaml" }));
+    expect(err.issues[0]).toMatchObject({ code: "too_large" });
+    // Multi-byte characters count as bytes, not as UTF-16 units.
+    expect(failure(() => Small.parse(`a: ${"é".repeat(31)}\n`)).issues[0]?.code).toBe("too_large");
+    expect(Small.parse(`a: ${"é".repeat(29)}\n`).a).toHaveLength(29);
+  });
+
+  it("rejects alias bombs (billion laughs) by the alias limit", () => {
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(", ")}]`);
+    }
+    const Free = defineSettings(z.object({}).catchall(z.unknown()));
+    const err = failure(() => Free.parse(`${levels.join("\n")}\n`, { name: "lol.yaml" }));
+    expect(err.issues[0]).toMatchObject({ code: "alias_limit" });
+    // A few honest aliases are fine.
+    expect(Free.parse("a: &x [1]\nb: *x\n")).toEqual({ a: [1], b: [1] });
+  });
+
+  it("rejects prototype keys from every source and leaves Object.prototype alone", async () => {
+    const Free = defineSettings(z.object({ m: z.record(z.string(), z.unknown()).default({}) }));
+    const cases: (() => unknown)[] = [
+      () => Free.parse("m:\n  __proto__:\n    polluted: true\n"),
+      () => Free.parse("m:\n  constructor:\n    prototype:\n      polluted: true\n"),
+      () => Free.parse(JSON.parse('{"m":{"__proto__":{"polluted":true}}}')),
+      () =>
+        Free.parse("", {
+          env: { prefix: "P_" },
+          vars: { P_M__CONSTRUCTOR: "{prototype: {polluted: true}}" },
+        }),
+      () => Free.parse("", { args: ["--set", "m.__proto__.polluted=true"] }),
+      () => Free.parse("m: {x: {__proto__: {polluted: true}}}\n"),
+    ];
+    for (const run of cases) {
+      const err = failure(run);
+      expect(err.issues.some((i) => i.code === "forbidden_key")).toBe(true);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("rejects nesting deeper than the limit", () => {
+    const Free = defineSettings(z.object({}).catchall(z.unknown()), { limits: { maxDepth: 8 } });
+    const deep = `a: ${"[".repeat(20)}${"]".repeat(20)}\n`;
+    expect(failure(() => Free.parse(deep)).issues[0]?.code).toBe("too_deep");
+  });
+});
