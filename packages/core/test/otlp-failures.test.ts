@@ -178,6 +178,8 @@ describe("OTLP export when the collector misbehaves", () => {
       endpoint: receiver.endpoint("metrics"),
       protocol: "http/json",
       headers: { Authorization: "Bearer s3cret", "x-tenant": "acme" },
+      // The runtime's fetch, as typed by @types/node, is accepted as is.
+      fetch: globalThis.fetch,
     });
     expect(await sender.send('{"resourceMetrics":[]}')).toEqual({ ok: true, attempts: 1 });
     const [request] = receiver.requests();

@@ -9,9 +9,20 @@ export interface AbortSignalLike {
   removeEventListener(type: "abort", listener: () => void): void;
 }
 
+/**
+ * The runtime's `AbortSignal` type where the compiling project has DOM or Node typings, else
+ * {@link AbortSignalLike}. Resolved in the consumer's compilation, so that the runtime's own
+ * `fetch` type-checks as an {@link OtlpFetch}.
+ */
+export type RuntimeAbortSignal = typeof globalThis extends {
+  AbortSignal: { prototype: infer Signal };
+}
+  ? Signal
+  : AbortSignalLike;
+
 /** The subset of `AbortController` the exporters rely on. */
 export interface AbortControllerLike {
-  readonly signal: AbortSignalLike;
+  readonly signal: RuntimeAbortSignal;
   abort(reason?: unknown): void;
 }
 
@@ -29,7 +40,7 @@ export interface OtlpFetchInit {
   /** The encoded export request. */
   body: Uint8Array | string;
   /** Aborts the attempt on timeout or shutdown. */
-  signal: AbortSignalLike;
+  signal: RuntimeAbortSignal;
 }
 
 /** The subset of a `fetch` `Response` an OTLP sender reads. */
@@ -45,6 +56,7 @@ export interface OtlpFetchResponse {
  *
  * @example
  * ```ts
+ * createOtlpHttpSender({ endpoint, fetch: globalThis.fetch });
  * const viaBinding: OtlpFetch = (url, init) => env.COLLECTOR.fetch(url, init);
  * ```
  */
