@@ -6,3 +6,31 @@ export { toHaveLogged } from "./matchers";
 export { groundworkMatchers } from "./matchers-all";
 export type { TestTelemetry, TestTelemetryOptions } from "./telemetry";
 export { captureTelemetry, testTelemetry } from "./telemetry";
+// tracing
+export type {
+  RenderTraceTreeOptions,
+  SpanSource,
+  TraceCapture,
+  TraceCaptureOptions,
+  TraceMatcherContext,
+  TraceMatcherResult,
+  TraceNode,
+  TraceNodeEvent,
+  TraceNodeKind,
+  TraceNodeLink,
+  TraceNodeStatus,
+  TraceShape,
+} from "./traces/index";
+export {
+  buildTraceTrees,
+  createTraceCapture,
+  expectTraceTree,
+  installTraceRouting,
+  renderTraceTree,
+  TraceTreeMismatchError,
+  toHaveSpan,
+  toHaveTraceTree,
+  traceMatchers,
+  traceOutline,
+  withTraceCapture,
+} from "./traces/index";
