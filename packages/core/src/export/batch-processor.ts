@@ -9,8 +9,8 @@ import type {
 import { startTimer, stopTimer, type Timer } from "./web";
 
 /**
- * Options of {@link createBatchSpanProcessor}. Settings keys in YAML are the snake_case
- * forms (`max_queue_size`, `max_export_batch_size`, `scheduled_delay`, `export_timeout`).
+ * Options of {@link createBatchSpanProcessor}. They correspond to the tracing settings
+ * `max_queue_size`, `max_batch_size`, `scheduled_delay` and `export_timeout`.
  *
  * @example
  * ```ts
@@ -32,8 +32,8 @@ export interface BatchSpanProcessorOptions {
 }
 
 /**
- * Counters of a batch span processor since it was created. `queued + 0 = exported + failed
- * + queueLength + (spans in the export in flight)`; `dropped` spans never entered the queue.
+ * Counters of a batch span processor since it was created. `queued = exported + failed +
+ * queueLength + (spans in the export in flight)`; `dropped` spans never entered the queue.
  */
 export interface BatchSpanProcessorStats {
   /** Sampled spans accepted into the queue. */
