@@ -4,6 +4,13 @@ export { MetricsError } from "./errors.js";
 export type { MetricsRequest, MetricsResponse } from "./http.js";
 export { contentTypeOf, handleMetricsRequest, metricsHandler, negotiateFormat } from "./http.js";
 export type {
+  MetricsTemporality,
+  OtlpMetricsPusher,
+  OtlpMetricsPusherOptions,
+  OtlpMetricsPusherStats,
+} from "./otlp.js";
+export { createOtlpMetricsPusher, DEFAULT_OTLP_METRICS_ENDPOINT } from "./otlp.js";
+export type {
   DefineMetricsOptions,
   ExpositionFormat,
   Registry,

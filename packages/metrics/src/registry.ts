@@ -240,17 +240,30 @@ export class RegistryImpl implements Registry, FamilyHost {
     for (const family of this.families.values()) {
       if (this.visible(family)) out += renderFamily(family, scope, om);
     }
-    for (const family of this.external()) out += renderSnapshot(family, om);
+    for (const family of this.external(true)) out += renderSnapshot(family, om);
     return om ? `${out}# EOF\n` : out;
   }
 
   snapshot(): MetricFamilySnapshot[] {
-    const extra = this.extraLabels();
+    return this.gather(true);
+  }
+
+  /**
+   * Families named without the service prefix or label: for OTLP, where the
+   * service is a resource attribute.
+   */
+  unscopedSnapshot(): MetricFamilySnapshot[] {
+    return this.gather(false);
+  }
+
+  private gather(scoped: boolean): MetricFamilySnapshot[] {
+    const extra = scoped ? this.extraLabels() : {};
+    const prefix = scoped ? this.scope.prefix : "";
     const out: MetricFamilySnapshot[] = [];
     for (const family of this.families.values()) {
-      if (this.visible(family)) out.push(family.snapshot(this.scope.prefix + family.name, extra));
+      if (this.visible(family)) out.push(family.snapshot(prefix + family.name, extra));
     }
-    out.push(...this.external());
+    out.push(...this.external(scoped));
     return out;
   }
 
@@ -271,12 +284,13 @@ export class RegistryImpl implements Registry, FamilyHost {
   }
 
   /** Families from collectors and built-ins, already named and labelled for exposition. */
-  private external(): MetricFamilySnapshot[] {
+  private external(scoped: boolean): MetricFamilySnapshot[] {
     const out: MetricFamilySnapshot[] = [];
     const seen = new Set<string>();
-    const extra = this.extraLabels();
+    const extra = scoped ? this.extraLabels() : {};
+    const prefix = scoped ? this.scope.prefix : "";
     const accept = (family: MetricFamilySnapshot): void => {
-      const name = this.scope.prefix + family.name;
+      const name = prefix + family.name;
       const clash = exposedNames(family.type, family.name).some((n) => this.taken.has(n));
       if (!isValidSnapshot(family) || seen.has(name) || clash) {
         this.collectorErrors++;
@@ -293,11 +307,11 @@ export class RegistryImpl implements Registry, FamilyHost {
         this.collectorErrors++;
       }
     }
-    for (const family of this.builtins()) accept(family);
+    for (const family of this.builtins(prefix)) accept(family);
     return out;
   }
 
-  private builtins(): MetricFamilySnapshot[] {
+  private builtins(prefix: string): MetricFamilySnapshot[] {
     const out: MetricFamilySnapshot[] = [];
     if (this.config.build !== undefined) {
       out.push({
@@ -323,7 +337,7 @@ export class RegistryImpl implements Registry, FamilyHost {
         help: "Recordings redirected to a family's overflow series because its series limit was reached",
         type: "counter",
         samples: [...this.overflows].map(([metric, value]) => ({
-          labels: { metric: this.scope.prefix + metric },
+          labels: { metric: prefix + metric },
           value,
         })),
       });
@@ -334,7 +348,7 @@ export class RegistryImpl implements Registry, FamilyHost {
         help: "Recordings dropped because the value was invalid (negative increment, NaN, infinite)",
         type: "counter",
         samples: [...this.rejections].map(([metric, value]) => ({
-          labels: { metric: this.scope.prefix + metric },
+          labels: { metric: prefix + metric },
           value,
         })),
       });

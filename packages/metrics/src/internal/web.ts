@@ -14,3 +14,20 @@ export const monotonicMs: () => number = perf ? () => perf.now() : () => Date.no
 export function unixSeconds(): number {
   return Date.now() / 1000;
 }
+
+type TimerHandle = unknown;
+interface TimerGlobals {
+  setInterval(fn: () => void, ms: number): TimerHandle;
+  clearInterval(handle: TimerHandle): void;
+}
+
+/**
+ * Starts a repeating timer that does not keep a Node process alive (Node's
+ * `unref`); other runtimes have no such notion.
+ */
+export function startInterval(fn: () => void, ms: number): () => void {
+  const g = globalThis as unknown as TimerGlobals;
+  const handle = g.setInterval(fn, ms);
+  (handle as { unref?: () => void } | null)?.unref?.();
+  return () => g.clearInterval(handle);
+}

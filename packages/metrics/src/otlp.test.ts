@@ -1,0 +1,79 @@
+// Runs in Node and in workerd: the OTLP encoding path must work in both.
+import type { ExportOutcome, OtlpHttpSender } from "@groundwork/core";
+import { describe, expect, it } from "vitest";
+import { defineMetrics } from "./define.js";
+import { createOtlpMetricsPusher } from "./otlp.js";
+import { createRegistry } from "./registry.js";
+import { counter, histogram } from "./spec.js";
+
+/** Keeps the bodies it is given; answers like an endpoint that accepts everything. */
+function capturingSender(): OtlpHttpSender & { bodies: (Uint8Array | string)[] } {
+  const bodies: (Uint8Array | string)[] = [];
+  return {
+    bodies,
+    send: async (body): Promise<ExportOutcome> => {
+      bodies.push(body);
+      return { ok: true, attempts: 1 };
+    },
+    shutdown: async () => {},
+  };
+}
+
+describe("OTLP encoding", () => {
+  it("encodes sums and histograms as OTLP JSON", async () => {
+    const registry = createRegistry({ service: "edge", runtimeInfo: false });
+    const m = defineMetrics(
+      "worker",
+      {
+        requests: counter({ help: "Requests", labels: ["colo"] }),
+        cpu: histogram({ help: "CPU time", unit: "seconds", buckets: [0.001, 0.01] }),
+      },
+      { registry },
+    );
+    m.requests({ colo: "AMS" }).inc(2);
+    m.cpu.observe(0.004);
+    const sender = capturingSender();
+    const pusher = createOtlpMetricsPusher({
+      registry,
+      sender,
+      protocol: "http/json",
+      intervalMs: 0,
+    });
+    expect((await pusher.flush()).ok).toBe(true);
+    const body = sender.bodies[0];
+    const text = typeof body === "string" ? body : new TextDecoder().decode(body);
+    const json = JSON.parse(text) as {
+      resourceMetrics: {
+        resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+        scopeMetrics: { metrics: Record<string, unknown>[] }[];
+      }[];
+    };
+    const rm = json.resourceMetrics[0];
+    expect(rm?.resource.attributes.find((a) => a.key === "service.name")?.value.stringValue).toBe(
+      "edge",
+    );
+    const metrics = rm?.scopeMetrics[0]?.metrics ?? [];
+    expect(metrics.map((x) => x.name)).toEqual(["worker_requests", "worker_cpu_seconds"]);
+    expect(metrics[0]).toMatchObject({
+      sum: { isMonotonic: true, aggregationTemporality: 2, dataPoints: [{ asDouble: 2 }] },
+    });
+    expect(metrics[1]).toMatchObject({
+      unit: "s",
+      histogram: {
+        dataPoints: [{ count: 1, explicitBounds: [0.001, 0.01], bucketCounts: [0, 1, 0] }],
+      },
+    });
+    await pusher.shutdown();
+  });
+
+  it("encodes protobuf bytes", async () => {
+    const registry = createRegistry({ runtimeInfo: false });
+    defineMetrics("a", { b: counter({ help: "B" }) }, { registry }).b.inc();
+    const sender = capturingSender();
+    const pusher = createOtlpMetricsPusher({ registry, sender, intervalMs: 0 });
+    await pusher.flush();
+    expect(sender.bodies[0]).toBeInstanceOf(Uint8Array);
+    expect((sender.bodies[0] as Uint8Array).length).toBeGreaterThan(20);
+    await pusher.shutdown();
+  });
+});

@@ -1,0 +1,436 @@
+import {
+  createOtlpHttpSender,
+  createServiceResource,
+  type ExportOutcome,
+  type OtlpHttpSender,
+  type OtlpProtocol,
+  type OtlpRetryOptions,
+} from "@groundwork/core";
+import type { Attributes, HrTime } from "@opentelemetry/api";
+import { JsonMetricsSerializer, ProtobufMetricsSerializer } from "@opentelemetry/otlp-transformer";
+import type { Resource } from "@opentelemetry/resources";
+import type {
+  AggregationTemporality,
+  DataPoint,
+  DataPointType,
+  Histogram,
+  MetricData,
+  ResourceMetrics,
+} from "@opentelemetry/sdk-metrics";
+import { startInterval, unixSeconds } from "./internal/web.js";
+import { defaultRegistry, type Registry, registryImpl } from "./registry.js";
+import type { HistogramSample, MetricFamilySnapshot, NumberSample } from "./snapshot.js";
+
+/** Default OTLP/HTTP metrics endpoint (a local collector). */
+export const DEFAULT_OTLP_METRICS_ENDPOINT = "http://localhost:4318/v1/metrics";
+
+/**
+ * `cumulative`: every push carries totals since the series started (what
+ * Prometheus-style backends expect). `delta`: every push carries what changed
+ * since the previous successful push.
+ */
+export type MetricsTemporality = "cumulative" | "delta";
+
+/** Options of {@link createOtlpMetricsPusher}. */
+export interface OtlpMetricsPusherOptions {
+  /** The registry to push. Default {@link defaultRegistry}. */
+  registry?: Registry;
+  /** Full URL of the OTLP/HTTP metrics endpoint. Default {@link DEFAULT_OTLP_METRICS_ENDPOINT}. */
+  endpoint?: string;
+  /** Encoding. Default `"http/protobuf"`. */
+  protocol?: OtlpProtocol;
+  /** Extra request headers (authentication). Default none. */
+  headers?: Readonly<Record<string, string>>;
+  /** Timeout of each attempt in milliseconds. Default 10 000 (the sender's default). */
+  timeoutMs?: number;
+  /** Retry policy of the sender. Default: the core sender's policy. */
+  retry?: OtlpRetryOptions;
+  /** A ready sender (shared with other signals, or a test double). Default: one built from the options above. */
+  sender?: OtlpHttpSender;
+  /** Temporality of counters and histograms. Default `"cumulative"`. */
+  temporality?: MetricsTemporality;
+  /**
+   * Push every `intervalMs` milliseconds. Default 60 000. `0` disables the
+   * timer: call `flush()` yourself (Workers: `ctx.waitUntil(pusher.flush())`).
+   */
+  intervalMs?: number;
+  /**
+   * The OpenTelemetry resource. Default: `service.name` from the registry's
+   * `service` option (`unknown_service` without one) and the SDK attributes.
+   */
+  resource?: Resource;
+}
+
+/** Counters of a pusher. */
+export interface OtlpMetricsPusherStats {
+  /** Pushes the endpoint accepted. */
+  readonly pushed: number;
+  /** Pushes given up on (after the sender's retries). */
+  readonly failed: number;
+}
+
+/** Pushes a registry over OTLP/HTTP, on an interval and on demand. */
+export interface OtlpMetricsPusher {
+  /**
+   * Collects and pushes now, after a push already in flight if any; calls
+   * made meanwhile share that next push.
+   * @returns the sender's outcome; never rejects
+   */
+  flush(): Promise<ExportOutcome>;
+  /** Stops the timer, pushes one last time and shuts the sender down. Idempotent. */
+  shutdown(): Promise<void>;
+  /** How many pushes succeeded and failed so far. */
+  stats(): OtlpMetricsPusherStats;
+}
+
+const SCOPE = { name: "@groundwork/metrics" };
+// Enum values of the OpenTelemetry metrics data model, spelled out so that
+// only types are imported from the SDK package.
+const HISTOGRAM = 0 as DataPointType.HISTOGRAM;
+const GAUGE = 2 as DataPointType.GAUGE;
+const SUM = 3 as DataPointType.SUM;
+const DELTA = 0 as AggregationTemporality.DELTA;
+const CUMULATIVE = 1 as AggregationTemporality.CUMULATIVE;
+const DOUBLE = 1; // ValueType.DOUBLE
+
+// Prometheus-style unit words to the UCUM codes OTLP expects.
+const UCUM: Readonly<Record<string, string>> = {
+  seconds: "s",
+  milliseconds: "ms",
+  microseconds: "us",
+  nanoseconds: "ns",
+  bytes: "By",
+  ratio: "1",
+  celsius: "Cel",
+  meters: "m",
+};
+
+/**
+ * Pushes a registry's metrics over OTLP/HTTP with the core sender: for
+ * Workers and other places nothing can scrape. Families keep their names
+ * without the service prefix (the service is the `service.name` resource
+ * attribute); counters become monotonic sums, gauges gauges, info metrics
+ * gauges of 1, histograms explicit-bucket histograms.
+ *
+ * Memory stays bounded: delta temporality remembers one previous value per
+ * live series, and forgets series that disappeared.
+ *
+ * @param options - registry (default {@link defaultRegistry}), endpoint
+ *   (default {@link DEFAULT_OTLP_METRICS_ENDPOINT}), protocol (default
+ *   protobuf), temporality (default cumulative), intervalMs (default 60 000;
+ *   0 = only on flush), sender/headers/timeout/retry, resource
+ * @returns the pusher; call `shutdown()` when the service stops
+ * @example
+ * ```ts
+ * const pusher = createOtlpMetricsPusher({ endpoint: "https://otel.example.com/v1/metrics", intervalMs: 0 });
+ * export default {
+ *   async fetch(request: Request, env: unknown, ctx: { waitUntil(p: Promise<unknown>): void }) {
+ *     http.requests({ method: request.method }).inc();
+ *     ctx.waitUntil(pusher.flush());
+ *     return new Response("ok");
+ *   },
+ * };
+ * ```
+ */
+export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}): OtlpMetricsPusher {
+  const registry = registryImpl(options.registry ?? defaultRegistry);
+  const protocol: OtlpProtocol = options.protocol ?? "http/protobuf";
+  const sender =
+    options.sender ??
+    createOtlpHttpSender({
+      endpoint: options.endpoint ?? DEFAULT_OTLP_METRICS_ENDPOINT,
+      protocol,
+      ...(options.headers === undefined ? {} : { headers: options.headers }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.retry === undefined ? {} : { retry: options.retry }),
+    });
+  const temporality = options.temporality ?? "cumulative";
+  const delta = temporality === "delta" ? new DeltaState() : undefined;
+  let pushed = 0;
+  let failed = 0;
+  let closed = false;
+
+  const resource = (): Resource =>
+    options.resource ??
+    createServiceResource({ serviceName: registry.options.service ?? "unknown_service" });
+
+  async function push(): Promise<ExportOutcome> {
+    let body: Uint8Array | undefined;
+    const now = unixSeconds();
+    let commit: (() => void) | undefined;
+    try {
+      const families = registry.unscopedSnapshot();
+      const converted = delta
+        ? delta.convert(families, now)
+        : { metrics: toMetrics(families, now, undefined), commit: undefined };
+      commit = converted.commit;
+      const request: ResourceMetrics = {
+        resource: resource(),
+        scopeMetrics: [{ scope: SCOPE, metrics: converted.metrics }],
+      };
+      body =
+        protocol === "http/json"
+          ? JsonMetricsSerializer.serializeRequest(request)
+          : ProtobufMetricsSerializer.serializeRequest(request);
+    } catch (error) {
+      body = undefined;
+      failed++;
+      return {
+        ok: false,
+        retryable: false,
+        reason: "serialization",
+        attempts: 0,
+        detail: String(error),
+      };
+    }
+    if (body === undefined) {
+      failed++;
+      return {
+        ok: false,
+        retryable: false,
+        reason: "serialization",
+        attempts: 0,
+        detail: "encoder returned nothing",
+      };
+    }
+    const outcome = await sender.send(body);
+    if (outcome.ok) {
+      pushed++;
+      // Only an accepted push moves the delta baseline; otherwise the next
+      // push carries the change again.
+      commit?.();
+    } else {
+      failed++;
+    }
+    return outcome;
+  }
+
+  // A flush must include everything recorded before it was called, so while a
+  // push is in flight the next one is queued (and shared by later callers).
+  let running: Promise<ExportOutcome> | undefined;
+  let queued: Promise<ExportOutcome> | undefined;
+  function start(): Promise<ExportOutcome> {
+    running = push().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+  function flush(): Promise<ExportOutcome> {
+    if (queued !== undefined) return queued;
+    if (running === undefined) return start();
+    queued = running.then(() => {
+      queued = undefined;
+      return start();
+    });
+    return queued;
+  }
+
+  const intervalMs = options.intervalMs ?? 60_000;
+  const stopTimer =
+    intervalMs > 0 && Number.isFinite(intervalMs)
+      ? startInterval(() => {
+          void flush();
+        }, intervalMs)
+      : undefined;
+
+  let shutdownPromise: Promise<void> | undefined;
+  return {
+    flush: () =>
+      closed
+        ? Promise.resolve({
+            ok: false,
+            retryable: false,
+            reason: "shutdown",
+            attempts: 0,
+            detail: "pusher is shut down",
+          })
+        : flush(),
+    shutdown() {
+      if (shutdownPromise === undefined) {
+        stopTimer?.();
+        shutdownPromise = (async () => {
+          await flush();
+          closed = true;
+          await sender.shutdown();
+        })();
+      }
+      return shutdownPromise;
+    },
+    stats: () => ({ pushed, failed }),
+  };
+}
+
+function hrTime(seconds: number): HrTime {
+  const whole = Math.floor(seconds);
+  const nanos = Math.min(999_999_999, Math.round((seconds - whole) * 1e9));
+  return [whole, nanos];
+}
+
+function otlpUnit(unit: string | undefined): string {
+  if (unit === undefined) return "";
+  return UCUM[unit] ?? unit;
+}
+
+function descriptor(family: MetricFamilySnapshot) {
+  return {
+    name: family.name,
+    description: family.help,
+    unit: otlpUnit(family.unit),
+    valueType: DOUBLE,
+  };
+}
+
+type SeriesStart = (
+  family: string,
+  labels: Readonly<Record<string, string>>,
+  created: number | undefined,
+) => number;
+
+/** Cumulative conversion; `start` picks each point's start time. */
+function toMetrics(
+  families: readonly MetricFamilySnapshot[],
+  now: number,
+  start: SeriesStart | undefined,
+): MetricData[] {
+  const end = hrTime(now);
+  const startOf = (
+    family: string,
+    s: { labels: Readonly<Record<string, string>>; created?: number },
+  ) => hrTime(start ? start(family, s.labels, s.created) : (s.created ?? now));
+  const out: MetricData[] = [];
+  for (const family of families) {
+    if (family.type === "histogram") {
+      out.push({
+        descriptor: descriptor(family),
+        aggregationTemporality: start ? DELTA : CUMULATIVE,
+        dataPointType: HISTOGRAM,
+        dataPoints: family.samples.map(
+          (s): DataPoint<Histogram> => ({
+            startTime: startOf(family.name, s),
+            endTime: end,
+            attributes: s.labels as Attributes,
+            value: histogramValue(s),
+          }),
+        ),
+      });
+    } else if (family.type === "counter") {
+      out.push({
+        descriptor: descriptor(family),
+        aggregationTemporality: start ? DELTA : CUMULATIVE,
+        dataPointType: SUM,
+        isMonotonic: true,
+        dataPoints: family.samples.map((s) => ({
+          startTime: startOf(family.name, s),
+          endTime: end,
+          attributes: s.labels as Attributes,
+          value: s.value,
+        })),
+      });
+    } else {
+      out.push({
+        descriptor: descriptor(family),
+        aggregationTemporality: CUMULATIVE,
+        dataPointType: GAUGE,
+        dataPoints: family.samples.map((s: NumberSample) => ({
+          startTime: end,
+          endTime: end,
+          attributes: s.labels as Attributes,
+          value: family.type === "info" ? 1 : s.value,
+        })),
+      });
+    }
+  }
+  return out;
+}
+
+function histogramValue(s: HistogramSample): Histogram {
+  // OTLP counts are per bucket, not cumulative, and include the +Inf bucket.
+  const counts: number[] = [];
+  let previous = 0;
+  for (const b of s.buckets) {
+    counts.push(b.count - previous);
+    previous = b.count;
+  }
+  counts.push(s.count - previous);
+  return {
+    buckets: { boundaries: s.buckets.map((b) => b.le), counts },
+    sum: s.sum,
+    count: s.count,
+  };
+}
+
+interface Previous {
+  /** Counter value, or histogram count. */
+  value: number;
+  sum: number;
+  buckets: readonly number[];
+  /** End time of the previous accepted push: the next delta's start. */
+  time: number;
+}
+
+/** Remembers the last pushed totals per series to turn them into deltas. */
+class DeltaState {
+  private previous = new Map<string, Previous>();
+
+  convert(
+    families: readonly MetricFamilySnapshot[],
+    now: number,
+  ): { metrics: MetricData[]; commit: () => void } {
+    const next = new Map<string, Previous>();
+    const deltas: MetricFamilySnapshot[] = families.map((family) => {
+      if (family.type === "histogram") {
+        return {
+          ...family,
+          samples: family.samples.map((s) => {
+            const key = seriesKey(family.name, s.labels);
+            const prev = this.previous.get(key);
+            next.set(key, {
+              value: s.count,
+              sum: s.sum,
+              buckets: s.buckets.map((b) => b.count),
+              time: now,
+            });
+            // A count lower than before means the series was reset: send it whole.
+            if (prev === undefined || s.count < prev.value) return s;
+            return {
+              ...s,
+              count: s.count - prev.value,
+              sum: s.sum - prev.sum,
+              buckets: s.buckets.map((b, i) => ({
+                le: b.le,
+                count: b.count - (prev.buckets[i] ?? 0),
+              })),
+            };
+          }),
+        };
+      }
+      if (family.type !== "counter") return family;
+      return {
+        ...family,
+        samples: family.samples.map((s) => {
+          const key = seriesKey(family.name, s.labels);
+          const prev = this.previous.get(key);
+          next.set(key, { value: s.value, sum: 0, buckets: [], time: now });
+          if (prev === undefined || s.value < prev.value) return s;
+          return { ...s, value: s.value - prev.value };
+        }),
+      };
+    });
+    const start: SeriesStart = (family, labels, created) =>
+      this.previous.get(seriesKey(family, labels))?.time ?? created ?? now;
+    const metrics = toMetrics(deltas, now, start);
+    return {
+      metrics,
+      // Replacing the map drops series that no longer exist.
+      commit: () => {
+        this.previous = next;
+      },
+    };
+  }
+}
+
+function seriesKey(family: string, labels: Readonly<Record<string, string>>): string {
+  let key = family;
+  for (const name of Object.keys(labels).sort()) key += `\u0000${name}\u0001${labels[name]}`;
+  return key;
+}

@@ -1,0 +1,210 @@
+import {
+  type OtlpReceiver,
+  type ReceivedMetricPoint,
+  startOtlpReceiver,
+} from "@groundwork/test-support";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  counter,
+  createOtlpMetricsPusher,
+  createRegistry,
+  defineMetrics,
+  gauge,
+  histogram,
+  info,
+} from "../src/index.js";
+
+let receiver: OtlpReceiver;
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+});
+afterAll(async () => {
+  await receiver?.stop();
+});
+afterEach(() => receiver.reset());
+
+function setup(service = "shop") {
+  const registry = createRegistry({ service, runtimeInfo: false });
+  const m = defineMetrics(
+    "http",
+    {
+      requests: counter({ help: "Requests served", labels: ["method"] }),
+      latency: histogram({ help: "Latency", unit: "seconds", buckets: [0.1, 1] }),
+      inflight: gauge({ help: "In flight" }),
+      build: info({ help: "Build", labels: ["version"] }),
+    },
+    { registry },
+  );
+  return { registry, m };
+}
+
+const point = (points: ReceivedMetricPoint[], metric: string, attrs: Record<string, string> = {}) =>
+  points.find(
+    (p) => p.metric === metric && Object.entries(attrs).every(([k, v]) => p.attributes[k] === v),
+  );
+
+describe.each(["http/protobuf", "http/json"] as const)("OTLP push over %s", (protocol) => {
+  it("sends every type with names, units, attributes and the service resource", async () => {
+    const { registry, m } = setup();
+    m.requests({ method: 'GET "x"\n' }).inc(3);
+    m.latency.observe(0.05);
+    m.latency.observe(0.5);
+    m.latency.observe(5);
+    m.inflight.set(2);
+    m.build.set({ version: "1.0.0" });
+    const pusher = createOtlpMetricsPusher({
+      registry,
+      endpoint: receiver.endpoint("metrics"),
+      protocol,
+      intervalMs: 0,
+    });
+    const outcome = await pusher.flush();
+    expect(outcome.ok).toBe(true);
+    const [request] = receiver.requests();
+    expect(request?.encoding).toBe(protocol === "http/json" ? "json" : "protobuf");
+    const points = receiver.metrics();
+
+    const requests = point(points, "http_requests", { method: 'GET "x"\n' });
+    expect(requests).toMatchObject({
+      type: "sum",
+      value: 3,
+      isMonotonic: true,
+      description: "Requests served",
+      aggregationTemporality: "AGGREGATION_TEMPORALITY_CUMULATIVE",
+    });
+    expect(requests?.resource["service.name"]).toBe("shop");
+    expect(requests?.scope.name).toBe("@groundwork/metrics");
+    expect(requests?.startTimeUnixNano).toBeLessThanOrEqual(requests?.timeUnixNano ?? 0n);
+
+    expect(point(points, "http_latency_seconds")).toMatchObject({
+      type: "histogram",
+      unit: "s",
+      count: 3,
+      sum: 5.55,
+      explicitBounds: [0.1, 1],
+      bucketCounts: [1, 1, 1],
+    });
+    expect(point(points, "http_inflight")).toMatchObject({ type: "gauge", value: 2 });
+    expect(point(points, "http_build", { version: "1.0.0" })).toMatchObject({
+      type: "gauge",
+      value: 1,
+    });
+    await pusher.shutdown();
+  });
+});
+
+describe("OTLP push temporality and lifecycle", () => {
+  it("sends deltas since the last accepted push with delta temporality", async () => {
+    const { registry, m } = setup();
+    const pusher = createOtlpMetricsPusher({
+      registry,
+      endpoint: receiver.endpoint("metrics"),
+      temporality: "delta",
+      intervalMs: 0,
+    });
+    m.requests({ method: "GET" }).inc(5);
+    m.latency.observe(0.5);
+    expect((await pusher.flush()).ok).toBe(true);
+    m.requests({ method: "GET" }).inc(2);
+    m.latency.observe(0.05);
+    m.latency.observe(0.07);
+    expect((await pusher.flush()).ok).toBe(true);
+    expect(receiver.requests()).toHaveLength(2);
+    const sums = receiver.metrics().filter((p) => p.metric === "http_requests");
+    expect(sums.map((p) => p.value)).toEqual([5, 2]);
+    expect(sums.every((p) => p.aggregationTemporality === "AGGREGATION_TEMPORALITY_DELTA")).toBe(
+      true,
+    );
+    // The second interval starts where the first ended.
+    expect(sums[1]?.startTimeUnixNano).toBe(sums[0]?.timeUnixNano);
+    const hist = receiver.metrics().filter((p) => p.metric === "http_latency_seconds");
+    expect(hist.map((p) => [p.count, p.bucketCounts])).toEqual([
+      [1, [0, 1, 0]],
+      [2, [2, 0, 0]],
+    ]);
+    await pusher.shutdown();
+  });
+
+  it("resends a delta that the endpoint refused", async () => {
+    const { registry, m } = setup();
+    const pusher = createOtlpMetricsPusher({
+      registry,
+      endpoint: receiver.endpoint("metrics"),
+      temporality: "delta",
+      intervalMs: 0,
+      retry: { maxAttempts: 1 },
+    });
+    m.requests({ method: "GET" }).inc(4);
+    receiver.respondWith([400, 200]);
+    const refused = await pusher.flush();
+    expect(refused).toMatchObject({ ok: false, reason: "http_status", status: 400 });
+    m.requests({ method: "GET" }).inc(1);
+    expect((await pusher.flush()).ok).toBe(true);
+    expect(
+      receiver
+        .metrics()
+        .filter((p) => p.metric === "http_requests")
+        .map((p) => p.value),
+    ).toEqual([5]);
+    expect(pusher.stats()).toEqual({ pushed: 1, failed: 1 });
+    await pusher.shutdown();
+  });
+
+  it("a flush during a slow push sends what was recorded since, in a second push", async () => {
+    const { registry, m } = setup();
+    const pusher = createOtlpMetricsPusher({
+      registry,
+      endpoint: receiver.endpoint("metrics"),
+      intervalMs: 0,
+    });
+    receiver.respondWith([{ status: 200, delayMs: 200 }, 200]);
+    m.requests({ method: "GET" }).inc();
+    const first = pusher.flush();
+    await new Promise((r) => setTimeout(r, 50));
+    m.requests({ method: "GET" }).inc();
+    const second = pusher.flush();
+    const third = pusher.flush();
+    expect(third).toBe(second);
+    expect((await first).ok && (await second).ok).toBe(true);
+    expect(
+      receiver
+        .metrics()
+        .filter((p) => p.metric === "http_requests")
+        .map((p) => p.value),
+    ).toEqual([1, 2]);
+    await pusher.shutdown();
+  });
+
+  it("pushes on its interval and once more on shutdown, then refuses flushes", async () => {
+    const { registry, m } = setup();
+    m.inflight.set(1);
+    const pusher = createOtlpMetricsPusher({
+      registry,
+      endpoint: receiver.endpoint("metrics"),
+      intervalMs: 50,
+    });
+    await receiver.waitForRequests(2, 5_000);
+    await pusher.shutdown();
+    const count = receiver.requests().length;
+    expect(count).toBeGreaterThanOrEqual(3);
+    expect(await pusher.flush()).toMatchObject({ ok: false, reason: "shutdown" });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(receiver.requests().length).toBe(count);
+  });
+
+  it("never throws when the collector is down", async () => {
+    const { registry } = setup();
+    const dead = await startOtlpReceiver();
+    const endpoint = dead.endpoint("metrics");
+    await dead.stop();
+    const pusher = createOtlpMetricsPusher({
+      registry,
+      endpoint,
+      intervalMs: 0,
+      retry: { maxAttempts: 1 },
+      timeoutMs: 1_000,
+    });
+    expect(await pusher.flush()).toMatchObject({ ok: false, reason: "network" });
+    await pusher.shutdown();
+  });
+});
