@@ -41,6 +41,12 @@ export function withTracer(ctx: Context, tracer: Tracer): Context {
   return ctx.setValue(TRACER_KEY, tracer);
 }
 
+/**
+ * Tracers built by `createTracing`, whose sampler is known to drop every
+ * child of an unsampled local parent; `span()` skips creating those children.
+ */
+export const samplerFollowsLocalParent: WeakSet<Tracer> = new WeakSet();
+
 let fallbackTracer: Tracer | undefined;
 
 /**

@@ -17,7 +17,7 @@ import {
 import { ensureContextManager } from "../context/manager";
 import { createServiceResource } from "../export/resource";
 import { TracingError } from "./errors";
-import { TRACER_NAME, withTracer } from "./keys";
+import { samplerFollowsLocalParent, TRACER_NAME, withTracer } from "./keys";
 import { createSampler, type TraceRateLimit } from "./sampler";
 
 /** Options of {@link createTracing}. */
@@ -131,6 +131,7 @@ export function createTracing(options: TracingOptions): TracingRuntime {
     ...(options.spanLimits !== undefined ? { spanLimits: options.spanLimits } : {}),
   });
   const tracer = provider.getTracer(TRACER_NAME);
+  samplerFollowsLocalParent.add(tracer);
   if (options.registerGlobal === true) trace.setGlobalTracerProvider(provider);
 
   let shutdownPromise: Promise<void> | undefined;

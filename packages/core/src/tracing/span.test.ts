@@ -5,6 +5,7 @@ import { addSpanEvent, currentSpan, currentTraceId, setSpanAttributes } from "./
 import { currentTracer, withTracer } from "./keys";
 import { createTracing } from "./runtime";
 import { runInSpan, span } from "./span";
+import { startTrace } from "./traces";
 
 function setup() {
   const exporter = new InMemorySpanExporter();
@@ -172,6 +173,29 @@ describe("span()", () => {
     expect(traceId).toBe(t.byName("h").spanContext().traceId);
     expect(currentTraceId(ROOT_CONTEXT)).toBeUndefined();
     expect(() => setSpanAttributes({ outside: true })).not.toThrow();
+  });
+
+  it("skips creating children of an unsampled local span, still running fn in it", () => {
+    const t = setup();
+    const seen = t.run(() =>
+      startTrace(
+        "unsampled",
+        (root) =>
+          span("child", (child) => ({
+            same: child === root,
+            recording: child.isRecording(),
+            active: currentSpan() === root,
+          })),
+        { samplingRatio: 0 },
+      ),
+    );
+    expect(seen).toEqual({ same: true, recording: false, active: true });
+    expect(t.exporter.getFinishedSpans()).toEqual([]);
+    // A sampled parent still gets real children.
+    t.run(() => span("sampled", (root) => span("child", (child) => expect(child).not.toBe(root))));
+    expect(t.byName("child").parentSpanContext?.spanId).toBe(
+      t.byName("sampled").spanContext().spanId,
+    );
   });
 
   it("still runs fn when the tracer throws", () => {

@@ -4,13 +4,15 @@ import {
   context,
   type Exception,
   INVALID_SPAN_CONTEXT,
+  isSpanContextValid,
   type Span,
   type SpanOptions,
   SpanStatusCode,
+  TraceFlags,
   trace,
 } from "@opentelemetry/api";
 import { ensureContextManager } from "../context/manager";
-import { currentTracer } from "./keys";
+import { currentTracer, samplerFollowsLocalParent } from "./keys";
 
 /** Options of {@link span} (the OpenTelemetry span options: `attributes`, `kind`, `links`, `startTime`, `root`). */
 export type GroundworkSpanOptions = SpanOptions;
@@ -98,9 +100,24 @@ export function runInSpan<R>(
   fn: SpanFn<R>,
 ): R {
   ensureContextManager();
+  const tracer = currentTracer(parent);
+  const active = trace.getSpan(parent);
+  if (active !== undefined && samplerFollowsLocalParent.has(tracer) && options?.root !== true) {
+    const sc = active.spanContext();
+    // Our sampler drops every child of an unsampled local span, so creating
+    // one would only burn ids and a context switch: run fn in the parent's
+    // (non-recording) span instead. This is what makes unsampled spans cheap.
+    if (
+      (sc.traceFlags & TraceFlags.SAMPLED) === 0 &&
+      sc.isRemote !== true &&
+      isSpanContextValid(sc)
+    ) {
+      return fn(active);
+    }
+  }
   let s: Span;
   try {
-    s = currentTracer(parent).startSpan(name, options, parent);
+    s = tracer.startSpan(name, options, parent);
   } catch {
     // A broken tracer must not take the user's work down with it.
     return fn(trace.wrapSpanContext(trace.getSpanContext(parent) ?? INVALID_SPAN_CONTEXT));
