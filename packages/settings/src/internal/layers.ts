@@ -1,4 +1,3 @@
-import { parse as parseYaml } from "yaml";
 import type { SettingsIssue, SettingsSource } from "../errors";
 import {
   acceptedTypes,
@@ -10,7 +9,7 @@ import {
   typeAccepted,
 } from "./json-schema";
 import { lookup, type Prov, single, wrap } from "./provenance";
-import { FORBIDDEN_KEYS, type Limits } from "./yaml-source";
+import { FORBIDDEN_KEYS, type Limits, parseYamlSource } from "./yaml-source";
 
 /** A value with the provenance of each of its parts. */
 export interface Layer {
@@ -35,11 +34,16 @@ export function skeleton(
     const fallback = defaultOf(child, root);
     if (fallback !== undefined) {
       out[key] = clonePlain(fallback);
-    } else if (shape.required.has(key) && objectShape(child, root).properties.size > 0) {
+    } else if (shape.required.has(key) && onlyObject(child, root)) {
       out[key] = skeleton(child, root, depth + 1);
     }
   }
   return out;
+}
+
+function onlyObject(node: SchemaNode, root: SchemaNode): boolean {
+  const types = acceptedTypes(node, root);
+  return types !== undefined && types.size === 1 && types.has("object");
 }
 
 function defaultOf(node: SchemaNode, root: SchemaNode): unknown {
@@ -107,7 +111,9 @@ function mergeValue(
 /**
  * Turns a text value from an environment variable or `--set` into the type the
  * schema wants. Strings stay exactly as written; other values are read as a YAML
- * scalar or flow collection (`8080`, `false`, `[a, b]`, `{ x: 1 }`).
+ * scalar or flow collection (`8080`, `false`, `[a, b]`, `{ x: 1 }`). Input that
+ * is unsafe (non-finite numbers, prototype keys, alias bombs) comes back as
+ * as {@link Unsafe}.
  */
 export function coerce(
   raw: string,
@@ -116,20 +122,22 @@ export function coerce(
   limits: Limits,
 ): unknown {
   const accepted = acceptedTypes(node, root);
-  let parsed: unknown = raw;
-  try {
-    parsed = parseYaml(raw, {
-      maxAliasCount: limits.maxAliasCount,
-      schema: "core",
-      version: "1.2",
-    });
-  } catch {
-    return raw;
-  }
+  // The same checks as for files (aliases, prototype keys, depth); a value that
+  // fails them stays text, and the schema then reports what it expected.
+  const result = parseYamlSource(raw, "", limits, { anyRoot: true });
+  const unsafe = result.issues.find((i) => i.code !== "yaml");
+  if (unsafe) return new Unsafe(unsafe);
+  if (result.value === undefined) return raw;
+  const parsed = result.value.value;
   if (typeof parsed === "string") return raw;
   if (accepted?.has("string") && !typeAccepted(accepted, parsed)) return raw;
   if (accepted?.has("string") && parsed === null) return raw;
   return parsed;
+}
+
+/** Marks a text value rejected for safety, with the reason. */
+export class Unsafe {
+  constructor(readonly issue: SettingsIssue) {}
 }
 
 /** Options for reading settings from environment variables. */
@@ -281,6 +289,18 @@ function addLayer(
     return false;
   }
   let value: unknown = coerce(raw, resolved.node, root, limits);
+  if (value instanceof Unsafe) {
+    const unsafe = value.issue;
+    issues.push({
+      code: unsafe.code,
+      path: [...resolved.path, ...unsafe.path],
+      message: unsafe.message,
+      ...(unsafe.expected !== undefined ? { expected: unsafe.expected } : {}),
+      ...(unsafe.received !== undefined ? { received: unsafe.received } : {}),
+      source,
+    });
+    return false;
+  }
   const leaf = single(source);
   for (let i = resolved.path.length - 1; i >= 0; i--) value = { [resolved.path[i]!]: value };
   if (resolved.path.length === 0) {

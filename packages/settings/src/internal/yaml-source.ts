@@ -17,6 +17,7 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 export interface ParsedSource {
+  /** The document's value; `undefined` when there are issues. */
   readonly value: Record<string, unknown> | undefined;
   readonly prov: Prov;
   readonly issues: SettingsIssue[];
@@ -52,7 +53,12 @@ export function exceedsSize(text: string, maxBytes: number): boolean {
  * and value. Anything unsafe (oversized text, alias bombs, prototype keys,
  * non-finite numbers, excessive nesting) becomes an issue and no value.
  */
-export function parseYamlSource(text: string, file: string, limits: Limits): ParsedSource {
+export function parseYamlSource(
+  text: string,
+  file: string,
+  limits: Limits,
+  options: { readonly anyRoot?: boolean } = {},
+): ParsedSource {
   const fail = (issue: SettingsIssue): ParsedSource => ({
     value: undefined,
     prov: {},
@@ -79,6 +85,8 @@ export function parseYamlSource(text: string, file: string, limits: Limits): Par
       version: "1.2",
       schema: "core",
       merge: false,
+      // Problems are returned as issues; the library must not write to the console.
+      logLevel: "error",
     });
   } catch (err) {
     // The parser recurses on nesting; a pathological document can exhaust the stack.
@@ -102,22 +110,24 @@ export function parseYamlSource(text: string, file: string, limits: Limits): Par
   }
   const issues: SettingsIssue[] = [];
   const root = doc.contents;
-  if (root === null || (isScalar(root) && root.value === null)) {
+  if (options.anyRoot !== true && (root === null || (isScalar(root) && root.value === null))) {
     return { value: {}, prov: { src: at(0) }, issues };
   }
-  if (!isMap(root)) {
+  if (options.anyRoot !== true && !isMap(root)) {
     return fail({
       code: "yaml",
       path: [],
       message: "the document must be a mapping of keys to values",
-      source: at(root.range?.[0] ?? 0),
+      source: at(root?.range?.[0] ?? 0),
     });
   }
-  const prov = inspect(root, [], 0, at, limits, issues);
+  const prov = root === null ? {} : inspect(root, [], 0, at, limits, issues);
   if (issues.length > 0) return { value: undefined, prov, issues };
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+    if (options.anyRoot === true)
+      return { value: { value } as Record<string, unknown>, prov, issues };
   } catch (err) {
     const aliasBomb = err instanceof ReferenceError || /alias/i.test(errorMessage(err));
     return fail({
