@@ -158,7 +158,7 @@ describe("OTLP export when the collector misbehaves", () => {
     // An HTTP date has one-second resolution; the wait ends at that instant, not before.
     expect(third!).toBeGreaterThanOrEqual(Date.parse(inOneSecond) - 50);
     await sender.shutdown();
-  });
+  }, 20_000);
 
   it("gives up at once when Retry-After is beyond the time budget", async () => {
     receiver.respondWith({ status: 503, headers: { "retry-after": "120" } });
@@ -237,7 +237,7 @@ describe("OTLP export under a burst", () => {
     });
     expect(batchSizes).toEqual([512, 512, 512, 512]);
     await provider.shutdown();
-  });
+  }, 60_000);
 });
 
 describe("flush and shutdown bounds", () => {
