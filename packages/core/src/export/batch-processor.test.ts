@@ -1,4 +1,5 @@
-import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
+import { type Context, type ContextManager, context, ROOT_CONTEXT } from "@opentelemetry/api";
+import { type ExportResult, ExportResultCode, isTracingSuppressed } from "@opentelemetry/core";
 import {
   AlwaysOffSampler,
   BasicTracerProvider,
@@ -199,5 +200,48 @@ describe("createBatchSpanProcessor", () => {
     await processor.forceFlush();
     expect(batches).toEqual([["s0", "s1", "s2", "s3"]]);
     expect(processor.stats()).toMatchObject({ dropped: 1, exported: 4 });
+  });
+
+  it("runs exports with tracing suppressed, so the exporter's own requests are not traced", async () => {
+    // A synchronous stack is enough: the exporter starts its request inside export().
+    const stack: Context[] = [];
+    const manager: ContextManager = {
+      active: () => stack.at(-1) ?? ROOT_CONTEXT,
+      with(ctx, fn, thisArg, ...args) {
+        stack.push(ctx);
+        try {
+          return fn.call(thisArg, ...args);
+        } finally {
+          stack.pop();
+        }
+      },
+      bind: (_ctx, target) => target,
+      enable() {
+        return this;
+      },
+      disable() {
+        stack.length = 0;
+        return this;
+      },
+    };
+    context.setGlobalContextManager(manager);
+    try {
+      const seen: boolean[] = [];
+      const exporter: SpanExporter = {
+        export(_spans, done) {
+          seen.push(isTracingSuppressed(context.active()));
+          done({ code: ExportResultCode.SUCCESS });
+        },
+        shutdown: async () => {},
+      };
+      const processor = createBatchSpanProcessor(exporter);
+      const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+      provider.getTracer("t").startSpan("a").end();
+      expect(isTracingSuppressed(context.active())).toBe(false);
+      await processor.forceFlush();
+      expect(seen).toEqual([true]);
+    } finally {
+      context.disable();
+    }
   });
 });
