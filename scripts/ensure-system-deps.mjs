@@ -8,6 +8,7 @@ const needs = [
   { bin: "/usr/bin/redis-server", pkg: "redis-server" },
   { bin: "/usr/bin/promtool", pkg: "prometheus" },
   { bin: "/usr/bin/prometheus", pkg: "prometheus" },
+  { bin: "/usr/bin/prometheus-pushgateway", pkg: "prometheus-pushgateway" },
   { bin: "/usr/bin/chromium", pkg: "chromium" },
 ];
 

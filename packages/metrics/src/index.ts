@@ -11,6 +11,13 @@ export type {
 } from "./otlp.js";
 export { createOtlpMetricsPusher, DEFAULT_OTLP_METRICS_ENDPOINT } from "./otlp.js";
 export type {
+  PushgatewayClient,
+  PushgatewayFetch,
+  PushgatewayOptions,
+  PushgatewayOutcome,
+} from "./pushgateway.js";
+export { createPushgatewayClient } from "./pushgateway.js";
+export type {
   DefineMetricsOptions,
   ExpositionFormat,
   Registry,

@@ -19,8 +19,10 @@ export type {
   PromSample,
   PromTarget,
   PromtoolVerdict,
+  PushgatewayGroup,
+  PushgatewayServer,
   StartPrometheusOptions,
 } from "./prometheus";
-export { checkMetrics, startPrometheus } from "./prometheus";
+export { checkMetrics, startPrometheus, startPushgateway } from "./prometheus";
 export type { RedisServer, StartRedisOptions } from "./redis";
 export { startRedis } from "./redis";

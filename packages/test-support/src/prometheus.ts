@@ -172,6 +172,84 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
   };
 }
 
+/** A Prometheus Pushgateway started for a test. */
+export interface PushgatewayServer {
+  /** The TCP port on 127.0.0.1. */
+  readonly port: number;
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** What it would serve to a scraper (`GET /metrics`, text format). */
+  scrape(): Promise<string>;
+  /** Its JSON view of the pushed groups (`GET /api/v1/metrics`). */
+  groups(): Promise<PushgatewayGroup[]>;
+  /** Stops the server. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** One pushed group as `/api/v1/metrics` reports it. */
+export interface PushgatewayGroup {
+  /** The grouping labels (`job`, …). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The metric families by name, plus bookkeeping entries (`push_time_seconds`…). */
+  readonly [name: string]: unknown;
+}
+
+/**
+ * Starts `prometheus-pushgateway` (Debian's package) on a free loopback port
+ * without persistence. Tests must call `stop()`.
+ *
+ * @param binary - default `/usr/bin/prometheus-pushgateway`
+ * @returns the running gateway
+ * @example
+ * ```ts
+ * const gateway = await startPushgateway();
+ * try {
+ *   // push to gateway.url, then: expect(await gateway.scrape()).toContain("my_metric");
+ * } finally {
+ *   await gateway.stop();
+ * }
+ * ```
+ */
+export async function startPushgateway(
+  binary = "/usr/bin/prometheus-pushgateway",
+): Promise<PushgatewayServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(binary, [`--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-8_000);
+  });
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await kill(child);
+  };
+  try {
+    await waitReady(child, url, 10_000, () => stderr);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    port,
+    url,
+    async scrape() {
+      const res = await fetch(`${url}/metrics`);
+      return res.text();
+    },
+    async groups() {
+      const res = await fetch(`${url}/api/v1/metrics`);
+      const body = (await res.json()) as { status: string; data: PushgatewayGroup[] };
+      return body.data;
+    },
+    stop,
+  };
+}
+
 /** What {@link checkMetrics} found. */
 export interface PromtoolVerdict {
   /** promtool exited 0: parsed and no lint problems. */
