@@ -30,7 +30,8 @@ export interface DefineSettingsOptions {
    * Standard JSON Schema (e.g. valibot's `toJsonSchema(schema)`). Default: taken
    * from `schema["~standard"].jsonSchema.input()` (zod 4 provides it).
    */
-  readonly jsonSchema?: JsonSchema | (() => JsonSchema);
+  // `object`, not JsonSchema: libraries declare their JSON Schema types as interfaces without index signatures.
+  readonly jsonSchema?: object | (() => object);
   /** What to do with keys the schema does not declare. Default `"error"`. */
   readonly unknownKeys?: "error" | "ignore";
   /** Size, alias and depth limits. */
