@@ -1,6 +1,6 @@
 import { RateLimitError } from "./errors";
-import { EPSILON_MS, remainingAt } from "./internal/gcra";
-import { defaultClock } from "./internal/runtime";
+import { epsilonFor, remainingAt } from "./internal/gcra";
+import { coarseNow, refreshNow } from "./internal/runtime";
 import { parseRate, type RateInput } from "./rate";
 import type { CheckOptions, Limiter, LimiterPolicy, RateLimitResult } from "./types";
 
@@ -14,8 +14,10 @@ export interface MemoryLimiterOptions {
    */
   burst?: number;
   /**
-   * Monotonic clock in milliseconds. Default `performance.now()` (or
-   * `Date.now()` where there is no `performance`). Inject one in tests.
+   * Monotonic clock in milliseconds, read on every check. Inject one in
+   * tests. Default: `performance.now()` (or `Date.now()`), read at most once
+   * per microtask checkpoint and re-read before refusing, so synchronous
+   * bursts of checks share one reading (see the guide for the bound).
    */
   clock?: () => number;
   /**
@@ -106,9 +108,11 @@ export function limiter(options: MemoryLimiterOptions): MemoryLimiter {
       `sweepIntervalMs must be positive, got ${sweepIntervalMs}`,
     );
   }
-  const clock = options.clock ?? defaultClock();
+  const coarse = options.clock === undefined;
+  const clock = options.clock ?? coarseNow;
   const interval = rate.intervalMs;
   const tau = interval * burst;
+  const eps = epsilonFor(interval);
   const policy: LimiterPolicy = { count: rate.count, periodMs: rate.periodMs, burst };
 
   // Keys map to slots in a typed array, so updating a key's time allocates
@@ -176,56 +180,58 @@ export function limiter(options: MemoryLimiterOptions): MemoryLimiter {
     }
   };
 
-  // Shared by check and allow: returns the slot (-1 = shared bucket, -2 = unknown key).
-  const lookup = (key: string | undefined): number => {
-    if (key === undefined) return -1;
-    const slot = slots.get(key);
-    return slot === undefined ? -2 : slot;
-  };
-
-  const store = (key: string | undefined, slot: number, tat: number, now: number) => {
-    if (slot === -1) sharedTat = tat;
-    else if (slot === -2) {
-      const s = allocate(key as string, now);
-      tats[s] = tat;
-    } else tats[slot] = tat;
+  const store = (key: string | undefined, slot: number | undefined, tat: number, now: number) => {
+    if (key === undefined) sharedTat = tat;
+    else if (slot === undefined) tats[allocate(key, now)] = tat;
+    else tats[slot] = tat;
   };
 
   function allow(key?: string, cost = 1): boolean {
     if (cost !== 1) validCost(cost);
-    const now = clock();
+    let now = clock();
     if (now >= nextSweep) sweepIdle(now);
-    const slot = lookup(key);
-    const stored = slot === -1 ? sharedTat : slot === -2 ? NO_TAT : tats[slot]!;
-    const tat = Math.max(stored, now);
-    const newTat = tat + cost * interval;
-    if (newTat - tau > now + EPSILON_MS) return false;
-    if (cost > 0) store(key, slot, newTat, now);
+    const slot = key === undefined ? undefined : slots.get(key);
+    const stored = key === undefined ? sharedTat : slot === undefined ? NO_TAT : tats[slot]!;
+    const increment = cost * interval;
+    let tat = Math.max(stored, now);
+    if (tat + increment - tau > now + eps) {
+      // The cached reading may be stale: refuse only on a fresh one.
+      if (!coarse) return false;
+      now = refreshNow();
+      tat = Math.max(stored, now);
+      if (tat + increment - tau > now + eps) return false;
+    }
+    if (cost > 0) store(key, slot, tat + increment, now);
     return true;
   }
 
   function check(key?: string, options?: CheckOptions): RateLimitResult {
-    const cost = options?.cost ?? 1;
+    const cost = options === undefined ? 1 : (options.cost ?? 1);
     if (cost !== 1) validCost(cost);
-    const now = clock();
+    let now = clock();
     if (now >= nextSweep) sweepIdle(now);
-    const slot = lookup(key);
-    const stored = slot === -1 ? sharedTat : slot === -2 ? NO_TAT : tats[slot]!;
-    const tat = Math.max(stored, now);
-    const newTat = tat + cost * interval;
+    const slot = key === undefined ? undefined : slots.get(key);
+    const stored = key === undefined ? sharedTat : slot === undefined ? NO_TAT : tats[slot]!;
+    const increment = cost * interval;
+    let tat = Math.max(stored, now);
+    if (tat + increment - tau > now + eps && coarse) {
+      now = refreshNow();
+      tat = Math.max(stored, now);
+    }
+    const newTat = tat + increment;
     const allowAt = newTat - tau;
-    if (allowAt > now + EPSILON_MS) {
+    if (allowAt > now + eps) {
       return {
         allowed: false,
-        remaining: remainingAt(now, tat, interval, tau),
-        retryAfterMs: cost * interval > tau + EPSILON_MS ? Number.POSITIVE_INFINITY : allowAt - now,
+        remaining: remainingAt(now, tat, interval, tau, eps),
+        retryAfterMs: increment > tau + eps ? Number.POSITIVE_INFINITY : allowAt - now,
         resetAfterMs: tat - now,
       };
     }
     if (cost > 0) store(key, slot, newTat, now);
     return {
       allowed: true,
-      remaining: remainingAt(now, newTat, interval, tau),
+      remaining: remainingAt(now, newTat, interval, tau, eps),
       retryAfterMs: 0,
       resetAfterMs: newTat - now,
     };

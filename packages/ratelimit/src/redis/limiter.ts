@@ -1,7 +1,14 @@
 import { RateLimitError } from "../errors";
-import { withTimeout } from "../internal/runtime";
+import { deadlines, type Ticket } from "../internal/deadlines";
 import { parseRate, type RateInput } from "../rate";
-import type { AsyncLimiter, CheckOptions, Limiter, LimiterPolicy, RateLimitResult } from "../types";
+import type {
+  AsyncLimiter,
+  Awaitable,
+  CheckOptions,
+  Limiter,
+  LimiterPolicy,
+  RateLimitResult,
+} from "../types";
 import type { RedisScriptClient } from "./client";
 import { GCRA_SCRIPT } from "./script";
 
@@ -37,6 +44,13 @@ export interface RedisLimiterOptions {
   throwOnError?: boolean;
   /** Told about every store failure. Exceptions it throws are ignored. */
   onError?: (error: RateLimitError) => void;
+}
+
+interface Pending extends Ticket {
+  resolve: (result: Awaitable<RateLimitResult>) => void;
+  reject: (error: unknown) => void;
+  key: string | undefined;
+  options: CheckOptions | undefined;
 }
 
 /** Counters of a Redis-backed limiter. */
@@ -132,32 +146,26 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
     return loading;
   };
 
-  const run = async (keys: string[], args: string[]): Promise<unknown> => {
-    const current = sha ?? (await load());
-    try {
-      return await client.evalsha(current, keys, args);
-    } catch (err) {
-      if (!isNoScript(err)) throw err;
-      // The server restarted or ran SCRIPT FLUSH: reload once and retry.
-      if (sha === current) sha = undefined;
-      return client.evalsha(sha ?? (await load()), keys, args);
-    }
+  // After NOSCRIPT (the server restarted or ran SCRIPT FLUSH): reload once and retry.
+  const reloadAndRetry = (failedSha: string, keys: string[], args: string[]): Promise<unknown> => {
+    if (sha === failedSha) sha = undefined;
+    return (sha === undefined ? load() : Promise.resolve(sha)).then((fresh) =>
+      client.evalsha(fresh, keys, args),
+    );
   };
 
   const failed = (
     err: unknown,
     key: string | undefined,
     checkOptions: CheckOptions | undefined,
-  ) => {
+  ): Awaitable<RateLimitResult> => {
     const error =
       err instanceof RateLimitError
         ? err
         : new RateLimitError(
             "ERR_STORE_UNAVAILABLE",
             `Redis rate-limit store failed: ${describe(err)}`,
-            {
-              cause: err,
-            },
+            { cause: err },
           );
     errors++;
     lastError = error;
@@ -181,39 +189,71 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
         };
   };
 
-  async function check(key?: string, checkOptions?: CheckOptions): Promise<RateLimitResult> {
-    const cost = checkOptions?.cost ?? 1;
-    if (!(cost >= 0) || cost === Number.POSITIVE_INFINITY) {
-      throw new RateLimitError("ERR_INVALID_COST", `cost must be a finite number ≥ 0, got ${cost}`);
-    }
-    const redisKey = key === undefined ? prefix : `${prefix}:${key}`;
-    let reply: unknown;
+  const timeoutError = () =>
+    new RateLimitError("ERR_STORE_UNAVAILABLE", `Redis did not answer within ${timeoutMs} ms`);
+
+  const settle = (p: Pending, outcome: () => Awaitable<RateLimitResult>) => {
     try {
-      reply = await withTimeout(
-        run([redisKey], [intervalArg, tauArg, String(cost)]),
-        timeoutMs,
-        () =>
-          new RateLimitError(
-            "ERR_STORE_UNAVAILABLE",
-            `Redis did not answer within ${timeoutMs} ms`,
-          ),
-      );
+      p.resolve(outcome());
     } catch (err) {
-      return failed(err, key, checkOptions);
+      p.reject(err);
     }
+  };
+  const watchdog = deadlines<Pending>(timeoutMs, (p) =>
+    settle(p, () => failed(timeoutError(), p.key, p.options)),
+  );
+  const ARGS_COST_1 = [intervalArg, tauArg, "1"];
+
+  const answer = (p: Pending, reply: unknown): Awaitable<RateLimitResult> => {
     const result = parseReply(reply);
     if (result === undefined) {
-      return failed(
-        new RateLimitError(
-          "ERR_STORE_REPLY",
-          `unexpected reply from the rate-limit script: ${describe(reply)}`,
-        ),
-        key,
-        checkOptions,
+      const error = new RateLimitError(
+        "ERR_STORE_REPLY",
+        `unexpected reply from the rate-limit script: ${describe(reply)}`,
       );
+      return failed(error, p.key, p.options);
     }
     checks++;
     return result;
+  };
+
+  function check(key?: string, checkOptions?: CheckOptions): Promise<RateLimitResult> {
+    const cost = checkOptions?.cost ?? 1;
+    if (!(cost >= 0) || cost === Number.POSITIVE_INFINITY) {
+      return Promise.reject(
+        new RateLimitError("ERR_INVALID_COST", `cost must be a finite number ≥ 0, got ${cost}`),
+      );
+    }
+    const keys = [key === undefined ? prefix : `${prefix}:${key}`];
+    const args = cost === 1 ? ARGS_COST_1 : [intervalArg, tauArg, String(cost)];
+    return new Promise<RateLimitResult>((resolve, reject) => {
+      const p: Pending = {
+        deadline: watchdog.deadline(),
+        done: false,
+        resolve,
+        reject,
+        key,
+        options: checkOptions,
+      };
+      watchdog.watch(p);
+      const onReply = (reply: unknown) => {
+        if (watchdog.settle(p)) settle(p, () => answer(p, reply));
+      };
+      const onError = (err: unknown) => {
+        if (watchdog.settle(p)) settle(p, () => failed(err, key, checkOptions));
+      };
+      const current = sha;
+      if (current === undefined) {
+        load()
+          .then((loaded) => client.evalsha(loaded, keys, args))
+          .then(onReply, onError);
+        return;
+      }
+      client.evalsha(current, keys, args).then(onReply, (err: unknown) => {
+        if (isNoScript(err)) reloadAndRetry(current, keys, args).then(onReply, onError);
+        else onError(err);
+      });
+    });
   }
 
   return {

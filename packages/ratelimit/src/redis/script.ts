@@ -13,9 +13,11 @@ if redis.replicate_commands then redis.replicate_commands() end
 local interval = tonumber(ARGV[1])
 local tau = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
-local eps = 0.001
+local eps = math.min(0.001, interval / 1000)
 local t = redis.call("TIME")
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+-- Milliseconds since 2023-11-14: a smaller magnitude than the Unix epoch
+-- keeps sub-microsecond precision in doubles for high rates.
+local now = (tonumber(t[1]) - 1700000000) * 1000 + tonumber(t[2]) / 1000
 local tat = tonumber(redis.call("GET", KEYS[1]))
 if tat == nil or tat < now then tat = now end
 local new_tat = tat + cost * interval
@@ -31,7 +33,9 @@ if allow_at > now + eps then
   return { 0, remaining(tat), retry, string.format("%.17g", tat - now) }
 end
 if cost > 0 then
-  redis.call("SET", KEYS[1], string.format("%.17g", new_tat), "PX", math.ceil(new_tat - now))
+  local ttl = math.ceil(new_tat - now)
+  if ttl < 1 then ttl = 1 end
+  redis.call("SET", KEYS[1], string.format("%.17g", new_tat), "PX", ttl)
 end
 return { 1, remaining(new_tat), "0", string.format("%.17g", new_tat - now) }
 `;

@@ -1,0 +1,68 @@
+import { preciseNow, timers } from "./runtime";
+
+/** What a {@link deadlines} queue tracks for each pending operation. */
+export interface Ticket {
+  deadline: number;
+  done: boolean;
+}
+
+/**
+ * Timeouts for many concurrent operations that all share one duration,
+ * with a single timer. Equal durations mean deadlines expire in insertion
+ * order, so a FIFO queue suffices; a timer per call would cost more than
+ * the rest of a Redis check's client-side work.
+ *
+ * @param timeoutMs - the shared duration.
+ * @param onTimeout - called once for each ticket not settled in time.
+ */
+export function deadlines<T extends Ticket>(timeoutMs: number, onTimeout: (ticket: T) => void) {
+  let queue: T[] = [];
+  let head = 0;
+  let armed = false;
+
+  const fire = () => {
+    armed = false;
+    const now = preciseNow();
+    while (head < queue.length) {
+      const t = queue[head]!;
+      if (!t.done) {
+        if (t.deadline > now) break;
+        t.done = true;
+        onTimeout(t);
+      }
+      head++;
+    }
+    if (head === queue.length) {
+      queue = [];
+      head = 0;
+      return;
+    }
+    if (head > 1_024 && head * 2 > queue.length) {
+      queue = queue.slice(head);
+      head = 0;
+    }
+    arm(queue[head]!.deadline - now);
+  };
+
+  const arm = (ms: number) => {
+    if (armed) return;
+    armed = true;
+    timers.setUnrefTimeout(fire, Math.max(1, ms));
+  };
+
+  return {
+    /** The deadline for an operation starting now. */
+    deadline: () => preciseNow() + timeoutMs,
+    /** Starts watching a ticket. */
+    watch(ticket: T): void {
+      queue.push(ticket);
+      arm(timeoutMs);
+    },
+    /** Marks a ticket finished; `false` when it had already timed out. */
+    settle(ticket: T): boolean {
+      if (ticket.done) return false;
+      ticket.done = true;
+      return true;
+    },
+  };
+}
