@@ -51,7 +51,16 @@ export function negotiateFormat(accept: string | null | undefined): ExpositionFo
   return om > 0 && om >= text ? "openmetrics" : "prometheus";
 }
 
-/** The content type that goes with a format. */
+/**
+ * The content type that goes with a format.
+ *
+ * @param format - `"prometheus"` or `"openmetrics"`
+ * @returns the `Content-Type` header value
+ * @example
+ * ```ts
+ * contentTypeOf("openmetrics"); // "application/openmetrics-text; version=1.0.0; charset=utf-8"
+ * ```
+ */
 export function contentTypeOf(format: ExpositionFormat): string {
   return format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE;
 }

@@ -20,6 +20,7 @@ export { createPushgatewayClient } from "./pushgateway.js";
 export type {
   DefineMetricsOptions,
   ExpositionFormat,
+  MetricsSettings,
   Registry,
   RegistryOptions,
   ResolvedRegistryOptions,
@@ -30,6 +31,7 @@ export {
   defaultRegistry,
   OPENMETRICS_CONTENT_TYPE,
   PROMETHEUS_CONTENT_TYPE,
+  registryOptionsFromSettings,
 } from "./registry.js";
 export type {
   Collector,

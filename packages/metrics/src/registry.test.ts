@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defineMetrics } from "./define.js";
 import { MetricsError } from "./errors.js";
-import { createRegistry } from "./registry.js";
+import { createRegistry, registryOptionsFromSettings } from "./registry.js";
 import { findSamples, flattenSamples } from "./snapshot.js";
 import { counter, exponentialBuckets, gauge, histogram, info, linearBuckets } from "./spec.js";
 
@@ -47,6 +47,18 @@ describe("naming", () => {
     registry.configure({ service: "my-shop.eu" });
     expect(registry.collect()).toContain("my_shop_eu_jobs_done_total 1\n");
     expect(registry.options.service).toBe("my-shop.eu");
+  });
+
+  it("maps the snake_case settings keys", () => {
+    const registry = createRegistry(
+      registryOptionsFromSettings({ service_name_format: "label", report_optional: true }, "shop"),
+    );
+    expect(registry.options).toMatchObject({
+      service: "shop",
+      serviceNameFormat: "label",
+      reportOptional: true,
+    });
+    expect(registryOptionsFromSettings({})).toEqual({});
   });
 
   it("appends the unit once and strips a given _total/_info suffix", () => {

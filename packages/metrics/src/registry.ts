@@ -472,6 +472,39 @@ function servicePrefix(service: string): string {
   return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned;
 }
 
+/** The metrics part of the SDK's settings, with the YAML keys. */
+export interface MetricsSettings {
+  /** `metric_prefix` (default) or `label`. */
+  service_name_format?: ServiceNameFormat;
+  /** Expose optional metrics. Default `false`. */
+  report_optional?: boolean;
+}
+
+/**
+ * Maps the snake_case settings keys (as in the YAML config) to registry
+ * options; the one place where the two spellings meet.
+ *
+ * @param settings - `service_name_format` and `report_optional`, each optional
+ * @param service - the service name. Default: none.
+ * @returns options for {@link createRegistry} or {@link Registry.configure}
+ * @example
+ * ```ts
+ * defaultRegistry.configure(registryOptionsFromSettings({ service_name_format: "label" }, "shop"));
+ * ```
+ */
+export function registryOptionsFromSettings(
+  settings: MetricsSettings,
+  service?: string,
+): RegistryOptions {
+  return {
+    ...(service === undefined ? {} : { service }),
+    ...(settings.service_name_format === undefined
+      ? {}
+      : { serviceNameFormat: settings.service_name_format }),
+    ...(settings.report_optional === undefined ? {} : { reportOptional: settings.report_optional }),
+  };
+}
+
 /**
  * Creates an independent registry, e.g. one per test or per tenant.
  *
@@ -494,7 +527,12 @@ export function createRegistry(options: RegistryOptions = {}): Registry {
 
 /**
  * The registry {@link defineMetrics} uses when none is given. Configure it
- * once the service name is known: `defaultRegistry.configure({ service })`.
+ * once the service name is known.
+ *
+ * @example
+ * ```ts
+ * defaultRegistry.configure({ service: "shop", build: { version: "1.4.2" } });
+ * ```
  */
 export const defaultRegistry: Registry = createRegistry();
 
