@@ -153,6 +153,13 @@ describe("baggage", () => {
     );
   });
 
+  it("treats __proto__ as an ordinary key", () => {
+    const b = parseBaggage("__proto__=x,constructor=y");
+    expect(b?.getEntry("__proto__")?.value).toBe("x");
+    expect(b?.getEntry("constructor")?.value).toBe("y");
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
   it("bounds members and bytes", () => {
     const many = Array.from({ length: 500 }, (_, i) => `k${i}=v`).join(",");
     expect(parseBaggage(many)?.getAllEntries()).toHaveLength(180);

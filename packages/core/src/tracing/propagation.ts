@@ -277,7 +277,8 @@ function percentEncode(s: string): string {
  */
 export function parseBaggage(value: unknown): Baggage | undefined {
   if (typeof value !== "string" || value.length === 0) return undefined;
-  const entries: Record<string, BaggageEntry> = {};
+  // No prototype: a member named "__proto__" must be an ordinary key.
+  const entries: Record<string, BaggageEntry> = Object.create(null);
   let count = 0;
   let start = 0;
   while (start <= value.length && count < MAX_BAGGAGE_MEMBERS) {

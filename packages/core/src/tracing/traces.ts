@@ -95,11 +95,15 @@ function rootOptions(o: {
  * ```
  */
 export function startTrace<R>(name: string, fn: SpanFn<R>, options: StartTraceOptions = {}): R {
-  let ctx = trace.deleteSpan(context.active()).deleteValue(FORK_KEY);
+  let ctx = context.active();
+  if (trace.getSpan(ctx) !== undefined) ctx = trace.deleteSpan(ctx);
+  if (ctx.getValue(FORK_KEY) !== undefined) ctx = ctx.deleteValue(FORK_KEY);
   if (options.stitchWith !== undefined) ctx = extractContext(options.stitchWith, ctx);
   const ratio = normaliseRatio(options.samplingRatio);
   if (ratio !== undefined) ctx = ctx.setValue(SAMPLING_RATIO_KEY, ratio);
-  return runInSpan(ctx, name, rootOptions(options), fn);
+  // The tracer reads only the span-option fields, so the options object is
+  // passed as is rather than copied on every trace.
+  return runInSpan(ctx, name, options, fn);
 }
 
 /**

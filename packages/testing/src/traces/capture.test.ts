@@ -95,6 +95,33 @@ describe("createTraceCapture", () => {
     expect(render().includes("4bf92f35")).toBe(false);
   });
 
+  it("renders the guide's example as documented", async () => {
+    const t = createTraceCapture();
+    await t.run(() =>
+      span("POST /orders", async () => {
+        await span("save order", async () => undefined);
+        await withForkedTrace("send receipt", () => span("smtp", () => undefined));
+      }),
+    );
+    expectTraceTree(t.traces(), [
+      ["POST /orders", "save order"],
+      ["send receipt", "smtp"],
+    ]);
+    expect(renderTraceTree(t.traces())).toBe(
+      [
+        "trace #1",
+        "  POST /orders",
+        '    ! trace.fork {groundwork.fork.name="send receipt", groundwork.fork.span_id=<span #2 "send receipt">, groundwork.fork.trace_id=<trace #2>}',
+        '    ~> #2 "send receipt" {groundwork.link.relation="forked_to"}',
+        "    save order",
+        "trace #2",
+        "  send receipt",
+        '    ~> #1 "POST /orders" {groundwork.link.relation="forked_from"}',
+        "    smtp",
+      ].join("\n"),
+    );
+  });
+
   it("render options leave out attributes, events and links", () => {
     const t = createTraceCapture();
     t.run(() => span("a", () => span("b", () => undefined, { x: 1 })));
