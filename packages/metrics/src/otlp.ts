@@ -52,6 +52,8 @@ export interface OtlpMetricsPusherOptions {
   /**
    * Push every `intervalMs` milliseconds. Default 60 000. `0` disables the
    * timer: call `flush()` yourself (Workers: `ctx.waitUntil(pusher.flush())`).
+   * Where a timer cannot start (a Worker's global scope) the pusher works on
+   * demand only.
    */
   intervalMs?: number;
   /**

@@ -23,11 +23,20 @@ interface TimerGlobals {
 
 /**
  * Starts a repeating timer that does not keep a Node process alive (Node's
- * `unref`); other runtimes have no such notion.
+ * `unref`). Returns undefined where timers cannot start (workerd refuses them
+ * in global scope), leaving the caller to work on demand.
  */
-export function startInterval(fn: () => void, ms: number): () => void {
-  const g = globalThis as unknown as TimerGlobals;
-  const handle = g.setInterval(fn, ms);
+export function startInterval(fn: () => void, ms: number): (() => void) | undefined {
+  const g = globalThis as unknown as Partial<TimerGlobals>;
+  if (typeof g.setInterval !== "function" || typeof g.clearInterval !== "function")
+    return undefined;
+  const clear = g.clearInterval;
+  let handle: TimerHandle;
+  try {
+    handle = g.setInterval(fn, ms);
+  } catch {
+    return undefined;
+  }
   (handle as { unref?: () => void } | null)?.unref?.();
-  return () => g.clearInterval(handle);
+  return () => clear(handle);
 }
