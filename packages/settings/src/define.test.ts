@@ -380,3 +380,45 @@ describe("bad input", () => {
     expect(failure(() => Free.parse(deep)).issues[0]?.code).toBe("too_deep");
   });
 });
+
+describe("robustness", () => {
+  it("turns a throwing schema into a SettingsError", async () => {
+    const Throws = defineSettings(
+      z.object({
+        a: z
+          .string()
+          .default("x")
+          .transform(() => {
+            throw new Error("boom");
+          }),
+      }),
+    );
+    // zod retries asynchronously when a transform throws, so the sync path cannot see the cause.
+    expect(failure(() => Throws.parse("a: y\n")).code).toBe("ERR_SETTINGS_SCHEMA");
+    const err = await failureAsync(() =>
+      Throws.load({ files: [{ name: "a.yaml", text: "a: y\n" }] }),
+    );
+    expect(err.issues[0]?.message).toContain("boom");
+  });
+
+  it("describes fields JSON Schema cannot, and still validates them", () => {
+    const WithDate = defineSettings(
+      z.object({ at: z.date().optional(), n: z.number().default(1) }),
+    );
+    expect(WithDate.parse({ at: new Date(0) }).at).toEqual(new Date(0));
+    expect(() => WithDate.parse("at: yesterday\n")).toThrow(SettingsError);
+  });
+
+  it("rejects objects nested beyond the depth limit", () => {
+    const Free = defineSettings(z.object({}).catchall(z.unknown()), { limits: { maxDepth: 8 } });
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 20; i++) deep = { d: deep };
+    expect(failure(() => Free.parse(deep)).issues[0]?.code).toBe("too_deep");
+  });
+
+  it("returns a fresh defaults object on each call", () => {
+    const first = App.defaults();
+    first.http.hosts.push("mutated");
+    expect(App.defaults().http.hosts).toEqual(["a", "b"]);
+  });
+});

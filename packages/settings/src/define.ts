@@ -202,8 +202,16 @@ export function defineSettings<S extends StandardSchema>(
   const reportUnknown = options.unknownKeys !== "ignore";
   const root = obtainJsonSchema(schema, options.jsonSchema);
 
-  const validate = (value: unknown): StandardResult<T> | Promise<StandardResult<T>> =>
-    schema["~standard"].validate(value) as StandardResult<T> | Promise<StandardResult<T>>;
+  const validate = (value: unknown): StandardResult<T> | Promise<StandardResult<T>> => {
+    try {
+      const result = schema["~standard"].validate(value) as
+        | StandardResult<T>
+        | Promise<StandardResult<T>>;
+      return result instanceof Promise ? result.catch(thrownByValidation) : result;
+    } catch (err) {
+      return thrownByValidation(err);
+    }
+  };
 
   const base = (): Layer => ({ value: skeleton(root, root), prov: {} });
 
@@ -221,15 +229,12 @@ export function defineSettings<S extends StandardSchema>(
     return (result as { value: T }).value;
   };
 
-  let cachedDefaults: { value: T } | undefined;
+  // Computed each time: callers may mutate what they get.
   const defaults = (): T => {
-    if (!cachedDefaults) {
-      const layer = base();
-      const result = validate(layer.value);
-      if (result instanceof Promise) throw asyncError();
-      cachedDefaults = { value: finish(result, layer, new Map()) };
-    }
-    return cachedDefaults.value;
+    const layer = base();
+    const result = validate(layer.value);
+    if (result instanceof Promise) throw asyncError();
+    return finish(result, layer, new Map());
   };
 
   /** Layers → one checked value, or a thrown error with every issue found so far. */
@@ -240,7 +245,7 @@ export function defineSettings<S extends StandardSchema>(
   ) => {
     let merged = base();
     for (const layer of layers) merged = merge(merged, layer);
-    const refs = preflight(merged.value, root, merged.prov, reportUnknown, issues);
+    const refs = preflight(merged.value, root, merged.prov, reportUnknown, limits.maxDepth, issues);
     // Unsafe or unreadable input stops here. Otherwise (unknown keys were
     // dropped) the schema still runs, so all problems are reported together.
     if (issues.some((i) => SOURCE_CODES.has(i.code))) throw new SettingsError(issues, { texts });
@@ -276,6 +281,24 @@ export function defineSettings<S extends StandardSchema>(
     return parsed.value ? [{ value: parsed.value, prov: parsed.prov }] : [];
   };
 
+  const objectLayer = (
+    input: Readonly<Record<string, unknown>>,
+    issues: SettingsIssue[],
+  ): Layer[] => {
+    try {
+      return [
+        { value: clonePlain(input, 0, limits.maxDepth) as Record<string, unknown>, prov: {} },
+      ];
+    } catch {
+      issues.push({
+        code: "too_deep",
+        path: [],
+        message: `nesting deeper than ${limits.maxDepth} levels`,
+      });
+      return [];
+    }
+  };
+
   const settings: Settings<T> & { readonly [BRAND]: true } = {
     [BRAND]: true,
     schema: schema as StandardSchema<unknown, T>,
@@ -298,7 +321,7 @@ export function defineSettings<S extends StandardSchema>(
       const layers: Layer[] =
         typeof input === "string"
           ? textLayer(input, name, issues, texts)
-          : [{ value: clonePlain(input) as Record<string, unknown>, prov: {} }];
+          : objectLayer(input, issues);
       layers.push(...overrideLayers(parseOptions, issues));
       const { merged, refs } = assemble(layers, issues, texts);
       const vars = parseOptions.vars ?? processEnv();
@@ -363,7 +386,13 @@ function obtainJsonSchema(
     result =
       typeof given === "function"
         ? given()
-        : (given ?? schema["~standard"].jsonSchema?.input?.({ target: "draft-2020-12" }));
+        : (given ??
+          schema["~standard"].jsonSchema?.input?.({
+            target: "draft-2020-12",
+            // Fields JSON Schema cannot describe (dates, class instances) become
+            // "anything" for docs and editors; the schema still validates them.
+            libraryOptions: { unrepresentable: "any" },
+          }));
   } catch (err) {
     throw new SettingsError(
       [
@@ -411,13 +440,19 @@ function sortIssues(
     .map((x) => x.issue);
 }
 
+/** A schema whose transform or refinement throws still yields a SettingsError. */
+function thrownByValidation<T>(err: unknown): StandardResult<T> {
+  return { issues: [{ message: `the schema threw while validating: ${errorText(err)}` }] };
+}
+
 function asyncError(): SettingsError {
   return new SettingsError(
     [
       {
         code: "invalid",
         path: [],
-        message: "the schema validates asynchronously; use load() instead",
+        message:
+          "the schema did not validate synchronously (it is asynchronous, or it threw); load() awaits it and reports the cause",
       },
     ],
     { code: "ERR_SETTINGS_SCHEMA" },

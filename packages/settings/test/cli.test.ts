@@ -45,7 +45,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe("groundwork-settings", () => {
+// Each case starts Node with a TypeScript loader; allow for a busy machine.
+describe("groundwork-settings", { timeout: 60_000 }, () => {
   it("generate prints the annotated default YAML", async () => {
     const result = await run(["generate", fixture]);
     expect(result.stderr).toBe("");

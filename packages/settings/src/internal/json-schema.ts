@@ -258,14 +258,14 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * Copies JSON-like data. Keys are defined rather than assigned so a `__proto__`
  * key stays an ordinary key (and is then reported, not obeyed).
  */
-export function clonePlain(value: unknown, depth = 0): unknown {
-  if (depth > 256) throw new RangeError("value nested too deeply");
-  if (Array.isArray(value)) return value.map((v) => clonePlain(v, depth + 1));
+export function clonePlain(value: unknown, depth = 0, maxDepth = 256): unknown {
+  if (depth > maxDepth) throw new RangeError("value nested too deeply");
+  if (Array.isArray(value)) return value.map((v) => clonePlain(v, depth + 1, maxDepth));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
       Object.defineProperty(out, key, {
-        value: clonePlain(value[key], depth + 1),
+        value: clonePlain(value[key], depth + 1, maxDepth),
         enumerable: true,
         writable: true,
         configurable: true,

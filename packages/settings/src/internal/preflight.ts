@@ -34,6 +34,7 @@ export function preflight(
   root: SchemaNode,
   prov: Prov,
   reportUnknown: boolean,
+  maxDepth: number,
   issues: SettingsIssue[],
 ): Reference[] {
   const refs: Reference[] = [];
@@ -45,7 +46,16 @@ export function preflight(
     depth: number,
   ) => {
     const current = (container as Record<string | number, unknown>)[key];
-    if (depth > 64) return;
+    if (depth > maxDepth + 1) {
+      const source = lookup(prov, path);
+      issues.push({
+        code: "too_deep",
+        path,
+        message: `nesting deeper than ${maxDepth} levels`,
+        ...(source ? { source } : {}),
+      });
+      return;
+    }
     if (isPlainObject(current)) {
       const shape = node === undefined ? undefined : objectShape(node, root);
       for (const childKey of Object.keys(current)) {
