@@ -35,6 +35,14 @@ const RATIO_BITS = 2 ** 52;
  * every service that samples the same trace at the same ratio agrees, and it
  * reads the id's rightmost bits, which W3C Trace Context level 2 asks
  * generators to make random.
+ *
+ * @param traceId - 32 lowercase hex digits.
+ * @param ratio - probability in [0, 1].
+ * @returns `true` when a trace with this id is sampled at this ratio.
+ * @example
+ * ```ts
+ * traceIdUnderRatio("4bf92f3577b34da6a3ce929d0e0e4736", 0.5); // same answer everywhere
+ * ```
  */
 export function traceIdUnderRatio(traceId: string, ratio: number): boolean {
   if (ratio >= 1) return true;

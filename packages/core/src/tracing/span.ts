@@ -26,6 +26,11 @@ export type SpanFn<R> = (span: Span) => R;
  *
  * @param s - the span.
  * @param err - whatever was thrown or rejected with.
+ * @example
+ * ```ts
+ * const s = currentTracer().startSpan("upload");
+ * upload().catch((err) => recordSpanError(s, err)).finally(() => s.end());
+ * ```
  */
 export function recordSpanError(s: Span, err: unknown): void {
   try {

@@ -71,7 +71,7 @@ const CAPTURE_KEY = createContextKey("groundwork.testing.trace_capture");
  * context.with(withTraceCapture(myContext, traces), () => runCodeUnderTest());
  * ```
  */
-export function withTraceCapture(ctx: Context, capture: Pick<TraceCapture, "tracer">): Context {
+export function withTraceCapture(ctx: Context, capture: TraceCapture): Context {
   return withTracer(ctx, capture.tracer).setValue(CAPTURE_KEY, capture);
 }
 
