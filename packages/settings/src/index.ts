@@ -36,5 +36,14 @@ export {
   socketAddr,
   url,
 } from "./helpers";
-export type { TelemetrySettings, TelemetrySettingsInput } from "./telemetry";
+export type {
+  ExporterSettings,
+  LoggingSettings,
+  MetricsSettings,
+  RateLimitSettings,
+  ServerSettings,
+  TelemetrySettings,
+  TelemetrySettingsInput,
+  TracingSettings,
+} from "./telemetry";
 export { telemetrySettings } from "./telemetry";

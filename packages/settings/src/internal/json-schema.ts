@@ -66,6 +66,11 @@ export function deref(node: SchemaNode | undefined, root: SchemaNode): SchemaNod
  * dereferenced, with `allOf` parts folded into one node.
  */
 export function variants(node: SchemaNode | undefined, root: SchemaNode): SchemaNode[] {
+  if (node === undefined) return [];
+  return cached(variantLists, root, node, () => computeVariants(node, root));
+}
+
+function computeVariants(node: SchemaNode, root: SchemaNode): SchemaNode[] {
   const out: SchemaNode[] = [];
   const visit = (n: SchemaNode | undefined, depth: number) => {
     const resolved = deref(n, root);
@@ -173,8 +178,37 @@ export interface ObjectShape {
   readonly isObject: boolean;
 }
 
+// Loading asks the same questions of the same schema nodes on every call; the
+// answers depend only on the (immutable) schema, so they are kept per root.
+const shapes = new WeakMap<SchemaNode, WeakMap<SchemaNode, ObjectShape>>();
+const variantLists = new WeakMap<SchemaNode, WeakMap<SchemaNode, SchemaNode[]>>();
+
+function cached<V>(
+  store: WeakMap<SchemaNode, WeakMap<SchemaNode, V>>,
+  root: SchemaNode,
+  node: SchemaNode,
+  compute: () => V,
+): V {
+  let perRoot = store.get(root);
+  if (!perRoot) {
+    perRoot = new WeakMap();
+    store.set(root, perRoot);
+  }
+  let value = perRoot.get(node);
+  if (value === undefined) {
+    value = compute();
+    perRoot.set(node, value);
+  }
+  return value;
+}
+
 /** Merges the object variants of a node into one shape. */
 export function objectShape(node: SchemaNode | undefined, root: SchemaNode): ObjectShape {
+  if (node === undefined) return computeShape(node, root);
+  return cached(shapes, root, node, () => computeShape(node, root));
+}
+
+function computeShape(node: SchemaNode | undefined, root: SchemaNode): ObjectShape {
   const properties = new Map<string, SchemaNode>();
   const required = new Set<string>();
   let extra: SchemaNode | boolean = false;

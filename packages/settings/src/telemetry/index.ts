@@ -1,2 +1,11 @@
-export type { TelemetrySettings, TelemetrySettingsInput } from "./telemetry-settings";
+export type {
+  ExporterSettings,
+  LoggingSettings,
+  MetricsSettings,
+  RateLimitSettings,
+  ServerSettings,
+  TelemetrySettings,
+  TelemetrySettingsInput,
+  TracingSettings,
+} from "./telemetry-settings";
 export { telemetrySettings } from "./telemetry-settings";

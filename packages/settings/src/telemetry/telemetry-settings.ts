@@ -177,3 +177,21 @@ export type TelemetrySettings = z.output<typeof telemetrySettings>;
 
 /** What may be written under `telemetry:` (every key optional). */
 export type TelemetrySettingsInput = z.input<typeof telemetrySettings>;
+
+/** `telemetry.logging`: output, format, verbosity, redaction and the process-wide log rate limit. */
+export type LoggingSettings = TelemetrySettings["logging"];
+
+/** `telemetry.tracing`: enablement, sampling ratio, trace rate limit and the OTLP exporter. */
+export type TracingSettings = TelemetrySettings["tracing"];
+
+/** `telemetry.tracing.exporter`: OTLP/HTTP endpoint, encoding, headers (secrets), timeout (ms), queue and batch sizes. */
+export type ExporterSettings = TracingSettings["exporter"];
+
+/** A rate limit as configured: `enabled`, sustained `max_events_per_second`, and `burst`. */
+export type RateLimitSettings = LoggingSettings["rate_limit"];
+
+/** `telemetry.metrics`: how the service name appears and whether optional metrics are reported. */
+export type MetricsSettings = TelemetrySettings["metrics"];
+
+/** `telemetry.server`: whether the telemetry server runs and its `host:port` address. */
+export type ServerSettings = TelemetrySettings["server"];

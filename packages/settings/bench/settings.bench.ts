@@ -1,0 +1,32 @@
+// Loading and generating settings, against the bare way of doing it: `yaml`
+// to parse and zod to validate (no merging, no locations, no unknown-key or
+// safety checks; comments-free output). Run with
+//   node --conditions=source --import tsx packages/settings/bench/settings.bench.ts
+import { parse as parseYaml, stringify } from "yaml";
+import type { z } from "zod";
+import { compare } from "../../../bench/compare";
+import { webServerSettings } from "../test/fixtures/web-server";
+
+const schema = webServerSettings.schema as unknown as z.ZodType;
+const small = "telemetry:\n  tracing:\n    sampling_ratio: 0.5\n";
+// Bare zod rejects `key: ~` on optional keys, so both sides read the file without those lines.
+const full = webServerSettings.defaultYaml().replace(/^.*: ~\n/gm, "");
+const defaults = webServerSettings.defaults();
+
+await compare("settings", "yaml + zod", [
+  {
+    name: "parse + validate, 3-line override",
+    ours: () => webServerSettings.parse(small),
+    peer: () => schema.parse(parseYaml(small)),
+  },
+  {
+    name: `parse + validate, full file (${full.split("\n").length} lines)`,
+    ours: () => webServerSettings.parse(full),
+    peer: () => schema.parse(parseYaml(full)),
+  },
+  {
+    name: "default YAML (annotated vs plain dump)",
+    ours: () => webServerSettings.defaultYaml(),
+    peer: () => stringify(defaults),
+  },
+]);
