@@ -51,6 +51,8 @@ const peerChild = peerRequests.labels({ method: "GET", status: "200" });
 // --- rendering: 1,000 series (10 counters × 100 label sets) ------------------
 const renderOurs = createRegistry({ service: "bench", runtimeInfo: false });
 const renderPeer = new client.Registry();
+const renderPeerOm = new client.Registry<client.OpenMetricsContentType>();
+renderPeerOm.setContentType(client.Registry.OPENMETRICS_CONTENT_TYPE);
 for (let f = 0; f < 10; f++) {
   const fam = defineMetrics(
     `group${f}`,
@@ -61,7 +63,7 @@ for (let f = 0; f < 10; f++) {
     name: `bench_group${f}_ops_total`,
     help: `Operations of group ${f}`,
     labelNames: ["method", "status", "shard"] as const,
-    registers: [renderPeer],
+    registers: [renderPeer, renderPeerOm],
   });
   for (let s = 0; s < 100; s++) {
     const labels = {
@@ -121,6 +123,12 @@ const rows = await compare("Metrics", "prom-client", [
     name: "render 1,000 series (text 0.0.4) + UTF-8 encode",
     ours: async () => encoder.encode(renderOurs.collect()),
     peer: async () => encoder.encode(await renderPeer.metrics()),
+    async: true,
+  },
+  {
+    name: "render 1,000 series (OpenMetrics 1.0) + UTF-8 encode",
+    ours: async () => encoder.encode(renderOurs.collect("openmetrics")),
+    peer: async () => encoder.encode(await renderPeerOm.metrics()),
     async: true,
   },
 ]);

@@ -32,13 +32,20 @@ export abstract class SeriesCore {
   /** `{a="x",b="y"}` or empty. */
   readonly braced: string;
   readonly labelValues: readonly string[];
-  created: number;
+  created = 0;
+  /** `created` as printed; formatting a float per scrape and series is not free. */
+  createdText = "";
 
   constructor(labelValues: readonly string[], labelStr: string) {
     this.labelValues = labelValues;
     this.labelStr = labelStr;
     this.braced = labelStr === "" ? "" : `{${labelStr}}`;
+    this.stamp();
+  }
+
+  protected stamp(): void {
     this.created = unixSeconds();
+    this.createdText = `${this.created}`;
   }
 
   abstract reset(): void;
@@ -220,7 +227,7 @@ export class CounterSeries extends SeriesCore {
 
   reset(): void {
     this.value = 0;
-    this.created = unixSeconds();
+    this.stamp();
   }
 }
 
@@ -280,7 +287,7 @@ export class GaugeSeries extends SeriesCore {
 
   reset(): void {
     this.value = 0;
-    this.created = unixSeconds();
+    this.stamp();
   }
 }
 
@@ -356,7 +363,7 @@ export class HistogramSeries extends SeriesCore {
     this.counts.fill(0);
     this.sum = 0;
     this.count = 0;
-    this.created = unixSeconds();
+    this.stamp();
   }
 }
 

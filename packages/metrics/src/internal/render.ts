@@ -49,7 +49,7 @@ export function renderFamily(
       for (const s of family.all()) {
         const labels = plain ? s.braced : open(scope, s.labelStr);
         out += `${name}${labels} ${formatValue(s.value)}\n`;
-        if (openMetrics) out += `${created}${labels} ${s.created}\n`;
+        if (openMetrics) out += `${created}${labels} ${s.createdText}\n`;
       }
       return out;
     }
@@ -84,7 +84,7 @@ export function renderFamily(
         }
         const labels = inner === "" ? "" : `{${inner}}`;
         out += `${head}le="+Inf"} ${s.count}\n${base}_sum${labels} ${formatValue(s.sum)}\n${base}_count${labels} ${s.count}\n`;
-        if (openMetrics) out += `${base}_created${labels} ${s.created}\n`;
+        if (openMetrics) out += `${base}_created${labels} ${s.createdText}\n`;
       }
       return out;
     }
