@@ -189,6 +189,37 @@ describe("validation at definition time", () => {
     defineMetrics("app", { fresh: gauge({ help: "ok" }) }, { registry: r });
   });
 
+  it("frees a name with unregister", () => {
+    const r = registry();
+    const m = defineMetrics("app", { jobs: counter({ help: "Jobs" }) }, { registry: r });
+    expect(r.unregister(m.jobs.metricName)).toBe(true);
+    expect(r.unregister(m.jobs.metricName)).toBe(false);
+    expect(r.collect()).toBe("");
+    defineMetrics("app", { jobs: gauge({ help: "Jobs, now a gauge" }) }, { registry: r });
+  });
+
+  it("rejects bad registry and family options", () => {
+    expect(code(() => createRegistry({ maxSeriesPerFamily: 0 }))).toBe("ERR_METRIC_OPTIONS");
+    expect(code(() => createRegistry({ service: "" }))).toBe("ERR_METRIC_OPTIONS");
+    expect(code(() => createRegistry({ serviceNameFormat: "suffix" as unknown as "label" }))).toBe(
+      "ERR_METRIC_OPTIONS",
+    );
+    expect(
+      code(() =>
+        defineMetrics("a", { b: counter({ help: "B", maxSeries: 1.5 }) }, { registry: registry() }),
+      ),
+    ).toBe("ERR_METRIC_OPTIONS");
+    expect(
+      code(() =>
+        defineMetrics(
+          "a",
+          { b: counter({ help: "B" }) },
+          { registry: {} as ReturnType<typeof createRegistry> },
+        ),
+      ),
+    ).toBe("ERR_METRIC_OPTIONS");
+  });
+
   it("validates bucket helpers", () => {
     expect(linearBuckets(0.1, 0.1, 5)).toEqual([0.1, 0.2, 0.3, 0.4, 0.5]);
     expect(exponentialBuckets(0.001, 10, 4)).toEqual([0.001, 0.01, 0.1, 1]);

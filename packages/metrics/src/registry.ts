@@ -151,12 +151,8 @@ export class RegistryImpl implements Registry, FamilyHost {
     }
     checkHelp(name, o.help);
     const labelNames = [...(o.labels ?? [])];
-    const reserved =
-      spec.type === "histogram"
-        ? ["le", "service"]
-        : spec.type === "counter"
-          ? ["service"]
-          : ["service"];
+    // `service` is reserved everywhere: serviceNameFormat can switch to "label" later.
+    const reserved = spec.type === "histogram" ? ["le", "service"] : ["service"];
     checkLabelNames(name, labelNames, reserved);
     if (o.maxSeries !== undefined && !(Number.isInteger(o.maxSeries) && o.maxSeries >= 1)) {
       throw new MetricsError(
