@@ -85,7 +85,13 @@ export {
   recordSink,
 } from "./logging/index";
 // telemetry
-export type { Telemetry, TelemetryOptions, TelemetryStats } from "./telemetry";
+export type {
+  Telemetry,
+  TelemetryOptions,
+  TelemetryStats,
+  TelemetryTracingOptions,
+  TraceExporterOption,
+} from "./telemetry";
 export { createTelemetry } from "./telemetry";
 // tracing
 export type {

@@ -1,5 +1,14 @@
-import { type Context, ROOT_CONTEXT } from "@opentelemetry/api";
+import { type Context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import type { SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { fromOtelContext, type TelemetryContext } from "./context/telemetry-context";
+import {
+  type BatchSpanProcessor,
+  type BatchSpanProcessorOptions,
+  type BatchSpanProcessorStats,
+  createBatchSpanProcessor,
+} from "./export/batch-processor";
+import { createConsoleSpanExporter } from "./export/console-exporter";
+import { createOtlpTraceExporter, type OtlpTraceExporterOptions } from "./export/trace-exporter";
 import {
   boundLogger,
   createLogRoot,
@@ -10,6 +19,24 @@ import {
   withLogState,
 } from "./logging/logger";
 import type { LoggerOptions } from "./logging/options";
+import { createTracing, type TracingOptions, type TracingRuntime } from "./tracing/runtime";
+
+/** Where finished spans go. */
+export type TraceExporterOption = "console" | OtlpTraceExporterOptions | SpanExporter;
+
+/** Tracing options of {@link createTelemetry}. */
+export interface TelemetryTracingOptions
+  extends Omit<TracingOptions, "serviceName" | "serviceVersion"> {
+  /**
+   * Exporter for sampled spans, behind a bounded batch processor: OTLP/HTTP
+   * options (`{ endpoint, protocol, headers, timeoutMs, retry }`), `"console"`
+   * for development, or any OpenTelemetry `SpanExporter`. Default: none (spans
+   * still carry trace ids into logs and outgoing headers).
+   */
+  exporter?: TraceExporterOption;
+  /** Batch processor settings for the exporter (queue size, batch size, delay, timeout). */
+  batch?: BatchSpanProcessorOptions;
+}
 
 /** Options of {@link createTelemetry}. */
 export interface TelemetryOptions {
@@ -19,41 +46,69 @@ export interface TelemetryOptions {
   serviceVersion?: string;
   /** Logging options (level, format, sink, redaction, rate limits…). */
   logging?: Omit<LoggerOptions, "serviceName" | "serviceVersion">;
+  /**
+   * Tracing options, or `false` for no tracer of this instance's own (spans
+   * then come from the global OpenTelemetry tracer provider). Default: tracing
+   * on, every trace sampled, no exporter.
+   */
+  tracing?: TelemetryTracingOptions | false;
 }
 
 /** Counters of a telemetry instance, for log-volume and exporter metrics. */
 export interface TelemetryStats {
+  /** Records emitted and dropped per level, sink errors. */
   logs: LogStats;
+  /** Span export counters, when an exporter is configured. */
+  spans?: BatchSpanProcessorStats;
 }
 
 /** A telemetry instance: the root of a service's logs and traces. */
 export interface Telemetry {
-  /** The root telemetry context; requests fork from it. */
+  /** The root telemetry context; requests and tasks fork from it. */
   readonly context: TelemetryContext;
   /** The root log. */
   readonly log: Logger;
+  /** The tracing runtime (provider and tracer), unless tracing is `false`. */
+  readonly tracing: TracingRuntime | undefined;
   /** Runs `fn` in the root context. */
   run<R>(fn: () => R): R;
-  /** Counters (records emitted and dropped per level…). */
+  /** Counters (records emitted and dropped per level, spans exported and dropped). */
   stats(): TelemetryStats;
-  /** Makes this instance the one used by code running outside any context. Returns it. */
+  /**
+   * Makes this instance the process default: code running outside any context
+   * logs through its root log, and its tracer provider becomes the global
+   * OpenTelemetry one (unless one is registered already). Returns the instance.
+   */
   install(): Telemetry;
-  /** Flushes buffered telemetry; resolves when done (never rejects). */
+  /** Exports and flushes everything buffered; resolves when done or timed out, never rejects. */
   forceFlush(): Promise<void>;
-  /** Flushes and releases resources; resolves when done (never rejects). */
+  /** Flushes and releases resources; idempotent; never rejects. */
   shutdown(): Promise<void>;
 }
 
+function exporterFrom(option: TraceExporterOption): SpanExporter {
+  if (option === "console") return createConsoleSpanExporter();
+  if (typeof (option as SpanExporter).export === "function") return option as SpanExporter;
+  return createOtlpTraceExporter(option as OtlpTraceExporterOptions);
+}
+
 /**
- * Creates a telemetry instance: a root log (and, with the tracing layer, a
- * tracer) that requests and tasks fork from.
+ * Creates a telemetry instance: a root log and a tracer that requests and
+ * tasks fork from, with an optional OTLP exporter behind a bounded batch
+ * processor.
  *
  * @param options - see {@link TelemetryOptions}; `serviceName` is required.
  * @returns the instance; call `install()` to make it the process default.
  * @example
  * ```ts
- * const telemetry = createTelemetry({ serviceName: "api", logging: { level: "debug" } }).install();
- * log.info("ready"); // {"ts":…,"level":"info","msg":"ready","service":"api"}
+ * const telemetry = createTelemetry({
+ *   serviceName: "api",
+ *   logging: { level: "debug" },
+ *   tracing: { samplingRatio: 0.1, exporter: { endpoint: "http://collector:4318/v1/traces" } },
+ * }).install();
+ * await span("warm cache", () => warmCache());
+ * log.info("ready"); // carries trace_id/span_id inside a sampled span
+ * await telemetry.shutdown();
  * ```
  */
 export function createTelemetry(options: TelemetryOptions): Telemetry {
@@ -63,26 +118,60 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     ...(options.serviceVersion === undefined ? {} : { serviceVersion: options.serviceVersion }),
   });
   const state = createLogState(root, options.logging?.fields);
-  const otel: Context = withLogState(ROOT_CONTEXT, state);
+
+  let batch: BatchSpanProcessor | undefined;
+  let tracing: TracingRuntime | undefined;
+  if (options.tracing !== false) {
+    const {
+      exporter,
+      batch: batchOptions,
+      spanProcessors,
+      ...tracingOptions
+    } = options.tracing ?? {};
+    const processors: SpanProcessor[] = [...(spanProcessors ?? [])];
+    if (exporter !== undefined) {
+      batch = createBatchSpanProcessor(exporterFrom(exporter), batchOptions);
+      processors.push(batch);
+    }
+    tracing = createTracing({
+      ...tracingOptions,
+      serviceName: options.serviceName,
+      ...(options.serviceVersion === undefined ? {} : { serviceVersion: options.serviceVersion }),
+      spanProcessors: processors,
+    });
+  }
+
+  let otel: Context = withLogState(ROOT_CONTEXT, state);
+  if (tracing !== undefined) otel = tracing.context(otel);
   const ctx = fromOtelContext(otel);
-  const flush = async () => {
+
+  const flushLogs = async () => {
     try {
       await root.sink.flush?.();
     } catch {
       root.stats.sinkErrors++;
     }
   };
+  let shutdownPromise: Promise<void> | undefined;
   const telemetry: Telemetry = {
     context: ctx,
     log: boundLogger(state),
+    tracing,
     run: (fn) => ctx.run(fn),
-    stats: () => ({ logs: root.stats }),
+    stats: () =>
+      batch === undefined ? { logs: root.stats } : { logs: root.stats, spans: batch.stats() },
     install() {
       setDefaultLogState(state);
+      if (tracing !== undefined) trace.setGlobalTracerProvider(tracing.provider);
       return telemetry;
     },
-    forceFlush: flush,
-    shutdown: flush,
+    async forceFlush() {
+      await Promise.all([tracing?.forceFlush(), flushLogs()]);
+    },
+    shutdown() {
+      shutdownPromise ??= Promise.all([tracing?.shutdown(), flushLogs()]).then(() => undefined);
+      return shutdownPromise;
+    },
   };
   return telemetry;
 }

@@ -1,4 +1,5 @@
 import { toHaveLogged } from "./matchers";
+import { toHaveSpan, toHaveTraceTree } from "./traces/matchers";
 
 /**
  * All Groundwork matchers, for `expect.extend(groundworkMatchers)` in any
@@ -6,4 +7,6 @@ import { toHaveLogged } from "./matchers";
  */
 export const groundworkMatchers = {
   toHaveLogged,
+  toHaveSpan,
+  toHaveTraceTree,
 };

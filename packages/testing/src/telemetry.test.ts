@@ -65,3 +65,25 @@ describe("testTelemetry", () => {
     expect(t.logs()).toEqual([]);
   });
 });
+
+describe("testTelemetry traces", () => {
+  it("captures spans and trace trees beside the logs", async () => {
+    const { span, withForkedTrace } = await import("@groundwork/core");
+    const { trace } = await import("@opentelemetry/api");
+    const t = await captureTelemetry(() =>
+      span("request", async () => {
+        await span("db.query", () => log.info("querying"), { "db.system": "postgresql" });
+        trace.getTracer("plain-otel").startActiveSpan("plain", (s) => s.end());
+        await withForkedTrace("background", async () => {});
+      }),
+    );
+    expect(t).toHaveSpan("db.query", { "db.system": "postgresql" });
+    expect(t).not.toHaveSpan("missing");
+    expect(t).toHaveTraceTree([["request", ["db.query"], ["plain"]], ["background"]]);
+    const query = t.spans().find((s) => s.name === "db.query");
+    expect(t.logs()[0]?.traceId).toBe(query?.spanContext().traceId);
+    expect(t.traces().map((n) => n.name)).toEqual(["request", "background"]);
+    t.reset();
+    expect(t.spans()).toEqual([]);
+  });
+});

@@ -1,11 +1,15 @@
 import {
   createTelemetry,
+  fromOtelContext,
   type LoggerOptions,
   type LogLevel,
   memorySink,
   type TelemetryContext,
 } from "@groundwork/core";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { type CapturedLog, type LogQuery, logMatches, toCapturedLog } from "./logs/match";
+import { createTraceCapture, withTraceCapture } from "./traces/capture";
+import type { TraceNode } from "./traces/tree";
 
 /** Options of {@link testTelemetry}. */
 export interface TestTelemetryOptions {
@@ -19,6 +23,10 @@ export interface TestTelemetryOptions {
   serviceName?: string;
   /** Most records kept; more are counted as dropped. Default 100 000. */
   maxRecords?: number;
+  /** Sampling ratio for new traces started in the capture. Default 1 (every trace). */
+  samplingRatio?: number;
+  /** Most spans kept. Default 100 000. */
+  maxSpans?: number;
 }
 
 /** Captured telemetry of one test, isolated from every other test. */
@@ -31,6 +39,10 @@ export interface TestTelemetry {
   logs(): CapturedLog[];
   /** Captured records matching a query. */
   findLogs(query: LogQuery): CapturedLog[];
+  /** Finished spans, in the order they ended (OpenTelemetry `ReadableSpan`s). */
+  spans(): ReadableSpan[];
+  /** Finished spans as trace trees `{ name, attributes, events, links, status, kind, children }`. */
+  traces(): TraceNode[];
   /** Forgets everything captured so far. */
   reset(): void;
 }
@@ -47,6 +59,7 @@ export interface TestTelemetry {
  * const t = testTelemetry();
  * await t.run(() => handler(request));
  * expect(t).toHaveLogged("info", "request served", { status: 200 });
+ * expect(t).toHaveSpan("GET /orders", { "http.response.status_code": 200 });
  * ```
  */
 export function testTelemetry(options: TestTelemetryOptions = {}): TestTelemetry {
@@ -57,16 +70,25 @@ export function testTelemetry(options: TestTelemetryOptions = {}): TestTelemetry
     ...(options.redactKeys ? { redactKeys: options.redactKeys } : {}),
     ...(options.fields ? { fields: options.fields } : {}),
   };
-  const telemetry = createTelemetry({ serviceName: options.serviceName ?? "test", logging });
-  const ctx = telemetry.context;
+  const serviceName = options.serviceName ?? "test";
+  const telemetry = createTelemetry({ serviceName, logging, tracing: false });
+  const capture = createTraceCapture({
+    serviceName,
+    ...(options.samplingRatio === undefined ? {} : { samplingRatio: options.samplingRatio }),
+    ...(options.maxSpans === undefined ? {} : { maxSpans: options.maxSpans }),
+  });
+  const ctx = fromOtelContext(withTraceCapture(telemetry.context.otel, capture));
   const logs = () => sink.records().map(toCapturedLog);
   return {
     context: ctx,
     run: (fn) => ctx.run(fn),
     logs,
     findLogs: (query) => logs().filter((l) => logMatches(l, query)),
+    spans: () => capture.spans(),
+    traces: () => capture.traces(),
     reset: () => {
       sink.drain();
+      capture.reset();
     },
   };
 }

@@ -2,6 +2,7 @@
 // in a test file or in `setupFiles`.
 import { expect } from "vitest";
 import { groundworkMatchers } from "./matchers-all";
+import type { TraceShape } from "./traces/shape";
 
 expect.extend(groundworkMatchers);
 
@@ -14,5 +15,9 @@ declare module "vitest" {
      * a subset.
      */
     toHaveLogged(...args: [unknown, unknown?, unknown?]): T;
+    /** The capture holds a finished span with this name (or matching RegExp) and these attributes (a subset). */
+    toHaveSpan(name: string | RegExp, attributes?: Record<string, unknown>): T;
+    /** The captured traces have exactly this shape: names, nesting and start order. */
+    toHaveTraceTree(expected: TraceShape | readonly TraceShape[]): T;
   }
 }

@@ -9,6 +9,7 @@ import {
   type LogState,
   withLogState,
 } from "../logging/logger";
+import { type ForkedTraceOptions, withForkedTrace } from "../tracing/traces";
 import { ensureContextManager } from "./manager";
 
 /** Wraps the entry into a context, e.g. to start a span that lives as long as `fn`. */
@@ -26,7 +27,7 @@ export type ContextEntry = <R>(fn: () => R) => R;
  * ```ts
  * const conn = TelemetryContext.current().withForkedLog();
  * conn.log.addFields({ conn_id: 7 });
- * await conn.withForkedLog().run(async () => {
+ * await conn.withForkedLog().withForkedTrace("request").run(async () => {
  *   log.addFields({ request_id: "r1" }); // does not leak into `conn`
  *   log.info("handling request");         // carries conn_id and request_id
  * });
@@ -48,6 +49,16 @@ export interface TelemetryContext {
    * @param fields - fields to add to the fork (default none).
    */
   withForkedLog(fields?: LogFields): TelemetryContext;
+  /**
+   * A context that, when entered with `run`, runs in a new trace whose root
+   * span links to the span current at that moment (and is recorded on it);
+   * the root span ends when the function passed to `run` settles. A sampled
+   * parent makes the fork sampled (see the tracing guide).
+   *
+   * @param name - the forked trace's root span name.
+   * @param options - `samplingRatio`, `attributes`, `kind` (default none).
+   */
+  withForkedTrace(name: string, options?: ForkedTraceOptions): TelemetryContext;
   /**
    * A context that, when entered with `run`, runs `fn` wrapped by `entry`
    * (used by the tracing layer to start a span for the duration of `run`).
@@ -88,6 +99,10 @@ const proto = {
   withForkedLog(this: ContextData, fields?: LogFields): TelemetryContext {
     const state = forkLogState(this.state, fields);
     return make(withLogState(this.otel, state), state, this.entries);
+  },
+  withForkedTrace(this: ContextData, name: string, options?: ForkedTraceOptions): TelemetryContext {
+    const self = this as unknown as TelemetryContext;
+    return self.withEntry((fn) => withForkedTrace(name, fn, options));
   },
   withEntry(this: ContextData, entry: ContextEntry): TelemetryContext {
     return make(this.otel, this.state, [...this.entries, entry]);

@@ -1,0 +1,110 @@
+import { trace } from "@opentelemetry/api";
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+import { describe, expect, it } from "vitest";
+import { TelemetryContext } from "./context/telemetry-context";
+import { log } from "./logging/logger";
+import { memorySink } from "./logging/sinks";
+import { createTelemetry } from "./telemetry";
+import { span } from "./tracing/span";
+import { ATTR_LINK_RELATION, FORK_EVENT_NAME } from "./tracing/traces";
+
+function setup() {
+  const sink = memorySink();
+  const exporter = new InMemorySpanExporter();
+  const telemetry = createTelemetry({
+    serviceName: "svc",
+    serviceVersion: "1.0.0",
+    logging: { sink, redactKeys: ["password"] },
+    tracing: { exporter, batch: { scheduledDelayMs: 10 } },
+  });
+  return { sink, exporter, telemetry };
+}
+
+describe("createTelemetry", () => {
+  it("puts trace ids on log lines inside sampled spans and logs on the span as events", async () => {
+    const { sink, exporter, telemetry } = setup();
+    await telemetry.run(() =>
+      span("handle", async () => {
+        log.info("working", { password: "pw", n: 1 });
+      }),
+    );
+    log.info("outside any telemetry context");
+    await telemetry.forceFlush();
+    const [record] = sink.records();
+    const [finished] = exporter.getFinishedSpans();
+    expect(record).toMatchObject({ msg: "working", service: "svc", version: "1.0.0" });
+    expect(record?.traceId).toBe(finished?.spanContext().traceId);
+    expect(record?.spanId).toBe(finished?.spanContext().spanId);
+    expect(finished?.events).toHaveLength(1);
+    expect(finished?.events[0]?.name).toBe("working");
+    expect(finished?.events[0]?.attributes).toEqual({
+      "log.severity": "info",
+      password: "[REDACTED]",
+      n: 1,
+    });
+    expect(finished?.resource.attributes["service.name"]).toBe("svc");
+    expect(telemetry.stats().spans).toMatchObject({ exported: 1, dropped: 0 });
+    await telemetry.shutdown();
+  });
+
+  it("composes forks as values: a forked log entering a forked trace", async () => {
+    const { sink, exporter, telemetry } = setup();
+    await telemetry.run(() =>
+      span("accept", async () => {
+        const conn = TelemetryContext.current().withForkedLog({ conn: 7 });
+        await conn
+          .withForkedLog()
+          .withForkedTrace("request")
+          .run(async () => {
+            log.addFields({ req: "a" });
+            await new Promise((r) => setTimeout(r, 1));
+            log.info("in request");
+          });
+        conn.log.info("conn after");
+      }),
+    );
+    await telemetry.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    const accept = spans.find((s) => s.name === "accept");
+    const request = spans.find((s) => s.name === "request");
+    expect(request?.spanContext().traceId).not.toBe(accept?.spanContext().traceId);
+    expect(request?.parentSpanContext).toBeUndefined();
+    expect(request?.links[0]?.context.spanId).toBe(accept?.spanContext().spanId);
+    expect(request?.links[0]?.attributes?.[ATTR_LINK_RELATION]).toBe("forked_from");
+    expect(accept?.events.some((e) => e.name === FORK_EVENT_NAME)).toBe(true);
+    const [inRequest, after] = sink.records();
+    expect(inRequest?.fields).toEqual({ conn: 7, req: "a" });
+    expect(inRequest?.traceId).toBe(request?.spanContext().traceId);
+    expect(after?.fields).toEqual({ conn: 7 });
+    await telemetry.shutdown();
+  });
+
+  it("keeps trace ids off log lines of unsampled traces", async () => {
+    const sink = memorySink();
+    const telemetry = createTelemetry({
+      serviceName: "svc",
+      logging: { sink },
+      tracing: { samplingRatio: 0 },
+    });
+    await telemetry.run(() => span("unsampled", () => log.info("x")));
+    expect(sink.records()[0]?.traceId).toBeUndefined();
+  });
+
+  it("installs as the process default for code outside any context", async () => {
+    const { sink, telemetry } = setup();
+    telemetry.install();
+    log.info("from nowhere");
+    expect(sink.records().map((r) => r.msg)).toContain("from nowhere");
+    expect(trace.getTracerProvider()).toBeDefined();
+    await telemetry.shutdown();
+    await telemetry.shutdown();
+  });
+
+  it("works without a tracer of its own", () => {
+    const sink = memorySink();
+    const telemetry = createTelemetry({ serviceName: "svc", logging: { sink }, tracing: false });
+    expect(telemetry.tracing).toBeUndefined();
+    telemetry.run(() => log.info("x"));
+    expect(sink.records()).toHaveLength(1);
+  });
+});
