@@ -1,26 +1,22 @@
 import { defineConfig } from "tsup";
 
-export default defineConfig([
-  {
+export default defineConfig({
+  entry: {
     // Runtime-neutral core: Node, workerd and browsers.
-    entry: { index: "src/index.ts" },
-    format: ["esm", "cjs"],
-    dts: true,
-    clean: true,
-    sourcemap: true,
-    target: "es2022",
-    platform: "neutral",
-    external: ["yaml", "zod"],
-  },
-  {
+    index: "src/index.ts",
     // File loading and the CLI, for Node only (`@groundwork/settings/node`, `groundwork-settings`).
-    entry: { "node/index": "src/node/index.ts", "node/bin": "src/node/bin.ts" },
-    format: ["esm", "cjs"],
-    dts: { entry: { "node/index": "src/node/index.ts" } },
-    tsconfig: "tsconfig.node.json",
-    sourcemap: true,
-    target: "es2022",
-    platform: "node",
-    external: ["yaml", "zod", "@groundwork/settings"],
+    "node/index": "src/node/index.ts",
+    "node/bin": "src/node/bin.ts",
   },
-]);
+  format: ["esm", "cjs"],
+  dts: { entry: { index: "src/index.ts", "node/index": "src/node/index.ts" } },
+  // The Node entry needs @types/node; the core's own tsconfig keeps them out of src.
+  tsconfig: "tsconfig.node.json",
+  clean: true,
+  sourcemap: true,
+  target: "es2022",
+  platform: "neutral",
+  // The Node entry imports the core by package name so both share one copy (one SettingsError class).
+  external: ["yaml", "zod", "@groundwork/settings", /^node:/],
+  removeNodeProtocol: false,
+});

@@ -1,4 +1,4 @@
-import { SettingsError, type SettingsIssue, type SettingsSource, SOURCE_CODES } from "./errors";
+import { SettingsError, type SettingsIssue, SOURCE_CODES } from "./errors";
 import { toSettingsIssue } from "./internal/issues";
 import { clonePlain, isPlainObject, type SchemaNode } from "./internal/json-schema";
 import { argsLayer, envLayer, type Layer, merge, skeleton } from "./internal/layers";
@@ -584,5 +584,3 @@ function builtinReadFile(): ReadFile | undefined {
     return undefined;
   }
 }
-
-export type { SettingsSource };

@@ -81,11 +81,9 @@ function expectedOf(
   root: SchemaNode,
 ): string | undefined {
   const bound = (word: "≤" | "<" | "≥" | ">", limit: unknown) => {
-    if (issue.origin === "string")
-      return `a string of ${word.startsWith("≤") || word === "<" ? "at most" : "at least"} ${String(limit)} characters`;
-    if (issue.origin === "array" || issue.origin === "set") {
-      return `${word === "≤" || word === "<" ? "at most" : "at least"} ${String(limit)} items`;
-    }
+    const most = word === "≤" || word === "<" ? "at most" : "at least";
+    if (issue.origin === "string") return `a string of ${most} ${String(limit)} characters`;
+    if (issue.origin === "array" || issue.origin === "set") return `${most} ${String(limit)} items`;
     return `number ${word} ${String(limit)}`;
   };
   switch (issue.code) {

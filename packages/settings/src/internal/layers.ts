@@ -31,7 +31,7 @@ export function skeleton(
   if (depth > 32) return out;
   const shape = objectShape(node, root);
   for (const [key, child] of shape.properties) {
-    const fallback = defaultOf(child, root);
+    const fallback = defaultOf(child);
     if (fallback !== undefined) {
       out[key] = clonePlain(fallback);
     } else if (shape.required.has(key) && onlyObject(child, root)) {
@@ -46,13 +46,12 @@ function onlyObject(node: SchemaNode, root: SchemaNode): boolean {
   return types !== undefined && types.size === 1 && types.has("object");
 }
 
-function defaultOf(node: SchemaNode, root: SchemaNode): unknown {
+function defaultOf(node: SchemaNode): unknown {
   if (node.default !== undefined) return node.default;
-  const target = node.$ref !== undefined ? undefined : node;
-  for (const branch of target?.anyOf ?? target?.oneOf ?? []) {
+  // Some libraries put the default on a branch of `anyOf` (nullable fields).
+  for (const branch of node.anyOf ?? node.oneOf ?? []) {
     if (branch.default !== undefined) return branch.default;
   }
-  void root;
   return undefined;
 }
 
