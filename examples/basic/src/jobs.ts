@@ -1,4 +1,4 @@
-import { log, withForkedLog } from "@groundwork/core";
+import { log, span, TelemetryContext } from "@groundwork/core";
 
 /** A unit of work the example processes. */
 export interface Job {
@@ -13,17 +13,20 @@ export interface Job {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Processes one job in its own forked log: the fields it adds (job id,
- * attempt) are on every line it writes and do not leak into other jobs
- * running at the same time.
+ * Processes one job in its own forked log and its own forked trace: the
+ * fields it adds (job id, attempt) are on every line it writes and do not
+ * leak into other jobs running at the same time; its spans form a trace of
+ * their own, linked to the batch that started it.
  */
 export async function processJob(job: Job): Promise<"done" | "failed"> {
-  return withForkedLog(async () => {
-    log.addFields({ job_id: job.id, customer: job.customer });
+  const jobContext = TelemetryContext.current()
+    .withForkedLog({ job_id: job.id, customer: job.customer })
+    .withForkedTrace("job", { attributes: { "job.id": job.id } });
+  return jobContext.run(async () => {
     log.info("job started", { api_token: job.apiToken });
     for (let attempt = 1; attempt <= 3; attempt++) {
       log.addFields({ attempt });
-      await sleep(job.costMs);
+      await span("call upstream", () => sleep(job.costMs), { attempt });
       if (job.costMs % (attempt + 1) !== 0) {
         // Many jobs hit this at once in a bad minute; one call site, limited.
         log.warn("upstream slow, retrying", { waited_ms: job.costMs }, { rateLimit: "5/s" });
@@ -37,10 +40,12 @@ export async function processJob(job: Job): Promise<"done" | "failed"> {
   });
 }
 
-/** Runs jobs concurrently and returns how many succeeded. */
-export async function runJobs(jobs: readonly Job[]): Promise<number> {
-  const results = await Promise.all(jobs.map(processJob));
-  const done = results.filter((r) => r === "done").length;
-  log.info("batch complete", { jobs: jobs.length, done, failed: jobs.length - done });
-  return done;
+/** Runs jobs concurrently inside a "batch" span and returns how many succeeded. */
+export function runJobs(jobs: readonly Job[]): Promise<number> {
+  return span("batch", async () => {
+    const results = await Promise.all(jobs.map(processJob));
+    const done = results.filter((r) => r === "done").length;
+    log.info("batch complete", { jobs: jobs.length, done, failed: jobs.length - done });
+    return done;
+  });
 }

@@ -1,5 +1,7 @@
 // The main example: a batch of jobs processed concurrently, each in its own
-// forked log. Run it with `pnpm start` at the repository root.
+// forked log and forked trace. Run it with `pnpm start` at the repository root.
+// Set OTLP_ENDPOINT (e.g. http://127.0.0.1:4318/v1/traces) to export spans to
+// a collector instead of printing them; LOG_FORMAT=json for JSON lines.
 import { createTelemetry } from "@groundwork/core";
 import { type Job, runJobs } from "./jobs";
 
@@ -8,6 +10,10 @@ const telemetry = createTelemetry({
   serviceName: "example-basic",
   serviceVersion: "0.0.0",
   logging: { level: "debug", format, redactKeys: ["api_token"] },
+  tracing: {
+    exporter: process.env.OTLP_ENDPOINT ? { endpoint: process.env.OTLP_ENDPOINT } : "console",
+    batch: { scheduledDelayMs: 200 },
+  },
 }).install();
 
 const jobs: Job[] = Array.from({ length: 8 }, (_, i) => ({
@@ -18,6 +24,10 @@ const jobs: Job[] = Array.from({ length: 8 }, (_, i) => ({
 }));
 
 await telemetry.run(() => runJobs(jobs));
-const { emitted, dropped } = telemetry.stats().logs;
-telemetry.log.info("log volume", { emitted, dropped });
+const { logs, spans } = telemetry.stats();
+telemetry.log.info("telemetry volume", {
+  logs_emitted: logs.emitted,
+  logs_dropped: logs.dropped,
+  spans_queued: spans?.queued,
+});
 await telemetry.shutdown();

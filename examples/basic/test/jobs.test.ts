@@ -20,6 +20,16 @@ describe("example jobs", () => {
     const batch = t.findLogs({ msg: "batch complete" })[0];
     expect(batch?.fields).not.toHaveProperty("job_id");
     expect(JSON.stringify(t.logs())).not.toContain("secret-");
+    // One trace for the batch, and one forked trace per job linked to it.
+    expect(t).toHaveTraceTree([
+      ["batch"],
+      ["job", ["call upstream"]],
+      ["job", ["call upstream"], ["call upstream"]],
+    ]);
+    const jobA = t.findLogs({ msg: "job finished" })[0];
+    const batchSpan = t.spans().find((s) => s.name === "batch");
+    expect(jobA?.traceId).toBeDefined();
+    expect(jobA?.traceId).not.toBe(batchSpan?.spanContext().traceId);
   });
 
   it("reports a job that keeps failing", async () => {
