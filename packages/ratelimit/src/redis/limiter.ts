@@ -217,6 +217,13 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
     return result;
   };
 
+  const replied = (p: Pending, reply: unknown) => {
+    if (watchdog.settle(p)) settle(p, () => answer(p, reply));
+  };
+  const errored = (p: Pending, err: unknown) => {
+    if (watchdog.settle(p)) settle(p, () => failed(err, p.key, p.options));
+  };
+
   function check(key?: string, checkOptions?: CheckOptions): Promise<RateLimitResult> {
     const cost = checkOptions?.cost ?? 1;
     if (!(cost >= 0) || cost === Number.POSITIVE_INFINITY) {
@@ -236,23 +243,29 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
         options: checkOptions,
       };
       watchdog.watch(p);
-      const onReply = (reply: unknown) => {
-        if (watchdog.settle(p)) settle(p, () => answer(p, reply));
-      };
-      const onError = (err: unknown) => {
-        if (watchdog.settle(p)) settle(p, () => failed(err, key, checkOptions));
-      };
+      // Callbacks are inline arrows: named per-call closures cost extra
+      // under tooling that preserves function names (esbuild keepNames).
       const current = sha;
       if (current === undefined) {
         load()
           .then((loaded) => client.evalsha(loaded, keys, args))
-          .then(onReply, onError);
+          .then(
+            (reply) => replied(p, reply),
+            (err: unknown) => errored(p, err),
+          );
         return;
       }
-      client.evalsha(current, keys, args).then(onReply, (err: unknown) => {
-        if (isNoScript(err)) reloadAndRetry(current, keys, args).then(onReply, onError);
-        else onError(err);
-      });
+      client.evalsha(current, keys, args).then(
+        (reply) => replied(p, reply),
+        (err: unknown) => {
+          if (!isNoScript(err)) errored(p, err);
+          else
+            reloadAndRetry(current, keys, args).then(
+              (reply) => replied(p, reply),
+              (e: unknown) => errored(p, e),
+            );
+        },
+      );
     });
   }
 
@@ -266,19 +279,21 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
 
 function parseReply(reply: unknown): RateLimitResult | undefined {
   if (!Array.isArray(reply) || reply.length !== 4) return undefined;
-  const [allowed, remaining, retry, reset] = reply as unknown[];
-  const r = Number(remaining);
-  const retryAfterMs = retry === "inf" ? Number.POSITIVE_INFINITY : Number(retry);
-  const resetAfterMs = Number(reset);
+  const [allowed, remaining, retryUs, resetUs] = reply as unknown[];
   if (
     (allowed !== 0 && allowed !== 1) ||
-    !Number.isFinite(r) ||
-    Number.isNaN(retryAfterMs) ||
-    !Number.isFinite(resetAfterMs)
+    typeof remaining !== "number" ||
+    typeof retryUs !== "number" ||
+    typeof resetUs !== "number"
   ) {
     return undefined;
   }
-  return { allowed: allowed === 1, remaining: r, retryAfterMs, resetAfterMs };
+  return {
+    allowed: allowed === 1,
+    remaining,
+    retryAfterMs: retryUs < 0 ? Number.POSITIVE_INFINITY : retryUs / 1_000,
+    resetAfterMs: resetUs / 1_000,
+  };
 }
 
 function isNoScript(err: unknown): boolean {

@@ -5,8 +5,7 @@
  * rounding); the shared conformance suite holds both to it.
  *
  * KEYS[1] = bucket key; ARGV = interval ms, tau ms (interval × burst), cost.
- * Reply: { allowed 0|1, remaining, retryAfterMs, resetAfterMs }, times as
- * strings because Redis truncates Lua numbers to integers in replies.
+ * Reply: { allowed 0|1, remaining, retry-after µs (-1: never), reset-after µs }.
  */
 export const GCRA_SCRIPT = `
 if redis.replicate_commands then redis.replicate_commands() end
@@ -27,15 +26,17 @@ local function remaining(at)
   if r < 0 then return 0 end
   return r
 end
+-- Times go back as integer microseconds, rounded up: integer replies are
+-- cheaper for clients to parse than formatted floats.
 if allow_at > now + eps then
-  local retry = "inf"
-  if cost * interval <= tau + eps then retry = string.format("%.17g", allow_at - now) end
-  return { 0, remaining(tat), retry, string.format("%.17g", tat - now) }
+  local retry = -1
+  if cost * interval <= tau + eps then retry = math.ceil((allow_at - now) * 1000) end
+  return { 0, remaining(tat), retry, math.ceil((tat - now) * 1000) }
 end
 if cost > 0 then
   local ttl = math.ceil(new_tat - now)
   if ttl < 1 then ttl = 1 end
   redis.call("SET", KEYS[1], string.format("%.17g", new_tat), "PX", ttl)
 end
-return { 1, remaining(new_tat), "0", string.format("%.17g", new_tat - now) }
+return { 1, remaining(new_tat), 0, math.ceil((new_tat - now) * 1000) }
 `;
