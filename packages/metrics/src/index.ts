@@ -68,6 +68,7 @@ export {
   info,
   linearBuckets,
 } from "./spec.js";
+export { telemetryCollector } from "./telemetry-collector";
 export type {
   Counter,
   CounterSeries,

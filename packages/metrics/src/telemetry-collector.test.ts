@@ -1,0 +1,29 @@
+import { createTelemetry, memorySink } from "@groundwork/core";
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+import { describe, expect, it } from "vitest";
+import { createRegistry } from "./registry";
+import { findSamples } from "./snapshot";
+import { telemetryCollector } from "./telemetry-collector";
+
+describe("telemetryCollector", () => {
+  it("exposes log volume, drops and span export counters", async () => {
+    const telemetry = createTelemetry({
+      serviceName: "api",
+      logging: { sink: memorySink() },
+      tracing: { exporter: new InMemorySpanExporter() },
+    });
+    for (let i = 0; i < 5; i++) telemetry.log.warn("noisy", {}, { rateLimit: "2/h" });
+    telemetry.log.info("hello");
+    const registry = createRegistry({ service: "api" });
+    registry.registerCollector(telemetryCollector(telemetry));
+    const snap = registry.snapshot();
+    expect(findSamples(snap, "api_log_events", { level: "warn" })[0]?.value).toBe(2);
+    expect(findSamples(snap, "api_log_events", { level: "info" })[0]?.value).toBe(1);
+    expect(findSamples(snap, "api_log_events_dropped", { level: "warn" })[0]?.value).toBe(3);
+    expect(findSamples(snap, "api_trace_spans_dropped")[0]?.value).toBe(0);
+    const text = registry.collect("prometheus");
+    expect(text).toContain('api_log_events_dropped_total{level="warn"} 3');
+    expect(text).toContain("# TYPE api_trace_export_queue_length gauge");
+    await telemetry.shutdown();
+  });
+});
