@@ -416,6 +416,14 @@ describe("robustness", () => {
     expect(failure(() => Free.parse(deep)).issues[0]?.code).toBe("too_deep");
   });
 
+  it("reports an unreadable path as a source error in any runtime", async () => {
+    // Node reads through node:fs by default; other runtimes have no reader unless given one.
+    const err = await failureAsync(() => App.load({ files: ["/nonexistent/groundwork/app.yaml"] }));
+    expect(err.code).toBe("ERR_SETTINGS_SOURCE");
+    expect(err.issues[0]?.code).toBe("file");
+    expect(err.message).toContain("/nonexistent/groundwork/app.yaml");
+  });
+
   it("returns a fresh defaults object on each call", () => {
     const first = App.defaults();
     first.http.hosts.push("mutated");

@@ -8,7 +8,12 @@ import { renderYaml } from "./internal/render";
 import type { InferOutput, StandardResult, StandardSchema } from "./internal/standard";
 import { exceedsSize, type Limits, parseYamlSource } from "./internal/yaml-source";
 
-export type { InferOutput, StandardSchema } from "./internal/standard";
+export type {
+  InferOutput,
+  StandardIssue,
+  StandardResult,
+  StandardSchema,
+} from "./internal/standard";
 
 /** A JSON Schema document (draft 2020-12 or draft-07) as plain data. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -512,7 +517,8 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-interface MinimalFs {
+/** The part of `node:fs/promises` that {@link fsReadFile} uses. */
+export interface FsLike {
   open(
     path: string,
     flags: string,
@@ -539,7 +545,7 @@ interface MinimalFs {
  * await Settings.load({ files: ["app.yaml"], readFile: fsReadFile(fs) });
  * ```
  */
-export function fsReadFile(fs: MinimalFs): ReadFile {
+export function fsReadFile(fs: FsLike): ReadFile {
   return async (path, { maxBytes }) => {
     const handle = await fs.open(path, "r");
     try {
@@ -578,7 +584,7 @@ function processEnv(): Readonly<Record<string, string | undefined>> {
 
 function builtinReadFile(): ReadFile | undefined {
   try {
-    const fs = currentProcess()?.getBuiltinModule?.("node:fs/promises") as MinimalFs | undefined;
+    const fs = currentProcess()?.getBuiltinModule?.("node:fs/promises") as FsLike | undefined;
     return fs && typeof fs.open === "function" ? fsReadFile(fs) : undefined;
   } catch {
     return undefined;

@@ -1,6 +1,7 @@
 export type {
   DefineSettingsOptions,
   EnvOptions,
+  FsLike,
   InferOutput,
   JsonSchema,
   LoadOptions,
@@ -9,6 +10,8 @@ export type {
   Settings,
   SettingsLimits,
   SettingsText,
+  StandardIssue,
+  StandardResult,
   StandardSchema,
   YamlOptions,
 } from "./define";
