@@ -4,6 +4,9 @@ export { matchesSubset } from "./logs/match";
 export type { MatcherResult } from "./matchers";
 export { toHaveLogged } from "./matchers";
 export { groundworkMatchers } from "./matchers-all";
+// metrics
+export type { MetricSource } from "./metrics/matchers";
+export { toHaveMetric } from "./metrics/matchers";
 export type { TestTelemetry, TestTelemetryOptions } from "./telemetry";
 export { captureTelemetry, testTelemetry } from "./telemetry";
 // tracing

@@ -1,4 +1,5 @@
 import { toHaveLogged } from "./matchers";
+import { toHaveMetric } from "./metrics/matchers";
 import { toHaveSpan, toHaveTraceTree } from "./traces/matchers";
 
 /**
@@ -7,6 +8,7 @@ import { toHaveSpan, toHaveTraceTree } from "./traces/matchers";
  */
 export const groundworkMatchers = {
   toHaveLogged,
+  toHaveMetric,
   toHaveSpan,
   toHaveTraceTree,
 };

@@ -87,3 +87,32 @@ describe("testTelemetry traces", () => {
     expect(t.spans()).toEqual([]);
   });
 });
+
+describe("testTelemetry metrics", () => {
+  it("reads metric samples and matches them", async () => {
+    const { counter, createRegistry, defineMetrics, histogram } = await import(
+      "@groundwork/metrics"
+    );
+    const registry = createRegistry({ service: "shop" });
+    const http = defineMetrics(
+      "http",
+      {
+        requests: counter({ help: "Requests served", labels: ["method", "status"] as const }),
+        latency: histogram({ help: "Latency in seconds", buckets: [0.1, 1] }),
+      },
+      { registry },
+    );
+    const t = testTelemetry({ registry });
+    http.requests({ method: "GET", status: "200" }).inc();
+    http.requests({ method: "GET", status: "200" }).inc();
+    http.latency.observe(0.5);
+    expect(t).toHaveMetric("shop_http_requests_total", { method: "GET" }, 2);
+    expect(t).toHaveMetric("shop_http_requests", { status: "200" });
+    expect(t).not.toHaveMetric("shop_http_requests_total", { method: "POST" });
+    expect(t).toHaveMetric("shop_http_latency", {}, 1);
+    expect(() => expect(t).toHaveMetric("shop_http_requests_total", {}, 5)).toThrow(
+      /shop_http_requests_total\{"method":"GET","status":"200"\} 2/,
+    );
+    expect(t.metrics().find((s) => s.name === "shop_http_latency_sum")?.value).toBe(0.5);
+  });
+});

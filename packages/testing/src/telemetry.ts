@@ -6,6 +6,13 @@ import {
   memorySink,
   type TelemetryContext,
 } from "@groundwork/core";
+import {
+  defaultRegistry,
+  type FlatSample,
+  flattenSamples,
+  type MetricFamilySnapshot,
+  type Registry,
+} from "@groundwork/metrics";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { type CapturedLog, type LogQuery, logMatches, toCapturedLog } from "./logs/match";
 import { createTraceCapture, withTraceCapture } from "./traces/capture";
@@ -27,6 +34,12 @@ export interface TestTelemetryOptions {
   samplingRatio?: number;
   /** Most spans kept. Default 100 000. */
   maxSpans?: number;
+  /**
+   * The metrics registry `metrics()` reads. Default `defaultRegistry`. Tests
+   * that run concurrently and assert on the same metrics should give each
+   * test its own registry (`createRegistry()` and `defineMetrics(…, { registry })`).
+   */
+  registry?: Registry;
 }
 
 /** Captured telemetry of one test, isolated from every other test. */
@@ -43,7 +56,11 @@ export interface TestTelemetry {
   spans(): ReadableSpan[];
   /** Finished spans as trace trees `{ name, attributes, events, links, status, kind, children }`. */
   traces(): TraceNode[];
-  /** Forgets everything captured so far. */
+  /** Current metric samples of the registry: `{ name, labels, value }`, as a scraper would store them. */
+  metrics(): FlatSample[];
+  /** Current metric families of the registry, with help, type and samples. */
+  metricFamilies(): MetricFamilySnapshot[];
+  /** Forgets captured logs and spans (metric values live in the registry: `registry.reset()`). */
   reset(): void;
 }
 
@@ -78,6 +95,7 @@ export function testTelemetry(options: TestTelemetryOptions = {}): TestTelemetry
     ...(options.maxSpans === undefined ? {} : { maxSpans: options.maxSpans }),
   });
   const ctx = fromOtelContext(withTraceCapture(telemetry.context.otel, capture));
+  const registry = options.registry ?? defaultRegistry;
   const logs = () => sink.records().map(toCapturedLog);
   return {
     context: ctx,
@@ -85,6 +103,8 @@ export function testTelemetry(options: TestTelemetryOptions = {}): TestTelemetry
     logs,
     findLogs: (query) => logs().filter((l) => logMatches(l, query)),
     spans: () => capture.spans(),
+    metrics: () => flattenSamples(registry.snapshot()),
+    metricFamilies: () => registry.snapshot(),
     traces: () => capture.traces(),
     reset: () => {
       sink.drain();

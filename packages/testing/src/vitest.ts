@@ -17,6 +17,15 @@ declare module "vitest" {
     toHaveLogged(...args: [unknown, unknown?, unknown?]): T;
     /** The capture holds a finished span with this name (or matching RegExp) and these attributes (a subset). */
     toHaveSpan(name: string | RegExp, attributes?: Record<string, unknown>): T;
+    /**
+     * The registry has a sample with this name (exposed sample or family name),
+     * these labels (a subset) and, if given, this value.
+     */
+    toHaveMetric(
+      name: string,
+      labels?: Record<string, string | number | boolean>,
+      value?: number,
+    ): T;
     /** The captured traces have exactly this shape: names, nesting and start order. */
     toHaveTraceTree(expected: TraceShape | readonly TraceShape[]): T;
   }
