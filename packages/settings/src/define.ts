@@ -218,7 +218,12 @@ export function defineSettings<S extends StandardSchema>(
     }
   };
 
-  const base = (): Layer => ({ value: skeleton(root, root), prov: {} });
+  let skeletonValue: Record<string, unknown> | undefined;
+  // Each load mutates its copy (dropping `~`, resolving references), so it gets a fresh one.
+  const base = (): Layer => {
+    skeletonValue ??= skeleton(root, root);
+    return { value: clonePlain(skeletonValue) as Record<string, unknown>, prov: {} };
+  };
 
   const finish = (
     result: StandardResult<T>,
