@@ -258,7 +258,8 @@ export function defineSettings<S extends StandardSchema>(
     const refs = preflight(merged.value, root, merged.prov, reportUnknown, limits.maxDepth, issues);
     // Unsafe or unreadable input stops here. Otherwise (unknown keys were
     // dropped) the schema still runs, so all problems are reported together.
-    if (issues.some((i) => SOURCE_CODES.has(i.code))) throw new SettingsError(issues, { texts });
+    if (issues.some((i) => SOURCE_CODES.has(i.code)))
+      throw new SettingsError(sortIssues(issues, texts), { texts });
     return { merged, refs };
   };
 
@@ -342,7 +343,8 @@ export function defineSettings<S extends StandardSchema>(
           );
         } else resolveEnvRef(ref, vars, merged.prov, issues);
       }
-      if (issues.some((i) => SOURCE_CODES.has(i.code))) throw new SettingsError(issues, { texts });
+      if (issues.some((i) => SOURCE_CODES.has(i.code)))
+        throw new SettingsError(sortIssues(issues, texts), { texts });
       const result = validate(merged.value);
       if (result instanceof Promise) throw asyncError();
       return finish(result, merged, texts, issues);
@@ -380,7 +382,8 @@ export function defineSettings<S extends StandardSchema>(
         // Files written by editors and secret managers usually end with a newline that is not part of the value.
         setRef(ref, text.replace(/\r?\n$/, ""));
       }
-      if (issues.some((i) => SOURCE_CODES.has(i.code))) throw new SettingsError(issues, { texts });
+      if (issues.some((i) => SOURCE_CODES.has(i.code)))
+        throw new SettingsError(sortIssues(issues, texts), { texts });
       return finish(await validate(merged.value), merged, texts, issues);
     },
   };

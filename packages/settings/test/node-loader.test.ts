@@ -1,6 +1,7 @@
 import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inspect } from "node:util";
 import { SettingsError } from "@groundwork/settings";
 import { loadSettings, nodeReadFile } from "@groundwork/settings/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -64,6 +65,9 @@ describe("loading files on Node", () => {
     const config = await write("with-secret.yaml", `api_key: file:${secretPath}\n`);
     const value = await loadSettings(webServerSettings, { files: [config], vars: {} });
     expect(value.api_key?.reveal()).toBe("s3cr3t");
+    // What console.log and most loggers print.
+    expect(inspect(value)).not.toContain("s3cr3t");
+    expect(inspect(value.api_key)).toBe("Secret([redacted])");
   });
 
   it("reports the file and position of each problem", async () => {
