@@ -4,11 +4,13 @@
  * The arithmetic mirrors the in-memory limiter exactly (same tolerance, same
  * rounding); the shared conformance suite holds both to it.
  *
+ * Needs Redis ≥ 5 (scripts replicate their effects, so a write after TIME
+ * is allowed).
+ *
  * KEYS[1] = bucket key; ARGV = interval ms, tau ms (interval × burst), cost.
  * Reply: { allowed 0|1, remaining, retry-after µs (-1: never), reset-after µs }.
  */
 export const GCRA_SCRIPT = `
-if redis.replicate_commands then redis.replicate_commands() end
 local interval = tonumber(ARGV[1])
 local tau = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
@@ -21,22 +23,21 @@ local tat = tonumber(redis.call("GET", KEYS[1]))
 if tat == nil or tat < now then tat = now end
 local new_tat = tat + cost * interval
 local allow_at = new_tat - tau
-local function remaining(at)
-  local r = math.floor((now + tau - at + eps) / interval)
-  if r < 0 then return 0 end
-  return r
-end
 -- Times go back as integer microseconds, rounded up: integer replies are
 -- cheaper for clients to parse than formatted floats.
 if allow_at > now + eps then
   local retry = -1
   if cost * interval <= tau + eps then retry = math.ceil((allow_at - now) * 1000) end
-  return { 0, remaining(tat), retry, math.ceil((tat - now) * 1000) }
+  local r = math.floor((now + tau - tat + eps) / interval)
+  if r < 0 then r = 0 end
+  return { 0, r, retry, math.ceil((tat - now) * 1000) }
 end
 if cost > 0 then
   local ttl = math.ceil(new_tat - now)
   if ttl < 1 then ttl = 1 end
   redis.call("SET", KEYS[1], string.format("%.17g", new_tat), "PX", ttl)
 end
-return { 1, remaining(new_tat), 0, math.ceil((new_tat - now) * 1000) }
+local r = math.floor((now + tau - new_tat + eps) / interval)
+if r < 0 then r = 0 end
+return { 1, r, 0, math.ceil((new_tat - now) * 1000) }
 `;
