@@ -148,6 +148,11 @@ describe("layering", () => {
     expect(settings.labels).toEqual({ team: "core", owner: "me" });
   });
 
+  it("skips non-text variables, as a Worker's env holds bindings too", () => {
+    const vars = { APP_WORKERS: "6", APP_KV: { get() {} } } as unknown as Record<string, string>;
+    expect(App.parse("", { env: { prefix: "APP_" }, vars }).workers).toBe(6);
+  });
+
   it("treats `~` on an optional key as not set", () => {
     expect(App.parse("name: ~\ntoken: ~\n")).toEqual(App.defaults());
     expect(App.parse("name: Alice\n").name).toBe("Alice");

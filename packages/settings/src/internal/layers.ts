@@ -163,7 +163,8 @@ export function envLayer(
     .sort();
   for (const name of names) {
     const raw = options.vars[name];
-    if (raw === undefined) continue;
+    // Workers pass their whole `env`, bindings included: only text values are settings.
+    if (typeof raw !== "string") continue;
     const source: SettingsSource = { kind: "env", name };
     const segments = name.slice(options.prefix.length).split(options.separator);
     const resolved = resolvePath(segments, root, (seg, shape) => {
