@@ -126,6 +126,24 @@ describe("groundwork-settings", { timeout: 60_000 }, () => {
     expect(overridden.code).toBe(0);
   });
 
+  it("check reads overrides from the environment with --env-prefix", async () => {
+    const file = join(dir, "env.yaml");
+    await writeFile(file, "telemetry: {}\n");
+    const result = await run(["check", fixture, "-c", file, "--env-prefix", "WS_"], fromSource, {
+      WS_TELEMETRY__TRACING__SAMPLING_RATIO: "7",
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "telemetry.tracing.sampling_ratio: expected number ≤ 1, got 7\n    at env WS_TELEMETRY__TRACING__SAMPLING_RATIO",
+    );
+  });
+
+  it("prints usage with --help", async () => {
+    const result = await run(["--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("groundwork-settings check <module> -c <file.yaml>");
+  });
+
   it("exits 2 on usage errors", async () => {
     expect((await run([])).code).toBe(2);
     expect((await run(["frobnicate", fixture])).code).toBe(2);
