@@ -35,7 +35,8 @@ end
 if cost > 0 then
   local ttl = math.ceil(new_tat - now)
   if ttl < 1 then ttl = 1 end
-  redis.call("SET", KEYS[1], string.format("%.17g", new_tat), "PX", ttl)
+  -- Redis itself converts a number argument with full (17-digit) precision.
+  redis.call("SET", KEYS[1], new_tat, "PX", ttl)
 end
 local r = math.floor((now + tau - new_tat + eps) / interval)
 if r < 0 then r = 0 end
