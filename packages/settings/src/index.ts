@@ -42,11 +42,17 @@ export {
 export type {
   ExporterSettings,
   LoggingSettings,
+  LogOutput,
   MetricsSettings,
   RateLimitSettings,
   ServerSettings,
+  TelemetryOptionsContext,
   TelemetrySettings,
   TelemetrySettingsInput,
   TracingSettings,
 } from "./telemetry";
-export { telemetrySettings } from "./telemetry";
+export {
+  telemetryOptionsFromSettings,
+  telemetrySettings,
+  UnsupportedLogOutputError,
+} from "./telemetry";

@@ -1,6 +1,14 @@
 import * as fs from "node:fs/promises";
+import { consoleSink, type LogSink } from "@groundwork/core";
+import { fileSink, stderrSink, stdoutSink } from "@groundwork/core/node";
 // Imported by package name so the Node entry shares one copy of the core (and of SettingsError) with the root entry.
-import { fsReadFile, type LoadOptions, type ReadFile, type Settings } from "@groundwork/settings";
+import {
+  fsReadFile,
+  type LoadOptions,
+  type LogOutput,
+  type ReadFile,
+  type Settings,
+} from "@groundwork/settings";
 
 export type { CliIo } from "./cli";
 export { runCli } from "./cli";
@@ -36,4 +44,23 @@ export const nodeReadFile: ReadFile = fsReadFile(fs);
  */
 export function loadSettings<T>(settings: Settings<T>, options: LoadOptions = {}): Promise<T> {
   return settings.load({ readFile: nodeReadFile, vars: process.env, ...options });
+}
+
+/**
+ * Builds the log sink for `logging.output` on Node: `terminal` → standard
+ * output, `stderr` → standard error, `console` → the console, `{ file }` →
+ * that file (appended). Pass it as `sinkFor` to `telemetryOptionsFromSettings`.
+ *
+ * @param output - the `logging.output` setting.
+ * @returns a bounded, non-blocking sink.
+ * @example
+ * ```ts
+ * const options = telemetryOptionsFromSettings(settings.telemetry, { serviceName: "api", sinkFor: nodeSinkFor });
+ * ```
+ */
+export function nodeSinkFor(output: LogOutput): LogSink {
+  if (output === "terminal") return stdoutSink();
+  if (output === "stderr") return stderrSink();
+  if (output === "console") return consoleSink();
+  return fileSink(output.file);
 }

@@ -9,3 +9,5 @@ export type {
   TracingSettings,
 } from "./telemetry-settings";
 export { telemetrySettings } from "./telemetry-settings";
+export type { LogOutput, TelemetryOptionsContext } from "./to-options";
+export { telemetryOptionsFromSettings, UnsupportedLogOutputError } from "./to-options";

@@ -1,11 +1,11 @@
 // Loading and generating settings, against the bare way of doing it: `yaml`
 // to parse and zod to validate (no merging, no locations, no unknown-key or
 // safety checks; comments-free output). Run with
-//   node --conditions=source --import tsx packages/settings/bench/settings.bench.ts
+//   node --conditions=source --import tsx bench/settings.bench.ts
 import { parse as parseYaml, stringify } from "yaml";
 import type { z } from "zod";
-import { compare } from "../../../bench/compare";
-import { webServerSettings } from "../test/fixtures/web-server";
+import { webServerSettings } from "../packages/settings/test/fixtures/web-server";
+import { compare } from "./compare";
 
 const schema = webServerSettings.schema as unknown as z.ZodType;
 const small = "telemetry:\n  tracing:\n    sampling_ratio: 0.5\n";

@@ -1,0 +1,98 @@
+import { createTelemetry, memorySink } from "@groundwork/core";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineSettings } from "../define";
+import { telemetrySettings } from "./telemetry-settings";
+import { telemetryOptionsFromSettings, UnsupportedLogOutputError } from "./to-options";
+
+const Settings = defineSettings(z.object({ telemetry: telemetrySettings }));
+
+describe("telemetryOptionsFromSettings", () => {
+  it("maps the default settings", () => {
+    const { telemetry } = Settings.defaults();
+    const options = telemetryOptionsFromSettings(telemetry, { serviceName: "api" });
+    expect(options.logging).toMatchObject({ level: "info", format: "text", redactKeys: [] });
+    expect(options.logging?.rateLimit).toBeUndefined();
+    expect(options.tracing).toMatchObject({
+      enabled: true,
+      samplingRatio: 1,
+      exporter: {
+        endpoint: "http://127.0.0.1:4318/v1/traces",
+        protocol: "http/protobuf",
+        headers: {},
+        timeoutMs: 10_000,
+      },
+      batch: { maxQueueSize: 2048, maxBatchSize: 512 },
+    });
+  });
+
+  it("maps every section of a loaded file, revealing secret headers only in the options", () => {
+    const { telemetry } = Settings.parse(`
+telemetry:
+  logging:
+    output: console
+    format: json
+    verbosity: WARN
+    redact_keys: [password]
+    rate_limit: { enabled: true, max_events_per_second: 50, burst: 5 }
+  tracing:
+    sampling_ratio: 0.25
+    rate_limit: { enabled: true, max_events_per_second: 7, burst: 3 }
+    exporter:
+      endpoint: "https://collector.example:4318/v1/traces"
+      protocol: http/json
+      headers: { authorization: "Bearer abc" }
+      timeout: 2s
+      max_queue_size: 100
+      max_batch_size: 10
+`);
+    const options = telemetryOptionsFromSettings(telemetry, {
+      serviceName: "api",
+      serviceVersion: "2",
+    });
+    expect(options).toMatchObject({
+      serviceName: "api",
+      serviceVersion: "2",
+      logging: {
+        level: "warn",
+        format: "json",
+        redactKeys: ["password"],
+        rateLimit: { maxEventsPerSecond: 50, burst: 5 },
+      },
+      tracing: {
+        samplingRatio: 0.25,
+        rateLimit: { maxTracesPerSecond: 7, burst: 3 },
+        exporter: {
+          endpoint: "https://collector.example:4318/v1/traces",
+          protocol: "http/json",
+          headers: { authorization: "Bearer abc" },
+          timeoutMs: 2000,
+        },
+        batch: { maxQueueSize: 100, maxBatchSize: 10 },
+      },
+    });
+    expect(JSON.stringify(telemetry)).not.toContain("Bearer abc");
+  });
+
+  it("builds a working telemetry instance, with tracing off when disabled", async () => {
+    const { telemetry: s } = Settings.parse("telemetry:\n  tracing:\n    enabled: false\n");
+    const sink = memorySink();
+    const telemetry = createTelemetry(
+      telemetryOptionsFromSettings(s, { serviceName: "api", sinkFor: () => sink }),
+    );
+    telemetry.log.info("hello");
+    telemetry.log.debug("hidden");
+    expect(sink.records().map((r) => r.msg)).toEqual(["hello"]);
+    expect(telemetry.stats().spans).toBeUndefined();
+    await telemetry.shutdown();
+  });
+
+  it("refuses file output without a runtime that has files", () => {
+    const { telemetry } = Settings.parse(
+      "telemetry:\n  logging:\n    output: { file: /tmp/x.log }\n",
+    );
+    expect(() => telemetryOptionsFromSettings(telemetry, { serviceName: "api" })).toThrow(
+      UnsupportedLogOutputError,
+    );
+  });
+});
