@@ -187,17 +187,19 @@ function isoTime(ms: number): string {
   return lastIso;
 }
 
-function fieldsJson(state: LogState): string {
-  if (state.json !== null) return state.json;
+function jsonMembers(fields: LogFields, s: SerializeOptions): string {
   let out = "";
-  const s = state.root.serialize;
-  for (const key in state.fields) {
-    const v = state.fields[key];
+  for (const key in fields) {
+    const v = fields[key];
     if (v === undefined) continue;
     out += `,${quoteJson(RESERVED.has(key) ? `fields.${key}` : key)}:${serializeField(key, v, s)}`;
   }
-  state.json = out;
   return out;
+}
+
+function fieldsJson(state: LogState): string {
+  state.json ??= jsonMembers(state.fields, state.root.serialize);
+  return state.json;
 }
 
 function serializeField(key: string, value: unknown, s: SerializeOptions): string {
@@ -205,17 +207,10 @@ function serializeField(key: string, value: unknown, s: SerializeOptions): strin
   return serializeJson(value, s);
 }
 
+/** The call's fields as JSON members, or null when one shadows a log field (the slow, merging path). */
 function callFieldsJson(state: LogState, fields: LogFields): string | null {
-  let out = "";
-  const s = state.root.serialize;
-  for (const key in fields) {
-    // A key the log already has must replace it, which the append-only fast path cannot do.
-    if (key in state.fields) return null;
-    const v = fields[key];
-    if (v === undefined) continue;
-    out += `,${quoteJson(RESERVED.has(key) ? `fields.${key}` : key)}:${serializeField(key, v, s)}`;
-  }
-  return out;
+  for (const key in fields) if (key in state.fields) return null;
+  return jsonMembers(fields, state.root.serialize);
 }
 
 function mergedFields(state: LogState, fields: LogFields | undefined): LogFields {
@@ -235,19 +230,13 @@ function jsonLine(
 ): string {
   const root = state.root;
   let line = `{"ts":"${isoTime(time)}","level":"${level}","msg":${quoteJson(msg)}`;
-  if (fields === undefined) {
-    line += fieldsJson(state);
-  } else {
+  if (fields === undefined) line += fieldsJson(state);
+  else {
     const call = callFieldsJson(state, fields);
-    if (call !== null) line += fieldsJson(state) + call;
-    else {
-      const merged = mergedFields(state, fields);
-      for (const key in merged) {
-        const v = merged[key];
-        if (v === undefined) continue;
-        line += `,${quoteJson(RESERVED.has(key) ? `fields.${key}` : key)}:${serializeField(key, v, root.serialize)}`;
-      }
-    }
+    line +=
+      call === null
+        ? jsonMembers(mergedFields(state, fields), root.serialize)
+        : fieldsJson(state) + call;
   }
   if (span !== undefined) {
     const sc = span.spanContext();
