@@ -11,13 +11,17 @@ export interface RedisScriptClient {
 
 /** The part of an `ioredis` client (v5) the adapter uses. */
 export interface IoredisLike {
+  /** `EVALSHA` with the key count and keys/arguments spread. */
   evalsha(sha1: string, numkeys: number, ...keysAndArgs: string[]): Promise<unknown>;
+  /** `SCRIPT LOAD`. */
   script(subcommand: "LOAD", script: string): Promise<unknown>;
 }
 
 /** The part of a `node-redis` (v4/v5, `redis` package) client the adapter uses. */
 export interface NodeRedisLike {
+  /** `EVALSHA` with keys and arguments as options. */
   evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /** `SCRIPT LOAD`. */
   scriptLoad(script: string): Promise<unknown>;
 }
 

@@ -9,6 +9,14 @@
  *
  * KEYS[1] = bucket key; ARGV = interval ms, tau ms (interval × burst), cost.
  * Reply: { allowed 0|1, remaining, retry-after µs (-1: never), reset-after µs }.
+ *
+ * Exported for operators who preload scripts or inspect them; the limiter
+ * loads it itself.
+ *
+ * @example
+ * ```ts
+ * const sha = await redis.script("LOAD", GCRA_SCRIPT); // ioredis
+ * ```
  */
 export const GCRA_SCRIPT = `
 local interval = tonumber(ARGV[1])

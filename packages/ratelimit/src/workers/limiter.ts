@@ -3,6 +3,7 @@ import type { AsyncLimiter, CheckOptions, LimiterPolicy, RateLimitResult } from 
 
 /** The Workers Rate Limiting binding (`[[ratelimits]]` in wrangler configuration). */
 export interface RateLimitBinding {
+  /** Counts one request for `key`; `success` is false when over the limit. */
   limit(options: { key: string }): Promise<{ success: boolean }>;
 }
 
