@@ -57,7 +57,11 @@ export function createAsyncLocalStorageContextManager(
     bind: <T>(ctx: Context, target: T): T => bindFunction(manager, ctx, target),
     enable: () => manager,
     disable() {
-      storage.disable?.();
+      try {
+        storage.disable?.();
+      } catch {
+        // workerd's AsyncLocalStorage does not implement disable(); the fresh store below is enough.
+      }
       storage = new Storage<Context>();
       return manager;
     },
