@@ -86,6 +86,11 @@ async function launch(binary: string, port: number, readyTimeoutMs: number): Pro
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
+  // If the test process dies without calling stop() (an uncaught error, a
+  // closed pipe), take the server down with it instead of leaving an orphan.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.removeListener("exit", killOnExit));
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
