@@ -9,14 +9,18 @@ export type Awaitable<T> = T | PromiseLike<T>;
 export interface RateLimitResult {
   /** Whether the request may proceed. When `false` nothing was consumed. */
   allowed: boolean;
-  /** Requests of cost 1 that would still be allowed right now, after this one. */
+  /**
+   * Requests of cost 1 that would still be allowed right now, after this one.
+   * `NaN` when the store cannot know (Workers binding, or a Redis store
+   * answering by its fail policy).
+   */
   remaining: number;
   /**
    * Milliseconds until this request (same cost) would be allowed; `0` when
    * allowed, `Infinity` when its cost exceeds the burst and it never will be.
    */
   retryAfterMs: number;
-  /** Milliseconds until the key is back to a full burst (idle state). */
+  /** Milliseconds until the key is back to a full burst (idle state); `NaN` when unknown. */
   resetAfterMs: number;
 }
 

@@ -85,9 +85,14 @@ describe("redis store when Redis goes away", () => {
 
     await server.stop();
 
+    const admitted = await open.check("k");
+    expect(admitted.allowed).toBe(true);
+    expect(admitted.remaining).toBeNaN();
     expect(await open.check("k")).toMatchObject({ allowed: true });
-    expect(await open.check("k")).toMatchObject({ allowed: true });
-    expect(await closed.check("k")).toMatchObject({ allowed: false, remaining: 0 });
+    const refused = await closed.check("k");
+    expect(refused.allowed).toBe(false);
+    expect(refused.remaining).toBeNaN();
+    expect(refused.retryAfterMs).toBe(60_000);
     expect(seen.length).toBe(1);
     expect(seen[0]?.code).toBe("ERR_STORE_UNAVAILABLE");
     expect((await withFallback.check("k")).allowed).toBe(true);

@@ -166,6 +166,25 @@ describe("rateLimit middleware", () => {
     expect(errors).toHaveLength(1);
   });
 
+  it("sends no RateLimit field when the state is unknown", async () => {
+    const degraded = {
+      policy: { count: 1, periodMs: 1_000, burst: 1 },
+      exact: true,
+      check: () => ({
+        allowed: true,
+        remaining: Number.NaN,
+        retryAfterMs: 0,
+        resetAfterMs: Number.NaN,
+      }),
+    };
+    const res = await rateLimit((_r: Request) => ok(), { limiter: degraded, key: () => "k" })(
+      req(),
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("RateLimit-Policy")).toBe('"default";q=1;w=1');
+    expect(res.headers.get("RateLimit")).toBeNull();
+  });
+
   it("rejects a bad trustedProxies option", () => {
     expect(() =>
       rateLimit((_r: Request) => ok(), { limiter: limiter({ rate: "1/s" }), trustedProxies: -1 }),

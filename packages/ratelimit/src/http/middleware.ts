@@ -157,7 +157,14 @@ export function rateLimit<Req extends RequestLike, Res extends ResponseLike, A e
       if (limited && retryAfter !== undefined) r.headers.set("Retry-After", retryAfter);
       if (addHeaders || limited) {
         r.headers.set("RateLimit-Policy", policyHeader);
-        if (limiter.exact) r.headers.set("RateLimit", formatRateLimit(name, result));
+        // Only state the store actually knows (not the Workers binding's, nor a failed store's).
+        if (
+          limiter.exact &&
+          Number.isFinite(result.remaining) &&
+          Number.isFinite(result.resetAfterMs)
+        ) {
+          r.headers.set("RateLimit", formatRateLimit(name, result));
+        }
       }
     };
     try {

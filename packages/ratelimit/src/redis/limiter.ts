@@ -27,7 +27,8 @@ export interface RedisLimiterOptions {
   prefix?: string;
   /**
    * When Redis fails (error or timeout) and no `fallback` is set: `"open"`
-   * allows the request, `"closed"` refuses it. Default `"open"`.
+   * allows the request, `"closed"` refuses it (retry after one interval).
+   * Either way `remaining` and `resetAfterMs` are `NaN` (unknown). Default `"open"`.
    */
   fail?: FailPolicy;
   /**
@@ -179,13 +180,14 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
     if (throwOnError) throw error;
     if (fallback) return fallback.check(key, checkOptions);
     const cost = checkOptions?.cost ?? 1;
+    // Without the store the state is unknown: NaN, as the Workers store reports it.
     return fail === "open"
-      ? { allowed: true, remaining: 0, retryAfterMs: 0, resetAfterMs: 0 }
+      ? { allowed: true, remaining: Number.NaN, retryAfterMs: 0, resetAfterMs: Number.NaN }
       : {
           allowed: false,
-          remaining: 0,
+          remaining: Number.NaN,
           retryAfterMs: interval * Math.max(1, cost),
-          resetAfterMs: 0,
+          resetAfterMs: Number.NaN,
         };
   };
 
