@@ -4,10 +4,10 @@ import type {
   GaugeFamilyCore,
   HistogramFamilyCore,
   InfoFamilyCore,
-} from "./internal/families.js";
-import { type DefineMetricsOptions, defaultRegistry, registryImpl } from "./registry.js";
-import type { LabelValue, MetricSpec } from "./spec.js";
-import type { MetricGroup } from "./types.js";
+} from "./internal/families";
+import { type DefineMetricsOptions, defaultRegistry, registryImpl } from "./registry";
+import type { LabelValue, MetricSpec } from "./spec";
+import type { MetricGroup } from "./types";
 
 type Labels = Readonly<Record<string, LabelValue>>;
 

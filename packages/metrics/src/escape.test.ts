@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { defineMetrics } from "./define.js";
-import { createRegistry } from "./registry.js";
-import { gauge } from "./spec.js";
+import { defineMetrics } from "./define";
+import { createRegistry } from "./registry";
+import { gauge } from "./spec";
 
 /** Reads `name{a="…",b="…"} value` back per the exposition grammar. */
 function parseSample(line: string): {

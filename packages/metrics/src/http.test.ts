@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { defineMetrics } from "./define.js";
-import { contentTypeOf, handleMetricsRequest, metricsHandler, negotiateFormat } from "./http.js";
-import { createRegistry } from "./registry.js";
-import { counter } from "./spec.js";
+import { defineMetrics } from "./define";
+import { contentTypeOf, handleMetricsRequest, metricsHandler, negotiateFormat } from "./http";
+import { createRegistry } from "./registry";
+import { counter } from "./spec";
 
 describe("negotiateFormat", () => {
   it.each([

@@ -3,7 +3,7 @@ import {
   OPENMETRICS_CONTENT_TYPE,
   PROMETHEUS_CONTENT_TYPE,
   type Registry,
-} from "./registry.js";
+} from "./registry";
 
 /**
  * Picks the exposition format for an `Accept` header: OpenMetrics 1.0 when the

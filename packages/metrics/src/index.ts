@@ -1,22 +1,22 @@
-export { defineMetrics } from "./define.js";
-export type { MetricsErrorCode } from "./errors.js";
-export { MetricsError } from "./errors.js";
-export type { MetricsRequest, MetricsResponse } from "./http.js";
-export { contentTypeOf, handleMetricsRequest, metricsHandler, negotiateFormat } from "./http.js";
+export { defineMetrics } from "./define";
+export type { MetricsErrorCode } from "./errors";
+export { MetricsError } from "./errors";
+export type { MetricsRequest, MetricsResponse } from "./http";
+export { contentTypeOf, handleMetricsRequest, metricsHandler, negotiateFormat } from "./http";
 export type {
   MetricsTemporality,
   OtlpMetricsPusher,
   OtlpMetricsPusherOptions,
   OtlpMetricsPusherStats,
-} from "./otlp.js";
-export { createOtlpMetricsPusher, DEFAULT_OTLP_METRICS_ENDPOINT } from "./otlp.js";
+} from "./otlp";
+export { createOtlpMetricsPusher, DEFAULT_OTLP_METRICS_ENDPOINT } from "./otlp";
 export type {
   PushgatewayClient,
   PushgatewayFetch,
   PushgatewayOptions,
   PushgatewayOutcome,
-} from "./pushgateway.js";
-export { createPushgatewayClient } from "./pushgateway.js";
+} from "./pushgateway";
+export { createPushgatewayClient } from "./pushgateway";
 export type {
   DefineMetricsOptions,
   ExpositionFormat,
@@ -25,14 +25,14 @@ export type {
   RegistryOptions,
   ResolvedRegistryOptions,
   ServiceNameFormat,
-} from "./registry.js";
+} from "./registry";
 export {
   createRegistry,
   defaultRegistry,
   OPENMETRICS_CONTENT_TYPE,
   PROMETHEUS_CONTENT_TYPE,
   registryOptionsFromSettings,
-} from "./registry.js";
+} from "./registry";
 export type {
   Collector,
   FlatSample,
@@ -43,8 +43,8 @@ export type {
   MetricFamilySnapshot,
   NumberFamilySnapshot,
   NumberSample,
-} from "./snapshot.js";
-export { findSamples, flattenSamples } from "./snapshot.js";
+} from "./snapshot";
+export { findSamples, flattenSamples } from "./snapshot";
 export type {
   CommonMetricOptions,
   CounterOptions,
@@ -58,7 +58,7 @@ export type {
   LabelValue,
   LabelValues,
   MetricSpec,
-} from "./spec.js";
+} from "./spec";
 export {
   counter,
   DEFAULT_BUCKETS,
@@ -67,7 +67,7 @@ export {
   histogram,
   info,
   linearBuckets,
-} from "./spec.js";
+} from "./spec";
 export { telemetryCollector } from "./telemetry-collector";
 export type {
   Counter,
@@ -84,4 +84,4 @@ export type {
   LabelledGauge,
   LabelledHistogram,
   MetricGroup,
-} from "./types.js";
+} from "./types";

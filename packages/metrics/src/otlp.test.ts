@@ -1,10 +1,10 @@
 // Runs in Node and in workerd: the OTLP encoding path must work in both.
 import type { ExportOutcome, OtlpHttpSender } from "@groundwork/core";
 import { describe, expect, it } from "vitest";
-import { defineMetrics } from "./define.js";
-import { createOtlpMetricsPusher } from "./otlp.js";
-import { createRegistry } from "./registry.js";
-import { counter, histogram } from "./spec.js";
+import { defineMetrics } from "./define";
+import { createOtlpMetricsPusher } from "./otlp";
+import { createRegistry } from "./registry";
+import { counter, histogram } from "./spec";
 
 /** Keeps the bodies it is given; answers like an endpoint that accepts everything. */
 function capturingSender(): OtlpHttpSender & { bodies: (Uint8Array | string)[] } {

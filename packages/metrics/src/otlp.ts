@@ -17,9 +17,9 @@ import type {
   MetricData,
   ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
-import { startInterval, unixSeconds } from "./internal/web.js";
-import { defaultRegistry, type Registry, registryImpl } from "./registry.js";
-import type { HistogramSample, MetricFamilySnapshot, NumberSample } from "./snapshot.js";
+import { startInterval, unixSeconds } from "./internal/web";
+import { defaultRegistry, type Registry, registryImpl } from "./registry";
+import type { HistogramSample, MetricFamilySnapshot, NumberSample } from "./snapshot";
 
 /** Default OTLP/HTTP metrics endpoint (a local collector). */
 export const DEFAULT_OTLP_METRICS_ENDPOINT = "http://localhost:4318/v1/metrics";

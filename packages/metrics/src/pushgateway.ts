@@ -1,6 +1,6 @@
-import { MetricsError } from "./errors.js";
-import { checkLabelNames } from "./internal/validate.js";
-import { defaultRegistry, PROMETHEUS_CONTENT_TYPE, type Registry } from "./registry.js";
+import { MetricsError } from "./errors";
+import { checkLabelNames } from "./internal/validate";
+import { defaultRegistry, PROMETHEUS_CONTENT_TYPE, type Registry } from "./registry";
 
 /** The `fetch` the Pushgateway client calls; the runtime's global one by default. */
 export type PushgatewayFetch = (

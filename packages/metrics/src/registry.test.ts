@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { defineMetrics } from "./define.js";
-import { MetricsError } from "./errors.js";
-import { createRegistry, registryOptionsFromSettings } from "./registry.js";
-import { findSamples, flattenSamples } from "./snapshot.js";
-import { counter, exponentialBuckets, gauge, histogram, info, linearBuckets } from "./spec.js";
+import { defineMetrics } from "./define";
+import { MetricsError } from "./errors";
+import { createRegistry, registryOptionsFromSettings } from "./registry";
+import { findSamples, flattenSamples } from "./snapshot";
+import { counter, exponentialBuckets, gauge, histogram, info, linearBuckets } from "./spec";
 
 const quiet = { runtimeInfo: false } as const;
 

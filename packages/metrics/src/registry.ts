@@ -1,4 +1,4 @@
-import { MetricsError } from "./errors.js";
+import { MetricsError } from "./errors";
 import {
   type AnyFamilyCore,
   CounterFamilyCore,
@@ -9,12 +9,12 @@ import {
   HistogramFamilyCore,
   InfoFamilyCore,
   type SeriesCore,
-} from "./internal/families.js";
-import { type RenderScope, renderFamily, renderSnapshot } from "./internal/render.js";
-import { detectRuntime } from "./internal/runtime.js";
-import { checkBuckets, checkHelp, checkLabelNames, checkMetricName } from "./internal/validate.js";
-import type { Collector, MetricFamilySnapshot } from "./snapshot.js";
-import { DEFAULT_BUCKETS, type MetricSpec } from "./spec.js";
+} from "./internal/families";
+import { type RenderScope, renderFamily, renderSnapshot } from "./internal/render";
+import { detectRuntime } from "./internal/runtime";
+import { checkBuckets, checkHelp, checkLabelNames, checkMetricName } from "./internal/validate";
+import type { Collector, MetricFamilySnapshot } from "./snapshot";
+import { DEFAULT_BUCKETS, type MetricSpec } from "./spec";
 
 /** How the service name appears: as a name prefix (`shop_http_requests_total`) or as a `service` label. */
 export type ServiceNameFormat = "metric_prefix" | "label";

@@ -1,4 +1,4 @@
-import { MetricsError } from "./errors.js";
+import { MetricsError } from "./errors";
 
 /** A label value as accepted when recording; numbers and booleans are printed with `String()`. */
 export type LabelValue = string | number | boolean;

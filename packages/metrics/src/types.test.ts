@@ -2,9 +2,9 @@
 // fails if a @ts-expect-error line stops being an error or an expectTypeOf
 // assertion stops holding. The runtime part makes sure the calls are real.
 import { describe, expectTypeOf, it } from "vitest";
-import { defineMetrics } from "./define.js";
-import { createRegistry } from "./registry.js";
-import { counter, gauge, histogram, info } from "./spec.js";
+import { defineMetrics } from "./define";
+import { createRegistry } from "./registry";
+import { counter, gauge, histogram, info } from "./spec";
 import type {
   Counter,
   CounterSeries,
@@ -15,7 +15,7 @@ import type {
   LabelledCounter,
   LabelledGauge,
   LabelledHistogram,
-} from "./types.js";
+} from "./types";
 
 describe("label types", () => {
   const registry = createRegistry({ runtimeInfo: false });

@@ -5,7 +5,7 @@ import type {
   InfoSpec,
   LabelValues,
   MetricSpec,
-} from "./spec.js";
+} from "./spec";
 
 /** What every family handle tells about itself. */
 export interface FamilyInfo {

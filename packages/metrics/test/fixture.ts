@@ -6,7 +6,7 @@ import {
   histogram,
   info,
   type Registry,
-} from "../src/index.js";
+} from "../src/index";
 
 /** Label values a scraper must receive intact. */
 export const HOSTILE = [

@@ -12,7 +12,7 @@ import {
   gauge,
   histogram,
   info,
-} from "../src/index.js";
+} from "../src/index";
 
 let receiver: OtlpReceiver;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import { type PrometheusServer, type PromSample, startPrometheus } from "@groundwork/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ExpositionFormat, flattenSamples, type Registry } from "../src/index.js";
-import { fixtureRegistry, HOSTILE } from "./fixture.js";
-import { type Served, serveRegistry } from "./serve.js";
+import { type ExpositionFormat, flattenSamples, type Registry } from "../src/index";
+import { fixtureRegistry, HOSTILE } from "./fixture";
+import { type Served, serveRegistry } from "./serve";
 
 // Prometheus prints values with Go's strconv; compare numerically.
 const num = (v: string): number => (v === "+Inf" ? Infinity : v === "-Inf" ? -Infinity : Number(v));

@@ -1,7 +1,7 @@
 import { checkMetrics } from "@groundwork/test-support";
 import { describe, expect, it } from "vitest";
-import { counter, createRegistry, defineMetrics } from "../src/index.js";
-import { fixtureRegistry } from "./fixture.js";
+import { counter, createRegistry, defineMetrics } from "../src/index";
+import { fixtureRegistry } from "./fixture";
 
 describe("promtool check metrics", () => {
   it("accepts the Prometheus text output without a single lint problem", async () => {

@@ -6,7 +6,7 @@ import {
   createRegistry,
   defineMetrics,
   gauge,
-} from "../src/index.js";
+} from "../src/index";
 
 let gateway: PushgatewayServer;
 beforeAll(async () => {

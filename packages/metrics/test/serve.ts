@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { handleMetricsRequest, type Registry } from "../src/index.js";
+import { handleMetricsRequest, type Registry } from "../src/index";
 
 /** A request as the test server saw it and what it answered. */
 export interface Served {

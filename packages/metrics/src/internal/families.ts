@@ -1,7 +1,7 @@
-import type { HistogramSample, MetricFamilySnapshot, NumberSample } from "../snapshot.js";
-import type { LabelValue } from "../spec.js";
-import { escapeHelpOpenMetrics, escapeHelpText, labelPairs } from "./escape.js";
-import { monotonicMs, unixSeconds } from "./web.js";
+import type { HistogramSample, MetricFamilySnapshot, NumberSample } from "../snapshot";
+import type { LabelValue } from "../spec";
+import { escapeHelpOpenMetrics, escapeHelpText, labelPairs } from "./escape";
+import { monotonicMs, unixSeconds } from "./web";
 
 /** What a family needs from the registry that owns it. */
 export interface FamilyHost {

@@ -1,12 +1,12 @@
-import type { MetricFamilySnapshot } from "../snapshot.js";
+import type { MetricFamilySnapshot } from "../snapshot";
 import {
   escapeHelpOpenMetrics,
   escapeHelpText,
   escapeLabelValue,
   formatLeOpenMetrics,
   formatValue,
-} from "./escape.js";
-import type { AnyFamilyCore } from "./families.js";
+} from "./escape";
+import type { AnyFamilyCore } from "./families";
 
 /** Per-render facts that come from the registry's configuration. */
 export interface RenderScope {

@@ -1,4 +1,4 @@
-import { MetricsError } from "../errors.js";
+import { MetricsError } from "../errors";
 
 // Prometheus allows ':' in metric names but reserves it for recording rules,
 // so names we generate from user input never contain one.
