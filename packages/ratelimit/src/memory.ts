@@ -82,7 +82,7 @@ const NO_TAT = Number.NEGATIVE_INFINITY;
  * if (!r.allowed) console.log(`retry in ${r.retryAfterMs} ms`);
  *
  * const logs = limiter({ rate: { per: "second", count: 100 } });
- * if (logs.allow()) emitLog();
+ * if (logs.allow()) console.log("not rate limited");
  * ```
  */
 export function limiter(options: MemoryLimiterOptions): MemoryLimiter {

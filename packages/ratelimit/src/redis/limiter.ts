@@ -94,7 +94,7 @@ export interface RedisLimiter extends AsyncLimiter {
  *   burst: 20,
  *   fallback: limiter({ rate: "25/min", burst: 5 }),
  * });
- * const r = await api.check(`user:${userId}`);
+ * const r = await api.check("user:42");
  * ```
  */
 export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {

@@ -15,7 +15,8 @@
  *
  * @example
  * ```ts
- * const sha = await redis.script("LOAD", GCRA_SCRIPT); // ioredis
+ * import Redis from "ioredis";
+ * const sha = await new Redis().script("LOAD", GCRA_SCRIPT);
  * ```
  */
 export const GCRA_SCRIPT = `
