@@ -12,7 +12,8 @@ describe("default (cached) clock", () => {
     while (performance.now() - start < 30) if (l.allow("k")) admitted++;
     const elapsed = performance.now() - start;
     // Refusals re-read the clock, so the steady rate continues: ~1 per ms.
-    expect(admitted).toBeGreaterThanOrEqual(5 + Math.floor(elapsed) - 3);
+    // The lower bound allows for the process being descheduled on a busy machine.
+    expect(admitted).toBeGreaterThanOrEqual(Math.floor(elapsed) / 2);
     expect(admitted).toBeLessThanOrEqual(5 + Math.ceil(elapsed) + 1);
   });
 

@@ -119,9 +119,10 @@ export function limiterConformance(target: ConformanceTarget): void {
         expect(refused.allowed).toBe(false);
         expect(refused.remaining).toBe(0);
         // Five units at 1 s each: full again in ~5 s, the next unit in ~1 s.
-        expect(refused.retryAfterMs).toBeGreaterThan(800);
+        // Lower bounds leave room for a slow machine between the checks.
+        expect(refused.retryAfterMs).toBeGreaterThan(500);
         expect(refused.retryAfterMs).toBeLessThanOrEqual(1_000);
-        expect(refused.resetAfterMs).toBeGreaterThan(4_800);
+        expect(refused.resetAfterMs).toBeGreaterThan(4_500);
         expect(refused.resetAfterMs).toBeLessThanOrEqual(5_000);
       },
       timeout,
@@ -135,7 +136,7 @@ export function limiterConformance(target: ConformanceTarget): void {
         expect((await run(l, key, 4)).remaining).toBe(6);
         const refused = await run(l, key, 7);
         expect(refused).toMatchObject({ allowed: false, remaining: 6 });
-        expect(refused.retryAfterMs).toBeGreaterThan(800);
+        expect(refused.retryAfterMs).toBeGreaterThan(500);
         expect(refused.retryAfterMs).toBeLessThanOrEqual(1_000);
         expect(await run(l, key, 6)).toMatchObject({ allowed: true, remaining: 0 });
       },
@@ -162,14 +163,14 @@ export function limiterConformance(target: ConformanceTarget): void {
     exactIt(
       "admits again once retry-after has passed, at the steady rate",
       async () => {
-        const l = await target.create({ rate: "20/s", burst: 2 });
+        const l = await target.create({ rate: "10/s", burst: 2 });
         const key = uniqueKey("refill");
         expect((await run(l, key)).allowed).toBe(true);
         expect((await run(l, key)).allowed).toBe(true);
         const refused = await run(l, key);
         expect(refused.allowed).toBe(false);
         expect(refused.retryAfterMs).toBeGreaterThan(0);
-        expect(refused.retryAfterMs).toBeLessThanOrEqual(50);
+        expect(refused.retryAfterMs).toBeLessThanOrEqual(100);
         await sleep(refused.retryAfterMs + 15);
         expect((await run(l, key)).allowed).toBe(true);
         // One interval refilled one unit, which that request took.
