@@ -47,3 +47,18 @@ describe("rate-limit header formatting", () => {
     expect(formatRetryAfter(Number.POSITIVE_INFINITY)).toBeUndefined();
   });
 });
+
+describe("rounding", () => {
+  it("does not let float noise add a second", () => {
+    expect(formatRetryAfter(60_000.0000001)).toBe("60");
+    expect(formatRetryAfter(60_000.002)).toBe("61");
+    expect(
+      formatRateLimit("d", {
+        allowed: true,
+        remaining: 1,
+        retryAfterMs: 0,
+        resetAfterMs: 30_000.001,
+      }),
+    ).toBe('"d";r=1;t=30');
+  });
+});

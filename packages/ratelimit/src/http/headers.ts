@@ -38,7 +38,7 @@ export function formatPolicy(name: string, policy: LimiterPolicy): string {
  */
 export function formatRateLimit(name: string, result: RateLimitResult): string {
   const r = Math.max(0, Math.floor(result.remaining));
-  const t = Math.max(0, Math.ceil(result.resetAfterMs / 1_000));
+  const t = Math.max(0, wholeSeconds(result.resetAfterMs));
   return `${sfString(name)};r=${r};t=${t}`;
 }
 
@@ -55,7 +55,13 @@ export function formatRateLimit(name: string, result: RateLimitResult): string {
  */
 export function formatRetryAfter(retryAfterMs: number): string | undefined {
   if (!Number.isFinite(retryAfterMs)) return undefined;
-  return String(Math.max(1, Math.ceil(retryAfterMs / 1_000)));
+  return String(Math.max(1, wholeSeconds(retryAfterMs)));
+}
+
+// Rounds up, except that floating-point noise (60 000.000001 ms, or a store
+// rounding to the microsecond) must not add a whole second.
+function wholeSeconds(ms: number): number {
+  return Math.ceil((ms - 0.001) / 1_000);
 }
 
 function sfString(value: string): string {

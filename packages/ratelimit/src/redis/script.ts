@@ -33,13 +33,15 @@ if tat == nil or tat < now then tat = now end
 local new_tat = tat + cost * interval
 local allow_at = new_tat - tau
 -- Times go back as integer microseconds, rounded up: integer replies are
--- cheaper for clients to parse than formatted floats.
+-- cheaper for clients to parse than formatted floats. The 0.05 µs allowance
+-- keeps float noise (new_tat - now is 1000.00000001, not 1000) from adding a
+-- whole microsecond.
 if allow_at > now + eps then
   local retry = -1
-  if cost * interval <= tau + eps then retry = math.ceil((allow_at - now) * 1000) end
+  if cost * interval <= tau + eps then retry = math.ceil((allow_at - now) * 1000 - 0.05) end
   local r = math.floor((now + tau - tat + eps) / interval)
   if r < 0 then r = 0 end
-  return { 0, r, retry, math.ceil((tat - now) * 1000) }
+  return { 0, r, retry, math.ceil((tat - now) * 1000 - 0.05) }
 end
 if cost > 0 then
   local ttl = math.ceil(new_tat - now)
@@ -49,5 +51,5 @@ if cost > 0 then
 end
 local r = math.floor((now + tau - new_tat + eps) / interval)
 if r < 0 then r = 0 end
-return { 1, r, 0, math.ceil((new_tat - now) * 1000) }
+return { 1, r, 0, math.ceil((new_tat - now) * 1000 - 0.05) }
 `;
