@@ -245,29 +245,40 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
         options: checkOptions,
       };
       watchdog.watch(p);
-      // Callbacks are inline arrows: named per-call closures cost extra
-      // under tooling that preserves function names (esbuild keepNames).
-      const current = sha;
-      if (current === undefined) {
-        load()
-          .then((loaded) => client.evalsha(loaded, keys, args))
-          .then(
-            (reply) => replied(p, reply),
-            (err: unknown) => errored(p, err),
-          );
-        return;
-      }
-      client.evalsha(current, keys, args).then(
-        (reply) => replied(p, reply),
-        (err: unknown) => {
-          if (!isNoScript(err)) errored(p, err);
-          else
-            reloadAndRetry(current, keys, args).then(
+      try {
+        // Callbacks are inline arrows: named per-call closures cost extra
+        // under tooling that preserves function names (esbuild keepNames).
+        const current = sha;
+        if (current === undefined) {
+          load()
+            .then((loaded) => client.evalsha(loaded, keys, args))
+            .then(
               (reply) => replied(p, reply),
-              (e: unknown) => errored(p, e),
+              (err: unknown) => errored(p, err),
             );
-        },
-      );
+          return;
+        }
+        client.evalsha(current, keys, args).then(
+          (reply) => replied(p, reply),
+          (err: unknown) => {
+            if (!isNoScript(err)) {
+              errored(p, err);
+              return;
+            }
+            try {
+              reloadAndRetry(current, keys, args).then(
+                (reply) => replied(p, reply),
+                (e: unknown) => errored(p, e),
+              );
+            } catch (e) {
+              errored(p, e);
+            }
+          },
+        );
+      } catch (err) {
+        // A client that throws instead of rejecting gets the same policy.
+        errored(p, err);
+      }
     });
   }
 

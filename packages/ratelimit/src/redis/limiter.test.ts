@@ -1,0 +1,73 @@
+// How the Redis store treats a misbehaving client adapter. Behaviour against
+// a real redis-server is tested in test/redis*.test.ts.
+import { describe, expect, it } from "vitest";
+import type { RedisScriptClient } from "./client";
+import { redisLimiter } from "./limiter";
+
+const adapter = (evalsha: RedisScriptClient["evalsha"]): RedisScriptClient => ({
+  evalsha,
+  scriptLoad: async () => "0123456789abcdef0123456789abcdef01234567",
+});
+
+describe("redisLimiter with a misbehaving client", () => {
+  it("applies the fail policy when the client throws instead of rejecting", async () => {
+    const l = redisLimiter({
+      client: adapter(() => {
+        throw new Error("socket closed");
+      }),
+      rate: "1/s",
+      fail: "closed",
+    });
+    const r = await l.check("k");
+    expect(r.allowed).toBe(false);
+    expect(l.stats().errors).toBe(1);
+    expect(l.stats().lastError?.code).toBe("ERR_STORE_UNAVAILABLE");
+  });
+
+  it("treats a malformed reply as a store failure", async () => {
+    const errors: string[] = [];
+    const l = redisLimiter({
+      client: adapter(async () => ["yes", "no"]),
+      rate: "1/s",
+      onError: (e) => errors.push(e.code),
+    });
+    expect((await l.check("k")).allowed).toBe(true);
+    expect(errors).toEqual(["ERR_STORE_REPLY"]);
+  });
+
+  it("rejects only when asked to", async () => {
+    const l = redisLimiter({
+      client: adapter(async () => {
+        throw new Error("READONLY You can't write against a read only replica.");
+      }),
+      rate: "1/s",
+      throwOnError: true,
+      onError: () => {
+        throw new Error("a broken hook is ignored");
+      },
+    });
+    await expect(l.check("k")).rejects.toMatchObject({
+      name: "RateLimitError",
+      code: "ERR_STORE_UNAVAILABLE",
+      cause: expect.objectContaining({ message: expect.stringMatching(/^READONLY/) }),
+    });
+  });
+
+  it("validates options and cost", async () => {
+    const client = adapter(async () => [1, 0, 0, 0]);
+    expect(() => redisLimiter({ client, rate: "1/s", timeoutMs: 0 })).toThrowError(
+      expect.objectContaining({ code: "ERR_INVALID_OPTION" }),
+    );
+    expect(() => redisLimiter({ client, rate: "1/s", burst: 0 })).toThrowError(
+      expect.objectContaining({ code: "ERR_INVALID_BURST" }),
+    );
+    expect(() =>
+      redisLimiter({ client, rate: "1/s", fail: "sometimes" as unknown as "open" }),
+    ).toThrowError(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
+    await expect(
+      redisLimiter({ client, rate: "1/s" }).check("k", { cost: -1 }),
+    ).rejects.toMatchObject({
+      code: "ERR_INVALID_COST",
+    });
+  });
+});
