@@ -225,7 +225,8 @@ export function limiter(options: MemoryLimiterOptions): MemoryLimiter {
         allowed: false,
         remaining: remainingAt(now, tat, interval, tau, eps),
         retryAfterMs: increment > tau + eps ? Number.POSITIVE_INFINITY : allowAt - now,
-        resetAfterMs: tat - now,
+        // Never above tau: (now + x) - now can exceed x by a rounding error.
+        resetAfterMs: Math.min(tat - now, tau),
       };
     }
     if (cost > 0) store(key, slot, newTat, now);
@@ -233,7 +234,7 @@ export function limiter(options: MemoryLimiterOptions): MemoryLimiter {
       allowed: true,
       remaining: remainingAt(now, newTat, interval, tau, eps),
       retryAfterMs: 0,
-      resetAfterMs: newTat - now,
+      resetAfterMs: Math.min(newTat - now, tau),
     };
   }
 
