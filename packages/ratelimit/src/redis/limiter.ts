@@ -250,12 +250,16 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
         // under tooling that preserves function names (esbuild keepNames).
         const current = sha;
         if (current === undefined) {
-          load()
-            .then((loaded) => client.evalsha(loaded, keys, args))
-            .then(
-              (reply) => replied(p, reply),
-              (err: unknown) => errored(p, err),
-            );
+          // Handlers go straight onto the evalsha promise (not adopted through
+          // an outer then), so its rejection is handled the moment it exists.
+          load().then(
+            (loaded) =>
+              client.evalsha(loaded, keys, args).then(
+                (reply) => replied(p, reply),
+                (err: unknown) => errored(p, err),
+              ),
+            (err: unknown) => errored(p, err),
+          );
           return;
         }
         client.evalsha(current, keys, args).then(
