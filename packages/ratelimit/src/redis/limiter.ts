@@ -226,6 +226,18 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
     if (watchdog.settle(p)) settle(p, () => failed(err, p.key, p.options));
   };
 
+  // A client may throw instead of rejecting; both take the same path.
+  const send = (p: Pending, scriptSha: string, keys: string[], args: string[]) => {
+    try {
+      client.evalsha(scriptSha, keys, args).then(
+        (reply) => replied(p, reply),
+        (err: unknown) => errored(p, err),
+      );
+    } catch (err) {
+      errored(p, err);
+    }
+  };
+
   function check(key?: string, checkOptions?: CheckOptions): Promise<RateLimitResult> {
     const cost = checkOptions?.cost ?? 1;
     if (!(cost >= 0) || cost === Number.POSITIVE_INFINITY) {
@@ -253,11 +265,7 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
           // Handlers go straight onto the evalsha promise (not adopted through
           // an outer then), so its rejection is handled the moment it exists.
           load().then(
-            (loaded) =>
-              client.evalsha(loaded, keys, args).then(
-                (reply) => replied(p, reply),
-                (err: unknown) => errored(p, err),
-              ),
+            (loaded) => send(p, loaded, keys, args),
             (err: unknown) => errored(p, err),
           );
           return;
