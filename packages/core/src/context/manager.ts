@@ -134,6 +134,9 @@ function detectAsyncLocalStorage(): AsyncLocalStorageConstructor | undefined {
 }
 
 let installed = false;
+// The manager we registered, if the registration was ours: reading it directly
+// skips the OpenTelemetry API's global lookup on every log call.
+let registered: ContextManager | undefined;
 
 /**
  * Makes sure a global OpenTelemetry context manager is registered. If the
@@ -156,10 +159,25 @@ export function installContextManager(Storage?: AsyncLocalStorageConstructor): b
   installed = true;
   const Als = Storage ?? detectAsyncLocalStorage();
   const manager = Als ? createAsyncLocalStorageContextManager(Als) : createStackContextManager();
-  return context.setGlobalContextManager(manager.enable());
+  const ok = context.setGlobalContextManager(manager.enable());
+  if (ok) registered = manager;
+  return ok;
 }
 
 /** Registers the context manager on first use; see {@link installContextManager}. */
 export function ensureContextManager(): void {
   if (!installed) installContextManager();
+}
+
+/**
+ * The active OpenTelemetry context, as `context.active()` returns it, but
+ * without the API's global lookup when the registered manager is ours (the hot
+ * path of every log call). Registers a manager on first use.
+ *
+ * @returns the active context.
+ */
+export function activeContext(): Context {
+  if (!installed) installContextManager();
+  const ours: ContextManager | undefined = registered;
+  return ours !== undefined ? ours.active() : context.active();
 }

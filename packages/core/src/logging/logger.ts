@@ -1,5 +1,5 @@
-import { type Context, context, type Span, TraceFlags, trace } from "@opentelemetry/api";
-import { ensureContextManager } from "../context/manager";
+import { type Context, type Span, TraceFlags, trace } from "@opentelemetry/api";
+import { activeContext } from "../context/manager";
 import { LEVEL_OFF, LEVEL_VALUES, type LogLevel, parseLogLevel } from "./levels";
 import type { LogCallOptions, LogFormat, LoggerOptions } from "./options";
 import { createRateLimits, type RateLimits } from "./rate-limits";
@@ -55,6 +55,8 @@ export interface LogRoot {
   readonly serviceVersion: string | undefined;
   /** `,"service":…,"version":…` for JSON lines. */
   readonly serviceJson: string;
+  /** `,"key":` prefixes (and whether the key is redacted), cached per key name. */
+  readonly members: Map<string, JsonMember>;
   readonly rateLimits: RateLimits;
   readonly stats: LogStats;
   readonly now: () => number;
@@ -109,6 +111,7 @@ export function createLogRoot(options: LoggerOptions = {}): LogRoot {
     serviceName,
     serviceVersion,
     serviceJson,
+    members: new Map(),
     rateLimits: createRateLimits(options.rateLimit),
     stats: { emitted: zeroCounts(), dropped: zeroCounts(), sinkErrors: 0 },
     now: options.now ?? Date.now,
@@ -187,30 +190,63 @@ function isoTime(ms: number): string {
   return lastIso;
 }
 
-function jsonMembers(fields: LogFields, s: SerializeOptions): string {
+/** How one field key is written: its `,"key":` prefix, and whether its value is redacted. */
+export interface JsonMember {
+  readonly prefix: string;
+  readonly redacted: boolean;
+}
+
+// Distinct key names whose prefixes a root caches; keys beyond are computed each time.
+const MAX_CACHED_MEMBERS = 4096;
+
+function memberOf(root: LogRoot, key: string): JsonMember {
+  let member = root.members.get(key);
+  if (member === undefined) {
+    const redact = root.serialize.redact;
+    member = {
+      prefix: `,${quoteJson(RESERVED.has(key) ? `fields.${key}` : key)}:`,
+      redacted: redact !== null && redact.has(key.toLowerCase()),
+    };
+    if (root.members.size < MAX_CACHED_MEMBERS) root.members.set(key, member);
+  }
+  return member;
+}
+
+// Primitives, the common case, skip the general serialiser.
+function valueJson(v: unknown, s: SerializeOptions): string {
+  switch (typeof v) {
+    case "string":
+      return v.length <= s.limits.maxStringLength ? quoteJson(v) : serializeJson(v, s);
+    case "number":
+      return Number.isFinite(v) ? String(v) : `"${String(v)}"`;
+    case "boolean":
+      return v ? "true" : "false";
+    default:
+      return serializeJson(v, s);
+  }
+}
+
+function jsonMembers(fields: LogFields, root: LogRoot): string {
   let out = "";
+  const s = root.serialize;
   for (const key in fields) {
     const v = fields[key];
     if (v === undefined) continue;
-    out += `,${quoteJson(RESERVED.has(key) ? `fields.${key}` : key)}:${serializeField(key, v, s)}`;
+    const member = memberOf(root, key);
+    out += member.prefix + (member.redacted ? quoteJson(s.redactWith) : valueJson(v, s));
   }
   return out;
 }
 
 function fieldsJson(state: LogState): string {
-  state.json ??= jsonMembers(state.fields, state.root.serialize);
+  state.json ??= jsonMembers(state.fields, state.root);
   return state.json;
-}
-
-function serializeField(key: string, value: unknown, s: SerializeOptions): string {
-  if (s.redact?.has(key.toLowerCase())) return quoteJson(s.redactWith);
-  return serializeJson(value, s);
 }
 
 /** The call's fields as JSON members, or null when one shadows a log field (the slow, merging path). */
 function callFieldsJson(state: LogState, fields: LogFields): string | null {
   for (const key in fields) if (key in state.fields) return null;
-  return jsonMembers(fields, state.root.serialize);
+  return jsonMembers(fields, state.root);
 }
 
 function mergedFields(state: LogState, fields: LogFields | undefined): LogFields {
@@ -234,9 +270,7 @@ function jsonLine(
   else {
     const call = callFieldsJson(state, fields);
     line +=
-      call === null
-        ? jsonMembers(mergedFields(state, fields), root.serialize)
-        : fieldsJson(state) + call;
+      call === null ? jsonMembers(mergedFields(state, fields), root) : fieldsJson(state) + call;
   }
   if (span !== undefined) {
     const sc = span.spanContext();
@@ -386,8 +420,7 @@ function ambientMethod(level: LogLevel) {
   const value = LEVEL_VALUES[level];
   return (msg: string, fields?: LogFields | Error, options?: LogCallOptions): void => {
     if (value < lowestEnabledLevel) return;
-    ensureContextManager();
-    const ctx = context.active();
+    const ctx = activeContext();
     const state = stateOf(ctx);
     if (value < state.root.level) return;
     write(state, ctx, level, msg, fields, options);
@@ -414,16 +447,13 @@ export const log: Logger = {
   error: ambientMethod("error"),
   fatal: ambientMethod("fatal"),
   addFields(fields) {
-    ensureContextManager();
-    addFieldsToState(stateOf(context.active()), fields);
+    addFieldsToState(stateOf(activeContext()), fields);
   },
   fields() {
-    ensureContextManager();
-    return { ...stateOf(context.active()).fields };
+    return { ...stateOf(activeContext()).fields };
   },
   isLevelEnabled(level) {
-    ensureContextManager();
-    return LEVEL_VALUES[level] >= stateOf(context.active()).root.level;
+    return LEVEL_VALUES[level] >= stateOf(activeContext()).root.level;
   },
 };
 
@@ -434,7 +464,7 @@ const disabled = (_msg: string, _fields?: LogFields | Error, _options?: LogCallO
 function boundMethod(state: LogState, level: LogLevel) {
   if (LEVEL_VALUES[level] < state.root.level) return disabled;
   return (msg: string, fields?: LogFields | Error, options?: LogCallOptions): void => {
-    write(state, context.active(), level, msg, fields, options);
+    write(state, activeContext(), level, msg, fields, options);
   };
 }
 
