@@ -205,7 +205,7 @@ function memberOf(root: LogRoot, key: string): JsonMember {
     const redact = root.serialize.redact;
     member = {
       prefix: `,${quoteJson(RESERVED.has(key) ? `fields.${key}` : key)}:`,
-      redacted: redact !== null && redact.has(key.toLowerCase()),
+      redacted: redact?.has(key.toLowerCase()) === true,
     };
     if (root.members.size < MAX_CACHED_MEMBERS) root.members.set(key, member);
   }
