@@ -1,7 +1,7 @@
 import { RateLimitError } from "./errors";
 import { epsilonFor, remainingAt } from "./internal/gcra";
 import { coarseNow, refreshNow } from "./internal/runtime";
-import { parseRate, type RateInput } from "./rate";
+import { parseRate, type RateInput, resolveBurst } from "./rate";
 import type { CheckOptions, Limiter, LimiterPolicy, RateLimitResult } from "./types";
 
 /** Options of {@link limiter}. */
@@ -87,13 +87,7 @@ const NO_TAT = Number.NEGATIVE_INFINITY;
  */
 export function limiter(options: MemoryLimiterOptions): MemoryLimiter {
   const rate = parseRate(options.rate);
-  const burst = options.burst ?? Math.max(1, Math.ceil(rate.count));
-  if (!Number.isFinite(burst) || burst < 1) {
-    throw new RateLimitError(
-      "ERR_INVALID_BURST",
-      `burst must be a finite number ≥ 1, got ${burst}`,
-    );
-  }
+  const burst = resolveBurst(rate, options.burst);
   const maxKeys = options.maxKeys ?? 10_000;
   if (!Number.isInteger(maxKeys) || maxKeys < 1) {
     throw new RateLimitError(

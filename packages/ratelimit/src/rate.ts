@@ -93,3 +93,19 @@ export function parseRate(input: RateInput): Rate {
   }
   return { count, periodMs, intervalMs: periodMs / count };
 }
+
+/**
+ * The burst of a limiter: the given one, or the rate's count rounded up.
+ *
+ * @param rate - the parsed rate.
+ * @param burst - the configured burst (default: `ceil(rate.count)`, at least 1).
+ * @returns the burst.
+ * @throws {RateLimitError} `ERR_INVALID_BURST` unless it is a finite number ≥ 1.
+ */
+export function resolveBurst(rate: Rate, burst: number | undefined): number {
+  const b = burst ?? Math.max(1, Math.ceil(rate.count));
+  if (!Number.isFinite(b) || b < 1) {
+    throw new RateLimitError("ERR_INVALID_BURST", `burst must be a finite number ≥ 1, got ${b}`);
+  }
+  return b;
+}

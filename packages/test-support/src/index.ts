@@ -14,6 +14,7 @@ export type {
   ScriptedResponse,
 } from "./otlp-receiver";
 export { startOtlpReceiver } from "./otlp-receiver";
+export { freePort } from "./ports";
 export type {
   PrometheusServer,
   PromSample,

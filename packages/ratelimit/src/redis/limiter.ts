@@ -1,6 +1,6 @@
 import { RateLimitError } from "../errors";
 import { deadlines, type Ticket } from "../internal/deadlines";
-import { parseRate, type RateInput } from "../rate";
+import { parseRate, type RateInput, resolveBurst } from "../rate";
 import type {
   AsyncLimiter,
   Awaitable,
@@ -99,13 +99,7 @@ export interface RedisLimiter extends AsyncLimiter {
  */
 export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
   const rate = parseRate(options.rate);
-  const burst = options.burst ?? Math.max(1, Math.ceil(rate.count));
-  if (!Number.isFinite(burst) || burst < 1) {
-    throw new RateLimitError(
-      "ERR_INVALID_BURST",
-      `burst must be a finite number ≥ 1, got ${burst}`,
-    );
-  }
+  const burst = resolveBurst(rate, options.burst);
   const timeoutMs = options.timeoutMs ?? 1_000;
   if (!(timeoutMs > 0)) {
     throw new RateLimitError("ERR_INVALID_OPTION", `timeoutMs must be positive, got ${timeoutMs}`);
