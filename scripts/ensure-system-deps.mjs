@@ -1,5 +1,5 @@
 // Integration tests talk to real components: redis-server, Prometheus (and
-// promtool), and headless Chromium. This checks they are installed and, on a
+// promtool) and the Prometheus Pushgateway. This checks they are installed and, on a
 // Debian machine where we run as root, installs the missing ones with apt-get.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -9,7 +9,6 @@ const needs = [
   { bin: "/usr/bin/promtool", pkg: "prometheus" },
   { bin: "/usr/bin/prometheus", pkg: "prometheus" },
   { bin: "/usr/bin/prometheus-pushgateway", pkg: "prometheus-pushgateway" },
-  { bin: "/usr/bin/chromium", pkg: "chromium" },
 ];
 
 const missing = [...new Set(needs.filter((n) => !existsSync(n.bin)).map((n) => n.pkg))];
