@@ -77,29 +77,43 @@ const NO_BODY = new Set(["GET", "HEAD"]);
  */
 function bodyStream(req: IncomingMessage, limit: number, onOverflow: () => void) {
   let received = 0;
+  let settled = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
+      const fail = (error: Error) => {
+        if (settled) return;
+        settled = true;
+        req.removeAllListeners("data");
+        controller.error(error);
+      };
       req.on("data", (chunk: Buffer) => {
         received += chunk.length;
         if (received > limit) {
-          req.removeAllListeners("data");
           req.pause();
           onOverflow();
-          controller.error(new BodyTooLargeError(limit));
+          fail(new BodyTooLargeError(limit));
           return;
         }
         controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
         if ((controller.desiredSize ?? 1) <= 0) req.pause();
       });
       req.once("end", () => {
-        if (received <= limit) controller.close();
+        if (settled) return;
+        settled = true;
+        controller.close();
       });
-      req.once("error", (err) => controller.error(err));
+      req.once("error", fail);
+      // A client that goes away mid-body must not leave the handler waiting
+      // forever: Node usually reports it as "error", "close" catches the rest.
+      req.once("close", () => {
+        if (!req.complete) fail(new Error("client closed the connection before the body ended"));
+      });
     },
     pull() {
       req.resume();
     },
     cancel() {
+      settled = true;
       req.removeAllListeners("data");
       req.resume();
     },

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkMetrics, type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-support";
@@ -243,6 +244,35 @@ describe("orders service", () => {
     expect(
       lines.some((l) => l.msg === "request served" && l.status === 400 && l.route === "/orders"),
     ).toBe(true);
+  });
+  it("finishes a request whose client disconnects in the middle of the body", async () => {
+    const traceId = randomHex(16);
+    const { port } = new URL(service.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    await once(socket, "connect");
+    socket.write(
+      [
+        "POST /orders HTTP/1.1",
+        `host: 127.0.0.1:${port}`,
+        "content-type: application/json",
+        "content-length: 1000",
+        "x-client-id: disconnect-test",
+        `traceparent: 00-${traceId}-${randomHex(8)}-01`,
+        "",
+        '{"item": "wid',
+      ].join("\r\n"),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+
+    let access: Record<string, unknown> | undefined;
+    for (let i = 0; access === undefined && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const lines = await readLogLines(service, logFile);
+      access = lines.find((l) => l.msg === "request served" && l.trace_id === traceId);
+    }
+    expect(access).toMatchObject({ status: 400, route: "/orders" });
+    expect((await fetch(`${service.telemetryUrl}/health`)).status).toBe(200);
   });
 });
 
