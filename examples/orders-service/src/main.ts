@@ -16,7 +16,9 @@ const SERVICE_VERSION = "0.0.0";
 const USAGE = `usage: orders-service [-g | --generate] [-c | --config file.yaml]... [--set key=value]...
 `;
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(rawArgs: readonly string[]): Promise<number> {
+  // `pnpm start -- -c file.yaml` hands the script a literal leading `--`.
+  const argv = rawArgs[0] === "--" ? rawArgs.slice(1) : rawArgs;
   let values: { generate?: boolean; config?: string[]; help?: boolean };
   try {
     ({ values } = parseArgs({
@@ -72,14 +74,22 @@ async function main(argv: readonly string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       service.telemetry.log.info("shutting down", { signal });
+      // Flushing waits for the collector (up to its export timeout); a second
+      // signal means the operator does not want to wait.
       process.off("SIGTERM", stop);
       process.off("SIGINT", stop);
+      process.once("SIGTERM", () => process.exit(143));
+      process.once("SIGINT", () => process.exit(130));
       resolve();
     };
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
   });
   await service.close();
+  const spans = service.telemetry.stats().spans;
+  if (spans !== undefined) {
+    process.stdout.write(`stopped; spans exported: ${spans.exported}, failed: ${spans.failed}\n`);
+  }
   return 0;
 }
 

@@ -324,6 +324,17 @@ describe("configuration and command line", () => {
     return { child, exited, out: () => stdout, err: () => stderr };
   }
 
+  async function waitForUrl(proc: ReturnType<typeof run>): Promise<string> {
+    const deadline = Date.now() + 20_000;
+    while (!proc.out().includes("telemetry server on") && Date.now() < deadline) {
+      if (proc.child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const url = /orders API listening on (\S+)/.exec(proc.out())?.[1];
+    if (url === undefined) throw new Error(`the service did not start: ${proc.err()}`);
+    return url;
+  }
+
   const children: ChildProcess[] = [];
   afterAll(() => {
     for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
@@ -337,12 +348,17 @@ describe("configuration and command line", () => {
   });
 
   it("--generate prints the annotated default YAML", async () => {
-    const proc = run(["--generate"]);
-    children.push(proc.child);
-    const [code] = await proc.exited;
-    expect(code).toBe(0);
-    expect(proc.out()).toBe(Settings.defaultYaml());
-    expect(proc.out()).toContain("# Address the orders API listens on; port 0 picks a free port.");
+    // A leading `--` is what `pnpm start -- -g` passes.
+    for (const args of [["--generate"], ["--", "-g"]]) {
+      const proc = run(args);
+      children.push(proc.child);
+      const [code] = await proc.exited;
+      expect(code, proc.err()).toBe(0);
+      expect(proc.out()).toBe(Settings.defaultYaml());
+      expect(proc.out()).toContain(
+        "# Address the orders API listens on; port 0 picks a free port.",
+      );
+    }
   });
 
   it("reports invalid settings with their source and exits 1", async () => {
@@ -361,13 +377,7 @@ describe("configuration and command line", () => {
         ORDERS_TELEMETRY__TRACING__EXPORTER__ENDPOINT: receiver.endpoint("traces"),
       });
       children.push(proc.child);
-      const deadline = Date.now() + 20_000;
-      while (!proc.out().includes("telemetry server on") && Date.now() < deadline) {
-        if (proc.child.exitCode !== null) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const url = /orders API listening on (\S+)/.exec(proc.out())?.[1];
-      expect(url, proc.err()).toBeDefined();
+      const url = await waitForUrl(proc);
       const traceId = randomHex(16);
       const res = await fetch(`${url}/orders/none`, {
         headers: { traceparent: `00-${traceId}-${randomHex(8)}-01` },
@@ -380,6 +390,29 @@ describe("configuration and command line", () => {
       // The span was still in its 5 s batch: the graceful stop exported it.
       expect(receiver.traces().map((s) => s.traceId)).toContain(traceId);
       expect(proc.out()).toContain("request served");
+      expect(proc.out()).toContain("stopped; spans exported: 1, failed: 0");
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  it("a second signal stops at once while the collector keeps refusing", async () => {
+    const receiver = await startOtlpReceiver();
+    receiver.respondWith(503);
+    try {
+      const proc = run(["--set", "http.addr=127.0.0.1:0"], {
+        ORDERS_TELEMETRY__TRACING__EXPORTER__ENDPOINT: receiver.endpoint("traces"),
+      });
+      children.push(proc.child);
+      const url = await waitForUrl(proc);
+      expect((await fetch(`${url}/orders/none`)).status).toBe(404);
+      proc.child.kill("SIGTERM");
+      await receiver.waitForRequests(1, 10_000);
+      const started = Date.now();
+      proc.child.kill("SIGTERM");
+      const [code] = await proc.exited;
+      expect(code).toBe(143);
+      expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       await receiver.stop();
     }
