@@ -177,12 +177,19 @@ export async function startService(
     if (!(request.headers.get("content-type") ?? "").toLowerCase().includes("application/json")) {
       return problem(415, "expected content-type application/json");
     }
-    let body: unknown;
+    let text: string;
     try {
-      body = JSON.parse(await request.text());
+      text = await request.text();
     } catch (error) {
       if (error instanceof BodyTooLargeError) return problem(413, "body too large");
-      log.warn("malformed JSON body", { error: (error as Error).message });
+      log.warn("request body unreadable", { error: String(error) });
+      return problem(400, "request body unreadable");
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      log.warn("malformed JSON body", { error: String(error) });
       return problem(400, "malformed JSON body");
     }
     const parsed = NewOrder.safeParse(body);

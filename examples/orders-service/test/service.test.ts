@@ -272,6 +272,10 @@ describe("orders service", () => {
       access = lines.find((l) => l.msg === "request served" && l.trace_id === traceId);
     }
     expect(access).toMatchObject({ status: 400, route: "/orders" });
+    const lines = await readLogLines(service, logFile);
+    expect(lines.some((l) => l.msg === "request body unreadable" && l.trace_id === traceId)).toBe(
+      true,
+    );
     expect((await fetch(`${service.telemetryUrl}/health`)).status).toBe(200);
   });
 });
@@ -301,6 +305,58 @@ describe("shutdown", () => {
     } finally {
       await receiver.stop();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("startup", () => {
+  it("runs without a telemetry server when it is disabled", async () => {
+    const service = await startService(
+      Settings.parse({
+        http: { addr: "127.0.0.1:0" },
+        telemetry: { server: { enabled: false }, tracing: { enabled: false } },
+      }),
+      OPTIONS,
+    );
+    try {
+      expect(service.telemetryUrl).toBeUndefined();
+      expect((await fetch(`${service.url}/orders/x`)).status).toBe(404);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it("fails with ListenError when the address is taken, leaving nothing running", async () => {
+    const settings = Settings.parse({
+      http: { addr: "127.0.0.1:0" },
+      telemetry: { tracing: { enabled: false }, server: { addr: "127.0.0.1:0" } },
+    });
+    const servers = () =>
+      process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
+    const first = await startService(settings, OPTIONS);
+    const before = servers();
+    try {
+      const taken = new URL(first.url).host;
+      await expect(
+        startService({ ...settings, http: { addr: taken } }, OPTIONS),
+      ).rejects.toMatchObject({ code: "ERR_LISTEN" });
+      const telemetryTaken = new URL(first.telemetryUrl ?? "").host;
+      await expect(
+        startService(
+          {
+            ...settings,
+            telemetry: { ...settings.telemetry, server: { enabled: true, addr: telemetryTaken } },
+          },
+          OPTIONS,
+        ),
+      ).rejects.toMatchObject({ code: "ERR_LISTEN" });
+      // The API server that did start was closed again (handles go away on a later tick).
+      for (let i = 0; servers() !== before && i < 50; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(servers()).toBe(before);
+    } finally {
+      await first.close();
     }
   });
 });
