@@ -118,7 +118,12 @@ describe("orders service", () => {
     const events = span.events.map((e) => e.name);
     expect(events).toEqual(["order created", "request served"]);
     expect(span.events[0]?.attributes).toMatchObject({ order_id: order.id, quantity: 2 });
-    expect(span.events[1]?.attributes).toMatchObject({ status: 201, route: "/orders" });
+    expect(span.events[1]?.attributes).toMatchObject({
+      "log.severity": "info",
+      request_id: res.headers.get("x-request-id"),
+      status: 201,
+      route: "/orders",
+    });
 
     // The access log line: one per request, in the request's forked log.
     const requestId = res.headers.get("x-request-id");
