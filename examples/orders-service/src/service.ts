@@ -107,11 +107,19 @@ const json = (status: number, body: unknown, headers?: Record<string, string>): 
 const problem = (status: number, error: string, detail?: unknown): Response =>
   json(status, detail === undefined ? { error } : { error, detail });
 
+const notAllowed = (allow: string): Response =>
+  json(405, { error: "method not allowed" }, { allow });
+
 function matchRoute(path: string): { route: RouteName; id?: string } {
   if (path === "/orders") return { route: "/orders" };
   const match = /^\/orders\/([^/]+)$/.exec(path);
-  if (match?.[1] !== undefined) return { route: "/orders/:id", id: decodeURIComponent(match[1]) };
-  return { route: "unmatched" };
+  if (match?.[1] === undefined) return { route: "unmatched" };
+  try {
+    return { route: "/orders/:id", id: decodeURIComponent(match[1]) };
+  } catch {
+    // A malformed escape cannot name an order; the route still matched.
+    return { route: "/orders/:id", id: "" };
+  }
 }
 
 /**
@@ -239,10 +247,7 @@ export async function startService(
     if (matched.route === "/orders") {
       if (method === "POST")
         return { route: matched.route, serve: () => limitedCreateOrder(request) };
-      return {
-        route: matched.route,
-        serve: () => problem(405, "method not allowed"),
-      };
+      return { route: matched.route, serve: () => notAllowed("POST") };
     }
     if (matched.route === "/orders/:id") {
       const id = matched.id ?? "";
@@ -255,7 +260,7 @@ export async function startService(
           },
         };
       }
-      return { route: matched.route, serve: () => problem(405, "method not allowed") };
+      return { route: matched.route, serve: () => notAllowed("GET, HEAD") };
     }
     return { route: "unmatched", serve: () => problem(404, "not found") };
   }

@@ -247,8 +247,12 @@ describe("orders service", () => {
     );
     expect(tooLarge.status).toBe(413);
 
-    const health = await fetch(`${service.url}/orders/none`);
-    expect(health.status).toBe(404);
+    const badEscape = await fetch(`${service.url}/orders/%E0%A4%A`);
+    expect(badEscape.status).toBe(404);
+    const wrongMethod = await fetch(`${service.url}/orders`, { method: "DELETE" });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("allow")).toBe("POST");
+    expect(wrongMethod.headers.get("traceparent")).not.toBeNull();
     const lines = await readLogLines(service, logFile);
     expect(lines.some((l) => l.msg === "malformed JSON body" && l.level === "warn")).toBe(true);
     expect(
