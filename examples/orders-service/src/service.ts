@@ -43,11 +43,6 @@ export interface ServiceOptions {
   serviceName: string;
   /** `service.version`, also the `version` label of `<service>_build_info`. */
   serviceVersion: string;
-  /**
-   * Delay before a partial batch of spans is exported, in milliseconds.
-   * Default 5 000. (The telemetry settings have no key for it.)
-   */
-  exportDelayMs?: number;
   /** Orders kept in memory; the oldest are forgotten beyond it. Default 10 000. */
   maxOrders?: number;
 }
@@ -129,7 +124,7 @@ function matchRoute(path: string): { route: RouteName; id?: string } {
  * in the RED metrics, and answered with the span's `traceparent`.
  *
  * @param settings - validated settings (see `Settings` in `./settings`)
- * @param options - `serviceName`, `serviceVersion`, `exportDelayMs` (default 5 000), `maxOrders` (default 10 000)
+ * @param options - `serviceName`, `serviceVersion`, `maxOrders` (default 10 000)
  * @returns the URLs, the telemetry instance, the registry and `close()`
  * @throws ListenError when an address cannot be listened on (nothing is left running)
  * @example
@@ -144,18 +139,13 @@ export async function startService(
   options: ServiceOptions,
 ): Promise<RunningService> {
   const { serviceName, serviceVersion } = options;
-  const telemetryOptions = telemetryOptionsFromSettings(settings.telemetry, {
-    serviceName,
-    serviceVersion,
-    sinkFor: nodeSinkFor,
-  });
-  if (telemetryOptions.tracing && options.exportDelayMs !== undefined) {
-    telemetryOptions.tracing.batch = {
-      ...telemetryOptions.tracing.batch,
-      scheduledDelayMs: options.exportDelayMs,
-    };
-  }
-  const telemetry = createTelemetry(telemetryOptions);
+  const telemetry = createTelemetry(
+    telemetryOptionsFromSettings(settings.telemetry, {
+      serviceName,
+      serviceVersion,
+      sinkFor: nodeSinkFor,
+    }),
+  );
 
   const registry = createRegistry({
     ...registryOptionsFromSettings(settings.telemetry.metrics, serviceName),

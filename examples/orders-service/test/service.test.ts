@@ -20,13 +20,15 @@ const OPTIONS = { serviceName: "orders-service", serviceVersion: "1.2.3" } as co
 const randomHex = (bytes: number) =>
   Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
 
-function settingsFor(receiver: OtlpReceiver, logFile: string) {
+function settingsFor(receiver: OtlpReceiver, logFile: string, scheduledDelayMs = 50) {
   return Settings.parse({
     http: { addr: "127.0.0.1:0" },
     rate_limit: { rate: "1/min", burst: 3 },
     telemetry: {
       logging: { output: { file: logFile }, format: "json" },
-      tracing: { exporter: { endpoint: receiver.endpoint("traces") } },
+      tracing: {
+        exporter: { endpoint: receiver.endpoint("traces"), scheduled_delay: scheduledDelayMs },
+      },
       server: { addr: "127.0.0.1:0" },
     },
   });
@@ -58,10 +60,7 @@ describe("orders service", () => {
     receiver = await startOtlpReceiver();
     dir = await mkdtemp(join(tmpdir(), "orders-service-"));
     logFile = join(dir, "service.log");
-    service = await startService(settingsFor(receiver, logFile), {
-      ...OPTIONS,
-      exportDelayMs: 50,
-    });
+    service = await startService(settingsFor(receiver, logFile), OPTIONS);
   });
 
   afterAll(async () => {
@@ -299,10 +298,10 @@ describe("shutdown", () => {
     const receiver = await startOtlpReceiver();
     const dir = await mkdtemp(join(tmpdir(), "orders-service-"));
     try {
-      const service = await startService(settingsFor(receiver, join(dir, "service.log")), {
-        ...OPTIONS,
-        exportDelayMs: 60_000,
-      });
+      const service = await startService(
+        settingsFor(receiver, join(dir, "service.log"), 60_000),
+        OPTIONS,
+      );
       const traceId = randomHex(16);
       const res = await fetch(`${service.url}/orders/o-1`, {
         headers: { traceparent: `00-${traceId}-${randomHex(8)}-01` },

@@ -92,6 +92,14 @@ const exporter = z
       .positive()
       .default(512)
       .describe("Most spans sent in one export request."),
+    scheduled_delay: duration()
+      .default(5_000)
+      .describe("How long finished spans may wait before a partly filled batch is sent."),
+    export_timeout: duration()
+      .default(30_000)
+      .describe(
+        "How long one batch export may take, retries included; also bounds the flush at shutdown.",
+      ),
   })
   .prefault({});
 

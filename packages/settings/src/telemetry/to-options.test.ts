@@ -22,7 +22,12 @@ describe("telemetryOptionsFromSettings", () => {
         headers: {},
         timeoutMs: 10_000,
       },
-      batch: { maxQueueSize: 2048, maxBatchSize: 512 },
+      batch: {
+        maxQueueSize: 2048,
+        maxBatchSize: 512,
+        scheduledDelayMs: 5000,
+        exportTimeoutMs: 30_000,
+      },
     });
   });
 
@@ -45,6 +50,8 @@ telemetry:
       timeout: 2s
       max_queue_size: 100
       max_batch_size: 10
+      scheduled_delay: 250ms
+      export_timeout: 3s
 `);
     const options = telemetryOptionsFromSettings(telemetry, {
       serviceName: "api",
@@ -68,7 +75,12 @@ telemetry:
           headers: { authorization: "Bearer abc" },
           timeoutMs: 2000,
         },
-        batch: { maxQueueSize: 100, maxBatchSize: 10 },
+        batch: {
+          maxQueueSize: 100,
+          maxBatchSize: 10,
+          scheduledDelayMs: 250,
+          exportTimeoutMs: 3000,
+        },
       },
     });
     expect(JSON.stringify(telemetry)).not.toContain("Bearer abc");

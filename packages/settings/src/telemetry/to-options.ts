@@ -115,6 +115,8 @@ export function telemetryOptionsFromSettings(
     tracingOptions.batch = {
       maxQueueSize: exporter.max_queue_size,
       maxBatchSize: exporter.max_batch_size,
+      scheduledDelayMs: exporter.scheduled_delay,
+      exportTimeoutMs: exporter.export_timeout,
     };
   }
   options.tracing = tracingOptions;
