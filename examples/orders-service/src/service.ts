@@ -331,7 +331,7 @@ export async function startService(
     if (pathname === "/metrics") {
       // The metrics package types its answer structurally so that it compiles
       // without DOM typings; at run time it is the global Response.
-      return handleMetricsRequest(registry, request) as Response;
+      return handleMetricsRequest(registry, request);
     }
     return problem(404, "not found");
   }

@@ -78,11 +78,20 @@ export interface MetricsResponse {
   text(): Promise<string>;
 }
 
+/**
+ * The runtime's own `Response` type where the consumer's compilation has one
+ * (DOM, Workers or Node typings), else {@link MetricsResponse}: the package
+ * compiles without those typings, and callers should not need a cast.
+ */
+export type RuntimeResponse = typeof globalThis extends { Response: { prototype: infer R } }
+  ? R
+  : MetricsResponse;
+
 interface ResponseConstructor {
   new (
     body: string | null,
     init: { status: number; headers: Record<string, string> },
-  ): MetricsResponse;
+  ): RuntimeResponse;
 }
 
 /**
@@ -97,7 +106,7 @@ interface ResponseConstructor {
  * export default { fetch: (request: Request) => handleMetricsRequest(defaultRegistry, request) };
  * ```
  */
-export function handleMetricsRequest(registry: Registry, request: MetricsRequest): MetricsResponse {
+export function handleMetricsRequest(registry: Registry, request: MetricsRequest): RuntimeResponse {
   const ResponseCtor = (globalThis as unknown as { Response: ResponseConstructor }).Response;
   const method = request.method.toUpperCase();
   if (method !== "GET" && method !== "HEAD") {
@@ -125,6 +134,6 @@ export function handleMetricsRequest(registry: Registry, request: MetricsRequest
  * // in a router: if (url.pathname === "/metrics") return metrics(request);
  * ```
  */
-export function metricsHandler(registry: Registry): (request: MetricsRequest) => MetricsResponse {
+export function metricsHandler(registry: Registry): (request: MetricsRequest) => RuntimeResponse {
   return (request) => handleMetricsRequest(registry, request);
 }

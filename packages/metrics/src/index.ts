@@ -1,7 +1,7 @@
 export { defineMetrics } from "./define";
 export type { MetricsErrorCode } from "./errors";
 export { MetricsError } from "./errors";
-export type { MetricsRequest, MetricsResponse } from "./http";
+export type { MetricsRequest, MetricsResponse, RuntimeResponse } from "./http";
 export { contentTypeOf, handleMetricsRequest, metricsHandler, negotiateFormat } from "./http";
 export type {
   MetricsTemporality,
