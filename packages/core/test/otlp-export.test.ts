@@ -1,7 +1,7 @@
-import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "@groundwork/test-support";
+import { type ReceivedSpan, useOtlpReceiver } from "@groundwork/test-support";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createBatchSpanProcessor,
   createOtlpTraceExporter,
@@ -9,15 +9,7 @@ import {
   type OtlpProtocol,
 } from "../src/index";
 
-let receiver: OtlpReceiver;
-
-beforeAll(async () => {
-  receiver = await startOtlpReceiver();
-});
-afterAll(async () => {
-  await receiver.stop();
-});
-beforeEach(() => receiver.reset());
+const receiver = useOtlpReceiver();
 
 function setup(protocol: OtlpProtocol) {
   const exporter = createOtlpTraceExporter({ endpoint: receiver.endpoint("traces"), protocol });

@@ -1,8 +1,8 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-support";
+import { startOtlpReceiver, useOtlpReceiver } from "@groundwork/test-support";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   createBatchSpanProcessor,
   createOtlpHttpSender,
@@ -10,7 +10,7 @@ import {
   type OtlpRetryOptions,
 } from "../src/index";
 
-let receiver: OtlpReceiver;
+const receiver = useOtlpReceiver();
 
 // Heap in use after a full collection, so that garbage does not blur what is retained.
 setFlagsFromString("--expose-gc");
@@ -19,14 +19,6 @@ function retainedHeap(): number {
   collectGarbage();
   return process.memoryUsage().heapUsed;
 }
-
-beforeAll(async () => {
-  receiver = await startOtlpReceiver();
-});
-afterAll(async () => {
-  await receiver.stop();
-});
-beforeEach(() => receiver.reset());
 
 const fastRetry: OtlpRetryOptions = { initialBackoffMs: 5, maxBackoffMs: 20, maxElapsedMs: 5000 };
 

@@ -1,11 +1,11 @@
-import { type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-support";
+import { useOtlpReceiver } from "@groundwork/test-support";
 import {
   JsonLogsSerializer,
   JsonMetricsSerializer,
   ProtobufLogsSerializer,
   ProtobufMetricsSerializer,
 } from "@opentelemetry/otlp-transformer";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createOtlpHttpSender, createServiceResource, type OtlpProtocol } from "../src/index";
 
 // The sender is signal-agnostic: metrics and logs go through it as traces do. These tests
@@ -14,14 +14,7 @@ import { createOtlpHttpSender, createServiceResource, type OtlpProtocol } from "
 type ResourceMetrics = Parameters<typeof ProtobufMetricsSerializer.serializeRequest>[0];
 type LogRecords = Parameters<typeof ProtobufLogsSerializer.serializeRequest>[0];
 
-let receiver: OtlpReceiver;
-beforeAll(async () => {
-  receiver = await startOtlpReceiver();
-});
-afterAll(async () => {
-  await receiver.stop();
-});
-beforeEach(() => receiver.reset());
+const receiver = useOtlpReceiver();
 
 const resource = createServiceResource({ serviceName: "billing", serviceVersion: "3.1.0" });
 const start: [number, number] = [1_700_000_000, 0];

@@ -1,6 +1,6 @@
-import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "@groundwork/test-support";
+import { type ReceivedSpan, useOtlpReceiver } from "@groundwork/test-support";
 import { context, ROOT_CONTEXT, SpanKind } from "@opentelemetry/api";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ATTR_FORK_NAME,
   ATTR_FORK_SPAN_ID,
@@ -22,14 +22,7 @@ import {
 // Forked and stitched traces go through the real exporter and batch processor
 // to a receiver that decodes them with the official OTLP protobuf definitions.
 
-let receiver: OtlpReceiver;
-beforeAll(async () => {
-  receiver = await startOtlpReceiver();
-});
-afterAll(async () => {
-  await receiver.stop();
-});
-beforeEach(() => receiver.reset());
+const receiver = useOtlpReceiver();
 
 const REMOTE_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 const REMOTE_SPAN = "00f067aa0ba902b7";

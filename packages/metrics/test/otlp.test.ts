@@ -1,9 +1,9 @@
 import {
-  type OtlpReceiver,
   type ReceivedMetricPoint,
   startOtlpReceiver,
+  useOtlpReceiver,
 } from "@groundwork/test-support";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   counter,
   createOtlpMetricsPusher,
@@ -14,14 +14,7 @@ import {
   info,
 } from "../src/index";
 
-let receiver: OtlpReceiver;
-beforeAll(async () => {
-  receiver = await startOtlpReceiver();
-});
-afterAll(async () => {
-  await receiver?.stop();
-});
-afterEach(() => receiver.reset());
+const receiver = useOtlpReceiver();
 
 function setup(service = "shop") {
   const registry = createRegistry({ service, runtimeInfo: false });

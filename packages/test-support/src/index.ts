@@ -27,3 +27,4 @@ export type {
 export { checkMetrics, startPrometheus, startPushgateway } from "./prometheus";
 export type { RedisServer, StartRedisOptions } from "./redis";
 export { startRedis } from "./redis";
+export { useOtlpReceiver } from "./use-otlp-receiver";
