@@ -90,37 +90,17 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     "",
   ].join("\n");
   await writeFile(join(dir, "prometheus.yml"), config);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
+  const { port, url, stop } = await startDaemon(
     binary,
-    [
+    (listen) => [
       `--config.file=${join(dir, "prometheus.yml")}`,
       `--storage.tsdb.path=${join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
+      `--web.listen-address=${listen}`,
       "--log.level=warn",
     ],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    readyTimeoutMs,
+    () => rm(dir, { recursive: true, force: true }),
   );
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-8_000);
-  });
-
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    await kill(child);
-    await rm(dir, { recursive: true, force: true });
-  };
-
-  try {
-    await waitReady(child, url, readyTimeoutMs, () => stderr);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
 
   const api = async <T>(
     path: string,
@@ -213,27 +193,11 @@ export interface PushgatewayGroup {
 export async function startPushgateway(
   binary = "/usr/bin/prometheus-pushgateway",
 ): Promise<PushgatewayServer> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(binary, [`--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-8_000);
-  });
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    await kill(child);
-  };
-  try {
-    await waitReady(child, url, 10_000, () => stderr);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const { port, url, stop } = await startDaemon(
+    binary,
+    (listen) => [`--web.listen-address=${listen}`, "--log.level=warn"],
+    10_000,
+  );
   return {
     port,
     url,
@@ -297,6 +261,40 @@ export async function checkMetrics(
     .map((l) => l.trim())
     .filter((l) => l !== "");
   return { ok: exitCode === 0, exitCode, output, problems };
+}
+
+/**
+ * Starts a Prometheus-family daemon on a free loopback port and waits until
+ * it answers; `stop()` kills it and then runs `cleanup`. A daemon that fails
+ * to get ready is stopped and the error names its last stderr output.
+ */
+async function startDaemon(
+  binary: string,
+  args: (listenAddress: string) => string[],
+  readyTimeoutMs: number,
+  cleanup: () => Promise<void> = async () => {},
+): Promise<{ port: number; url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(binary, args(`127.0.0.1:${port}`), { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-8_000);
+  });
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await kill(child);
+    await cleanup();
+  };
+  try {
+    await waitReady(child, url, readyTimeoutMs, () => stderr);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port, url, stop };
 }
 
 async function waitReady(
