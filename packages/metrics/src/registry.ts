@@ -327,28 +327,28 @@ export class RegistryImpl implements Registry, FamilyHost {
         ],
       });
     }
-    if (this.overflows.size > 0) {
+    const perMetric = (name: string, help: string, counts: Map<string, number>): void => {
+      if (counts.size === 0) return;
       out.push({
-        name: `${BUILTIN_GROUP}_series_overflow`,
-        help: "Recordings redirected to a family's overflow series because its series limit was reached",
+        name: `${BUILTIN_GROUP}_${name}`,
+        help,
         type: "counter",
-        samples: [...this.overflows].map(([metric, value]) => ({
+        samples: [...counts].map(([metric, value]) => ({
           labels: { metric: prefix + metric },
           value,
         })),
       });
-    }
-    if (this.rejections.size > 0) {
-      out.push({
-        name: `${BUILTIN_GROUP}_invalid_values`,
-        help: "Recordings dropped because the value was invalid (negative increment, NaN, infinite)",
-        type: "counter",
-        samples: [...this.rejections].map(([metric, value]) => ({
-          labels: { metric: prefix + metric },
-          value,
-        })),
-      });
-    }
+    };
+    perMetric(
+      "series_overflow",
+      "Recordings redirected to a family's overflow series because its series limit was reached",
+      this.overflows,
+    );
+    perMetric(
+      "invalid_values",
+      "Recordings dropped because the value was invalid (negative increment, NaN, infinite)",
+      this.rejections,
+    );
     if (this.collectorErrors > 0) {
       out.push({
         name: `${BUILTIN_GROUP}_collector_errors`,
