@@ -157,7 +157,7 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
     createServiceResource({ serviceName: registry.options.service ?? "unknown_service" });
 
   async function push(): Promise<ExportOutcome> {
-    let body: Uint8Array | undefined;
+    let body: Uint8Array;
     const now = unixSeconds();
     let commit: (() => void) | undefined;
     try {
@@ -170,12 +170,13 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
         resource: resource(),
         scopeMetrics: [{ scope: SCOPE, metrics: converted.metrics }],
       };
-      body =
+      const encoded =
         protocol === "http/json"
           ? JsonMetricsSerializer.serializeRequest(request)
           : ProtobufMetricsSerializer.serializeRequest(request);
+      if (encoded === undefined) throw new Error("encoder returned nothing");
+      body = encoded;
     } catch (error) {
-      body = undefined;
       failed++;
       return {
         ok: false,
@@ -183,16 +184,6 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
         reason: "serialization",
         attempts: 0,
         detail: String(error),
-      };
-    }
-    if (body === undefined) {
-      failed++;
-      return {
-        ok: false,
-        retryable: false,
-        reason: "serialization",
-        attempts: 0,
-        detail: "encoder returned nothing",
       };
     }
     const outcome = await sender.send(body);
