@@ -1,3 +1,6 @@
+import { PerformanceObserver } from "node:perf_hooks";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { Bench } from "tinybench";
 
 /** One measured operation, run by our code and by the peer library in the same process. */
@@ -80,4 +83,39 @@ function printRows(title: string, peerName: string, rows: ComparisonRow[]): void
       `| ${r.case} | ${fmt(r.oursOpsPerSec)} | ${fmt(r.peerOpsPerSec)} | ${r.ratio.toFixed(2)}x |`,
     );
   }
+}
+
+/** What {@link measureAllocation} saw. */
+export interface AllocationResult {
+  /** Heap growth per call between the two readings (garbage included). */
+  bytesPerCall: number;
+  /** Garbage collections during the calls. */
+  collections: number;
+}
+
+/**
+ * Calls `fn` many times and reports garbage collections and heap growth: an
+ * allocation of even a few bytes per call shows up as scavenges over
+ * 2,000,000 calls, so zero collections means the path allocates nothing.
+ */
+export async function measureAllocation(
+  fn: () => void,
+  calls = 2_000_000,
+): Promise<AllocationResult> {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  for (let k = 0; k < 10_000; k++) fn();
+  gc();
+  await new Promise((r) => setTimeout(r, 20));
+  let collections = 0;
+  const observer = new PerformanceObserver((list) => {
+    collections += list.getEntries().length;
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  const before = process.memoryUsage().heapUsed;
+  for (let k = 0; k < calls; k++) fn();
+  const after = process.memoryUsage().heapUsed;
+  await new Promise((r) => setTimeout(r, 50));
+  observer.disconnect();
+  return { bytesPerCall: (after - before) / calls, collections };
 }

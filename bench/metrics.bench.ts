@@ -1,10 +1,7 @@
 // Metrics hot paths and rendering against prom-client, in one process run.
-import { PerformanceObserver } from "node:perf_hooks";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { counter, createRegistry, defineMetrics, histogram } from "@groundwork/metrics";
 import client from "prom-client";
-import { compare } from "./compare";
+import { compare, measureAllocation } from "./compare";
 
 const METHODS = ["GET", "POST", "PUT", "DELETE"] as const;
 const STATUSES = ["200", "201", "404", "500"] as const;
@@ -138,27 +135,9 @@ const rows = await compare("Metrics", "prom-client", [
 // only the library can allocate; we count garbage collections and heap growth
 // over many calls (any allocation of even a few bytes per call would trigger
 // scavenges over 2,000,000 calls).
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-const allocation = async (fn: () => void, calls = 2_000_000) => {
-  for (let k = 0; k < 10_000; k++) fn();
-  gc();
-  await new Promise((r) => setTimeout(r, 20));
-  let collections = 0;
-  const observer = new PerformanceObserver((list) => {
-    collections += list.getEntries().length;
-  });
-  observer.observe({ entryTypes: ["gc"] });
-  const before = process.memoryUsage().heapUsed;
-  for (let k = 0; k < calls; k++) fn();
-  const after = process.memoryUsage().heapUsed;
-  await new Promise((r) => setTimeout(r, 50));
-  observer.disconnect();
-  return { bytesPerCall: (after - before) / calls, collections };
-};
 const labels = { method: "GET", status: "200" } as const;
-const oursAlloc = await allocation(() => http.requests(labels).inc());
-const peerAlloc = await allocation(() => peerRequests.labels(labels).inc());
+const oursAlloc = await measureAllocation(() => http.requests(labels).inc());
+const peerAlloc = await measureAllocation(() => peerRequests.labels(labels).inc());
 console.log("\nallocation per labelled `family(labels).inc()` over 2,000,000 calls:");
 console.log(
   `  groundwork: ${oursAlloc.collections} GCs, heap +${oursAlloc.bytesPerCall.toFixed(2)} bytes/call`,
