@@ -1,4 +1,4 @@
-import { limiter, type MemoryLimiter } from "@groundwork/ratelimit";
+import { limiter, type MemoryLimiter, parseRate } from "@groundwork/ratelimit";
 import type { LogLevel } from "./levels";
 import type { LogCallOptions, RateSpec } from "./options";
 
@@ -9,10 +9,15 @@ export interface RateLimits {
 }
 
 // Distinct rate specs a logger keeps limiters for; call sites beyond it share
-// the last limiter's budget instead of allocating more (bounded memory).
+// the last spec's limiters instead of allocating more (bounded memory).
 const MAX_RATE_SPECS = 64;
 // Call sites (level + message template) per rate spec.
 const MAX_CALL_SITES = 4096;
+
+interface SpecLimiters {
+  readonly spec: RateSpec;
+  readonly byLevel: Partial<Record<LogLevel, MemoryLimiter>>;
+}
 
 function specKey(spec: RateSpec): string {
   return typeof spec === "string" ? spec : `${spec.count}/${spec.per}`;
@@ -32,32 +37,40 @@ export function createRateLimits(
           rate: { per: "second", count: global.maxEventsPerSecond },
           ...(global.burst === undefined ? {} : { burst: global.burst }),
         });
-  const perSpec = new Map<string, MemoryLimiter>();
-  let lastLimiter: MemoryLimiter | undefined;
+  // Per rate spec, one limiter per level keyed by the message, so a call site
+  // needs no key string built per call. `null` marks an invalid rate (no limit),
+  // remembered so a bad option costs one parse, not one exception per call.
+  const perSpec = new Map<string, SpecLimiters | null>();
+  let last: SpecLimiters | undefined;
 
-  const siteLimiter = (spec: RateSpec): MemoryLimiter | undefined => {
+  const siteLimiter = (spec: RateSpec, level: LogLevel): MemoryLimiter | undefined => {
     const key = specKey(spec);
-    let l = perSpec.get(key);
-    if (l === undefined) {
-      if (perSpec.size >= MAX_RATE_SPECS) return lastLimiter;
-      try {
-        l = limiter({ rate: spec, maxKeys: MAX_CALL_SITES });
-      } catch {
-        // An invalid rate in a log call must not break the call: no limit.
-        return undefined;
+    let entry = perSpec.get(key);
+    if (entry === undefined) {
+      if (perSpec.size >= MAX_RATE_SPECS) {
+        entry = last ?? null;
+      } else {
+        try {
+          parseRate(spec);
+          entry = { spec, byLevel: {} };
+          last = entry;
+        } catch {
+          entry = null;
+        }
+        perSpec.set(key, entry);
       }
-      perSpec.set(key, l);
-      lastLimiter = l;
     }
-    return l;
+    if (entry === null) return undefined;
+    entry.byLevel[level] ??= limiter({ rate: entry.spec, maxKeys: MAX_CALL_SITES });
+    return entry.byLevel[level];
   };
 
   return {
     allow(level, msg, options) {
       const spec = options?.rateLimit;
       if (spec !== undefined) {
-        const l = siteLimiter(spec);
-        if (l !== undefined && !l.allow(`${level}\u0000${msg}`)) return false;
+        const l = siteLimiter(spec, level);
+        if (l !== undefined && !l.allow(msg)) return false;
       }
       return globalLimiter === undefined || globalLimiter.allow();
     },
