@@ -91,11 +91,14 @@ describe("createTelemetry", () => {
   });
 
   it("installs as the process default for code outside any context", async () => {
-    const { sink, telemetry } = setup();
+    const { sink, exporter, telemetry } = setup();
     telemetry.install();
     log.info("from nowhere");
     expect(sink.records().map((r) => r.msg)).toContain("from nowhere");
-    expect(trace.getTracerProvider()).toBeDefined();
+    // Plain OpenTelemetry code anywhere now records through this instance.
+    trace.getTracer("plain-otel").startSpan("plain span").end();
+    await telemetry.forceFlush();
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toContain("plain span");
     await telemetry.shutdown();
     await telemetry.shutdown();
   });
