@@ -31,10 +31,14 @@ export type {
   OtlpHttpSender,
   OtlpHttpSenderOptions,
   OtlpProtocol,
+  OtlpResponseBody,
+  OtlpResponseReader,
   OtlpRetryOptions,
   OtlpRetryPolicy,
   OtlpTraceExporter,
   OtlpTraceExporterOptions,
+  PartialSuccess,
+  RejectedField,
   ServiceResourceOptions,
 } from "./export/index";
 export {
@@ -46,9 +50,12 @@ export {
   createServiceResource,
   DEFAULT_OTLP_TRACES_ENDPOINT,
   DEFAULT_RETRY_POLICY,
+  decodePartialSuccess,
   formatSpanLine,
   isRetryableStatus,
+  MAX_RESPONSE_BYTES,
   OtlpExportError,
+  OtlpPartialSuccessError,
   parseRetryAfterMs,
   resolveRetryPolicy,
 } from "./export/index";

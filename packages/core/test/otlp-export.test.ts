@@ -135,6 +135,7 @@ describe.each(["http/protobuf", "http/json"] as const)("OTLP trace export over %
     expect(processor.stats()).toEqual({
       queued: 3,
       exported: 3,
+      rejected: 0,
       dropped: 0,
       failed: 0,
       queueLength: 0,

@@ -173,7 +173,7 @@ describe("OTLP export when the collector misbehaves", () => {
       // The runtime's fetch, as typed by @types/node, is accepted as is.
       fetch: globalThis.fetch,
     });
-    expect(await sender.send('{"resourceMetrics":[]}')).toEqual({ ok: true, attempts: 1 });
+    expect(await sender.send('{"resourceMetrics":[]}')).toMatchObject({ ok: true, attempts: 1 });
     const [request] = receiver.requests();
     expect(request?.signal).toBe("metrics");
     expect(request?.headers).toMatchObject({
@@ -218,6 +218,7 @@ describe("OTLP export under a burst", () => {
     expect(after).toEqual({
       queued: 2048,
       exported: 2048,
+      rejected: 0,
       dropped: total - 2048,
       failed: 0,
       queueLength: 0,

@@ -1,12 +1,14 @@
 import {
   createOtlpHttpSender,
   createServiceResource,
+  decodePartialSuccess,
   type ExportOutcome,
   type OtlpHttpSender,
+  OtlpPartialSuccessError,
   type OtlpProtocol,
   type OtlpRetryOptions,
 } from "@groundwork/core";
-import type { Attributes, HrTime } from "@opentelemetry/api";
+import { type Attributes, diag, type HrTime } from "@opentelemetry/api";
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from "@opentelemetry/otlp-transformer";
 import type { Resource } from "@opentelemetry/resources";
 import type {
@@ -69,6 +71,8 @@ export interface OtlpMetricsPusherStats {
   readonly pushed: number;
   /** Pushes given up on (after the sender's retries). */
   readonly failed: number;
+  /** Data points the endpoint refused in accepted pushes (OTLP `partial_success`). */
+  readonly rejectedDataPoints: number;
 }
 
 /** Pushes a registry over OTLP/HTTP, on an interval and on demand. */
@@ -81,7 +85,7 @@ export interface OtlpMetricsPusher {
   flush(): Promise<ExportOutcome>;
   /** Stops the timer, pushes one last time and shuts the sender down. Idempotent. */
   shutdown(): Promise<void>;
-  /** How many pushes succeeded and failed so far. */
+  /** How many pushes succeeded and failed, and data points refused, so far. */
   stats(): OtlpMetricsPusherStats;
 }
 
@@ -150,6 +154,11 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
   const delta = temporality === "delta" ? new DeltaState() : undefined;
   let pushed = 0;
   let failed = 0;
+  let rejectedDataPoints = 0;
+  const deserialize =
+    protocol === "http/json"
+      ? JsonMetricsSerializer.deserializeResponse
+      : ProtobufMetricsSerializer.deserializeResponse;
   let closed = false;
 
   const resource = (): Resource =>
@@ -189,6 +198,12 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
     const outcome = await sender.send(body);
     if (outcome.ok) {
       pushed++;
+      const partial = decodePartialSuccess(outcome.response, deserialize, "rejectedDataPoints");
+      if (partial !== undefined) {
+        // Accepted, so not retried (OTLP forbids it): counted and reported.
+        rejectedDataPoints += partial.rejected;
+        diag.warn(`otlp metrics: ${new OtlpPartialSuccessError(partial).message}`);
+      }
       // Only an accepted push moves the delta baseline; otherwise the next
       // push carries the change again.
       commit?.();
@@ -249,7 +264,7 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
       }
       return shutdownPromise;
     },
-    stats: () => ({ pushed, failed }),
+    stats: () => ({ pushed, failed, rejectedDataPoints }),
   };
 }
 

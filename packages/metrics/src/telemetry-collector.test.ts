@@ -1,5 +1,5 @@
-import { createTelemetry, memorySink } from "@groundwork/core";
-import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+import { createTelemetry, memorySink, OtlpPartialSuccessError } from "@groundwork/core";
+import { InMemorySpanExporter, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import { createRegistry } from "./registry";
 import { findSamples } from "./snapshot";
@@ -24,6 +24,31 @@ describe("telemetryCollector", () => {
     const text = registry.collect("prometheus");
     expect(text).toContain('api_log_events_dropped_total{level="warn"} 3');
     expect(text).toContain("# TYPE api_trace_export_queue_length gauge");
+    await telemetry.shutdown();
+  });
+
+  it("counts spans an OTLP endpoint refused in a partial success", async () => {
+    const partial: SpanExporter = {
+      export: (_spans, done) =>
+        done({
+          code: 0, // ExportResultCode.SUCCESS
+          error: new OtlpPartialSuccessError({ rejected: 1, message: "bad span" }),
+        }),
+      shutdown: async () => undefined,
+    };
+    const telemetry = createTelemetry({
+      serviceName: "api",
+      logging: { sink: memorySink() },
+      tracing: { exporter: partial },
+    });
+    const tracer = telemetry.tracing?.tracer;
+    for (let i = 0; i < 3; i++) tracer?.startSpan(`s${i}`).end();
+    await telemetry.forceFlush();
+    const registry = createRegistry({ service: "api" });
+    registry.registerCollector(telemetryCollector(telemetry));
+    const snap = registry.snapshot();
+    expect(findSamples(snap, "api_trace_spans_exported")[0]?.value).toBe(2);
+    expect(findSamples(snap, "api_trace_spans_rejected")[0]?.value).toBe(1);
     await telemetry.shutdown();
   });
 });

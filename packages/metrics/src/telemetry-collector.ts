@@ -18,8 +18,9 @@ function counter(name: string, help: string, value: number): MetricFamilySnapsho
  *
  * Families (before the registry's service prefix): `log_events_total{level}`,
  * `log_events_dropped_total{level}`, `log_sink_errors_total`, and with a trace
- * exporter `trace_spans_exported_total`, `trace_spans_dropped_total`,
- * `trace_spans_failed_total`, `trace_export_queue_length`.
+ * exporter `trace_spans_exported_total`, `trace_spans_rejected_total`,
+ * `trace_spans_dropped_total`, `trace_spans_failed_total`,
+ * `trace_export_queue_length`.
  *
  * @param telemetry - anything with `stats()`, e.g. the result of `createTelemetry`.
  * @returns a collector for `registry.registerCollector`.
@@ -50,6 +51,11 @@ export function telemetryCollector(telemetry: { stats(): TelemetryStats }): Coll
     if (spans !== undefined) {
       families.push(
         counter("trace_spans_exported", "Spans the exporter delivered.", spans.exported),
+        counter(
+          "trace_spans_rejected",
+          "Spans the OTLP endpoint refused in a partial-success response.",
+          spans.rejected,
+        ),
         counter(
           "trace_spans_dropped",
           "Spans dropped because the export queue was full.",

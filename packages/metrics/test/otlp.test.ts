@@ -139,7 +139,36 @@ describe("OTLP push temporality and lifecycle", () => {
         .filter((p) => p.metric === "http_requests")
         .map((p) => p.value),
     ).toEqual([5]);
-    expect(pusher.stats()).toEqual({ pushed: 1, failed: 1 });
+    expect(pusher.stats()).toEqual({ pushed: 1, failed: 1, rejectedDataPoints: 0 });
+    await pusher.shutdown();
+  });
+
+  it("counts the data points a partial success refused, without resending them", async () => {
+    const { registry, m } = setup();
+    const pusher = createOtlpMetricsPusher({
+      registry,
+      endpoint: receiver.endpoint("metrics"),
+      temporality: "delta",
+      intervalMs: 0,
+    });
+    m.requests({ method: "GET" }).inc(2);
+    receiver.respondWith([
+      { status: 200, partialSuccess: { rejected: 3, errorMessage: "unit not allowed" } },
+      200,
+    ]);
+    const outcome = await pusher.flush();
+    expect(outcome.ok).toBe(true);
+    expect(pusher.stats()).toEqual({ pushed: 1, failed: 0, rejectedDataPoints: 3 });
+    // OTLP forbids retrying a partial success: the delta baseline moved on.
+    m.requests({ method: "GET" }).inc(1);
+    await pusher.flush();
+    expect(
+      receiver
+        .metrics()
+        .filter((p) => p.metric === "http_requests")
+        .map((p) => p.value),
+    ).toEqual([2, 1]);
+    expect(receiver.requests()).toHaveLength(2);
     await pusher.shutdown();
   });
 

@@ -20,6 +20,7 @@ interface ConversionOptions {
 }
 interface MessageType {
   decode(bytes: Uint8Array): object;
+  encode(message: object): { finish(): Uint8Array };
   fromObject(value: object): object;
   toObject(message: object, options: ConversionOptions): Record<string, unknown>;
 }
@@ -27,9 +28,18 @@ interface GeneratedRoot {
   opentelemetry: {
     proto: {
       collector: {
-        trace: { v1: { ExportTraceServiceRequest: MessageType } };
-        metrics: { v1: { ExportMetricsServiceRequest: MessageType } };
-        logs: { v1: { ExportLogsServiceRequest: MessageType } };
+        trace: {
+          v1: { ExportTraceServiceRequest: MessageType; ExportTraceServiceResponse: MessageType };
+        };
+        metrics: {
+          v1: {
+            ExportMetricsServiceRequest: MessageType;
+            ExportMetricsServiceResponse: MessageType;
+          };
+        };
+        logs: {
+          v1: { ExportLogsServiceRequest: MessageType; ExportLogsServiceResponse: MessageType };
+        };
       };
     };
   };
@@ -193,8 +203,14 @@ export interface ScriptedResponse {
   headers?: Record<string, string>;
   /** Wait this long before answering (to simulate a slow collector). Default 0. */
   delayMs?: number;
-  /** Response body. Default: an empty export response. */
+  /** Response body. Default: an empty export response, or the partial success below. */
   body?: string | Uint8Array;
+  /**
+   * Answer with an OTLP `partial_success`: `rejected` items (spans, data points or log
+   * records, by signal) and an error message, encoded in the request's encoding with the
+   * official definitions. Ignored when `body` is set.
+   */
+  partialSuccess?: { rejected: number; errorMessage?: string };
 }
 
 /**
@@ -462,6 +478,33 @@ function decode(
   return type.toObject(type.fromObject(parsed), CONVERSION);
 }
 
+const REJECTED_FIELD = {
+  traces: "rejectedSpans",
+  metrics: "rejectedDataPoints",
+  logs: "rejectedLogRecords",
+} as const;
+
+function encodePartialSuccess(
+  signal: OtlpSignal,
+  encoding: "protobuf" | "json",
+  partial: { rejected: number; errorMessage?: string },
+): string | Uint8Array {
+  const type = {
+    traces: collector.trace.v1.ExportTraceServiceResponse,
+    metrics: collector.metrics.v1.ExportMetricsServiceResponse,
+    logs: collector.logs.v1.ExportLogsServiceResponse,
+  }[signal];
+  const message = type.fromObject({
+    partialSuccess: {
+      [REJECTED_FIELD[signal]]: partial.rejected,
+      errorMessage: partial.errorMessage ?? "",
+    },
+  });
+  if (encoding === "protobuf") return type.encode(message).finish();
+  // Protobuf JSON mapping: int64 as a decimal string, camelCase names.
+  return JSON.stringify(type.toObject(message, CONVERSION));
+}
+
 function encodingOf(contentType: string | undefined): "protobuf" | "json" | "other" {
   const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
   if (type === "application/x-protobuf" || type === "application/protobuf") return "protobuf";
@@ -550,7 +593,13 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     if (answer.delayMs !== undefined && answer.delayMs > 0) await sleep(answer.delayMs);
     if (res.destroyed || req.socket.destroyed) return;
 
-    const responseBody = answer.body ?? (encoding === "json" ? "{}" : new Uint8Array(0));
+    const responseBody =
+      answer.body ??
+      (answer.partialSuccess !== undefined && signal !== undefined && encoding !== "other"
+        ? encodePartialSuccess(signal, encoding, answer.partialSuccess)
+        : encoding === "json"
+          ? "{}"
+          : new Uint8Array(0));
     res.writeHead(answer.status, {
       "content-type": encoding === "json" ? "application/json" : "application/x-protobuf",
       ...answer.headers,

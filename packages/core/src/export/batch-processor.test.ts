@@ -81,6 +81,7 @@ describe("createBatchSpanProcessor", () => {
     expect(processor.stats()).toEqual({
       queued: 2,
       exported: 0,
+      rejected: 0,
       dropped: 0,
       failed: 0,
       queueLength: 2,
@@ -90,6 +91,7 @@ describe("createBatchSpanProcessor", () => {
     expect(processor.stats()).toEqual({
       queued: 2,
       exported: 2,
+      rejected: 0,
       dropped: 0,
       failed: 0,
       queueLength: 0,

@@ -6,6 +6,7 @@ import type {
   SpanExporter,
   SpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
+import { isPartialSuccess } from "./partial-success";
 import { startTimer, stopTimer, type Timer } from "./web";
 
 /**
@@ -40,6 +41,8 @@ export interface BatchSpanProcessorStats {
   queued: number;
   /** Spans whose export succeeded. */
   exported: number;
+  /** Spans in accepted batches that the endpoint refused (OTLP `partial_success`). */
+  rejected: number;
   /** Spans refused because the queue was full or the processor was shut down. */
   dropped: number;
   /** Spans whose export failed, threw or timed out. */
@@ -114,7 +117,7 @@ export function createBatchSpanProcessor(
   let head = 0;
   let length = 0;
 
-  const counters = { queued: 0, exported: 0, dropped: 0, failed: 0 };
+  const counters = { queued: 0, exported: 0, rejected: 0, dropped: 0, failed: 0 };
   let timer: Timer | undefined;
   let timerIsImmediate = false;
   let inFlight: Promise<void> | undefined;
@@ -169,7 +172,11 @@ export function createBatchSpanProcessor(
       await waitForResources(batch);
       const result = await exportWithTimeout(batch);
       if (result.code === ExportResultCode.SUCCESS) {
-        counters.exported += batch.length;
+        const rejected = isPartialSuccess(result.error)
+          ? Math.min(result.error.rejected, batch.length)
+          : 0;
+        counters.exported += batch.length - rejected;
+        counters.rejected += rejected;
       } else {
         counters.failed += batch.length;
         diag.debug("groundwork batch span processor: export failed", result.error);

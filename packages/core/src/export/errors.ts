@@ -1,3 +1,5 @@
+import type { BatchSpanProcessorStats } from "./batch-processor";
+import type { PartialSuccess } from "./partial-success";
 import type { ExportFailure, ExportFailureReason } from "./sender";
 
 /**
@@ -31,5 +33,39 @@ export class OtlpExportError extends Error {
     this.code = outcome.reason;
     this.retryable = outcome.retryable;
     this.status = outcome.status;
+  }
+}
+
+/**
+ * The error an OTLP exporter attaches to a *successful* `ExportResult` when the endpoint
+ * accepted the request but reported, in an OTLP `partial_success` response, that it refused
+ * some items or has a warning. Per the OTLP specification such a request is not retried;
+ * the refused items are counted (see {@link BatchSpanProcessorStats.rejected}) and the
+ * collector's message is reported through the OpenTelemetry diagnostic logger.
+ *
+ * @example
+ * ```ts
+ * exporter.export(spans, (result) => {
+ *   if (result.error instanceof OtlpPartialSuccessError) console.warn(result.error.rejected, result.error.message);
+ * });
+ * ```
+ */
+export class OtlpPartialSuccessError extends Error {
+  override readonly name = "OtlpPartialSuccessError";
+  /** Always `"partial_success"`. */
+  readonly code = "partial_success";
+  /** Items the endpoint refused (0 when it only sent a warning). */
+  readonly rejected: number;
+
+  /**
+   * @param partial - what the endpoint reported
+   */
+  constructor(partial: PartialSuccess) {
+    super(
+      partial.message === ""
+        ? `the endpoint rejected ${partial.rejected} item(s)`
+        : `the endpoint rejected ${partial.rejected} item(s): ${partial.message}`,
+    );
+    this.rejected = partial.rejected;
   }
 }

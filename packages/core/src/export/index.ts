@@ -6,7 +6,9 @@ export type {
 export { createBatchSpanProcessor } from "./batch-processor";
 export type { ConsoleSpanExporterOptions } from "./console-exporter";
 export { createConsoleSpanExporter, formatSpanLine } from "./console-exporter";
-export { OtlpExportError } from "./errors";
+export { OtlpExportError, OtlpPartialSuccessError } from "./errors";
+export type { PartialSuccess, RejectedField } from "./partial-success";
+export { decodePartialSuccess } from "./partial-success";
 export type { ServiceResourceOptions } from "./resource";
 export { createServiceResource } from "./resource";
 export type { OtlpRetryOptions, OtlpRetryPolicy } from "./retry";
@@ -26,7 +28,14 @@ export type {
   OtlpHttpSenderOptions,
   OtlpProtocol,
 } from "./sender";
-export { createOtlpHttpSender } from "./sender";
+export { createOtlpHttpSender, MAX_RESPONSE_BYTES } from "./sender";
 export type { OtlpTraceExporter, OtlpTraceExporterOptions } from "./trace-exporter";
 export { createOtlpTraceExporter, DEFAULT_OTLP_TRACES_ENDPOINT } from "./trace-exporter";
-export type { AbortSignalLike, OtlpFetch, OtlpFetchInit, OtlpFetchResponse } from "./web";
+export type {
+  AbortSignalLike,
+  OtlpFetch,
+  OtlpFetchInit,
+  OtlpFetchResponse,
+  OtlpResponseBody,
+  OtlpResponseReader,
+} from "./web";

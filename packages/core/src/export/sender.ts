@@ -12,6 +12,7 @@ import {
   globalFetch,
   newAbortController,
   type OtlpFetch,
+  type OtlpFetchResponse,
   startTimer,
   stopTimer,
   type Timer,
@@ -45,6 +46,12 @@ export interface ExportSuccess {
   readonly ok: true;
   /** Attempts made, the successful one included. */
   readonly attempts: number;
+  /**
+   * The response body, when the endpoint sent a non-empty one of at most
+   * {@link MAX_RESPONSE_BYTES} within the attempt's timeout: an OTLP export response that
+   * may carry a `partial_success` (read it with `decodePartialSuccess`).
+   */
+  readonly response?: Uint8Array;
 }
 
 /** A send that was given up on. */
@@ -70,8 +77,8 @@ export interface ExportFailure {
  * the request, or `{ ok: false, retryable, reason, status? }` once the sender gave up.
  * Sends never throw and never reject.
  *
- * OTLP `partial_success` responses (a 2xx whose body reports rejected items) count as
- * success: the body is not decoded.
+ * OTLP `partial_success` responses (a 2xx whose body reports rejected items) are successes,
+ * never retried; the body comes back in `response` for the exporter to decode.
  *
  * @example
  * ```ts
@@ -251,11 +258,16 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
         body,
         signal: controller.signal,
       });
-      // The body (an empty or partial-success response) is not needed; releasing it frees
-      // the connection without waiting on a slow server.
-      response.body?.cancel().catch(() => undefined);
       const status = response.status;
-      if (status >= 200 && status < 300) return { ok: true, attempts: attemptNumber };
+      if (status >= 200 && status < 300) {
+        // The data is accepted: a body that cannot be read only loses the partial-success detail.
+        const accepted = await readSmallBody(response);
+        return accepted === undefined
+          ? { ok: true, attempts: attemptNumber }
+          : { ok: true, attempts: attemptNumber, response: accepted };
+      }
+      // An error body is not needed; releasing it frees the connection at once.
+      response.body?.cancel().catch(() => undefined);
       const retryAfterMs = parseRetryAfterMs(response.headers.get("retry-after"));
       const result = failure(
         "http_status",
@@ -349,4 +361,45 @@ function withoutRetryAfter(
   detail: string,
 ): ExportFailure {
   return failure(result.reason, result.retryable, result.attempts, detail, result.status);
+}
+
+/** The largest export response body the sender keeps; OTLP responses are a few bytes. */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/** Reads a 2xx body of at most {@link MAX_RESPONSE_BYTES}; `undefined` if empty, larger or failing. */
+async function readSmallBody(response: OtlpFetchResponse): Promise<Uint8Array | undefined> {
+  const stream = response.body;
+  if (stream === undefined || stream === null) return undefined;
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (declared === 0 || declared > MAX_RESPONSE_BYTES || typeof stream.getReader !== "function") {
+    stream.cancel().catch(() => undefined);
+    return undefined;
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (value === undefined) continue;
+      size += value.byteLength;
+      if (size > MAX_RESPONSE_BYTES) {
+        reader.cancel().catch(() => undefined);
+        return undefined;
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return undefined;
+  }
+  if (size === 0) return undefined;
+  if (chunks.length === 1) return chunks[0];
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
 }

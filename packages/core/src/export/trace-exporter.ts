@@ -1,7 +1,9 @@
+import { diag } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { OtlpExportError } from "./errors";
+import { OtlpExportError, OtlpPartialSuccessError } from "./errors";
+import { decodePartialSuccess } from "./partial-success";
 import {
   createOtlpHttpSender,
   type ExportFailure,
@@ -46,7 +48,10 @@ export interface OtlpTraceExporter extends SpanExporter {
  * default, JSON with `protocol: "http/json"`), grouped by the resource and instrumentation
  * scope they carry, and posted through {@link createOtlpHttpSender} with its timeouts and
  * retries. A batch that cannot be delivered is reported to the SDK as `FAILED` with an
- * {@link OtlpExportError}; nothing is thrown.
+ * {@link OtlpExportError}; nothing is thrown. A batch the endpoint accepted with an OTLP
+ * `partial_success` is reported as `SUCCESS` carrying an {@link OtlpPartialSuccessError}
+ * (how many spans were refused, and why), and the message goes to the OpenTelemetry
+ * diagnostic logger as a warning.
  *
  * Use it behind {@link createBatchSpanProcessor}; the resource comes from the tracer
  * provider (see {@link createServiceResource}).
@@ -84,8 +89,19 @@ export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}):
       : ProtobufTraceSerializer.serializeRequest(spans);
   }
 
+  const deserialize =
+    protocol === "http/json"
+      ? JsonTraceSerializer.deserializeResponse
+      : ProtobufTraceSerializer.deserializeResponse;
+
   function deliver(outcome: ExportOutcome): ExportResult {
-    return outcome.ok ? { code: ExportResultCode.SUCCESS } : fail(outcome);
+    if (!outcome.ok) return fail(outcome);
+    const partial = decodePartialSuccess(outcome.response, deserialize, "rejectedSpans");
+    if (partial === undefined) return { code: ExportResultCode.SUCCESS };
+    // Accepted: the OTLP specification forbids retrying a partial success.
+    const error = new OtlpPartialSuccessError(partial);
+    diag.warn(`otlp traces: ${error.message}`);
+    return { code: ExportResultCode.SUCCESS, error };
   }
 
   function exportSpans(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void) {

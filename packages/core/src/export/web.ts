@@ -43,11 +43,27 @@ export interface OtlpFetchInit {
   signal: RuntimeAbortSignal;
 }
 
+/** The subset of a response body stream's reader the sender uses. */
+export interface OtlpResponseReader {
+  read(): Promise<{ done: boolean; value?: Uint8Array }>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
+/**
+ * The subset of a `fetch` response body (a `ReadableStream`) the sender uses: a 2xx body is
+ * read (up to a small limit) for a partial success, any other body is cancelled.
+ */
+export interface OtlpResponseBody {
+  cancel(reason?: unknown): Promise<void>;
+  /** Present on every real stream; a body without it is cancelled unread. */
+  getReader?(): OtlpResponseReader;
+}
+
 /** The subset of a `fetch` `Response` an OTLP sender reads. */
 export interface OtlpFetchResponse {
   readonly status: number;
   readonly headers: { get(name: string): string | null };
-  readonly body?: { cancel(reason?: unknown): Promise<void> } | null;
+  readonly body?: OtlpResponseBody | null;
 }
 
 /**
