@@ -12,6 +12,8 @@ import {
   gauge,
   histogram,
   info,
+  type OtlpMetricsPusherOptions,
+  type Registry,
 } from "../src/index";
 
 const receiver = useOtlpReceiver();
@@ -36,6 +38,21 @@ const point = (points: ReceivedMetricPoint[], metric: string, attrs: Record<stri
     (p) => p.metric === metric && Object.entries(attrs).every(([k, v]) => p.attributes[k] === v),
   );
 
+const requestCounts = () =>
+  receiver
+    .metrics()
+    .filter((p) => p.metric === "http_requests")
+    .map((p) => p.value);
+
+/** A pusher to the receiver that pushes only on flush unless told otherwise. */
+const pusherFor = (registry: Registry, options: Partial<OtlpMetricsPusherOptions> = {}) =>
+  createOtlpMetricsPusher({
+    registry,
+    endpoint: receiver.endpoint("metrics"),
+    intervalMs: 0,
+    ...options,
+  });
+
 describe.each(["http/protobuf", "http/json"] as const)("OTLP push over %s", (protocol) => {
   it("sends every type with names, units, attributes and the service resource", async () => {
     const { registry, m } = setup();
@@ -45,12 +62,7 @@ describe.each(["http/protobuf", "http/json"] as const)("OTLP push over %s", (pro
     m.latency.observe(5);
     m.inflight.set(2);
     m.build.set({ version: "1.0.0" });
-    const pusher = createOtlpMetricsPusher({
-      registry,
-      endpoint: receiver.endpoint("metrics"),
-      protocol,
-      intervalMs: 0,
-    });
+    const pusher = pusherFor(registry, { protocol });
     const outcome = await pusher.flush();
     expect(outcome.ok).toBe(true);
     const [request] = receiver.requests();
@@ -84,17 +96,31 @@ describe.each(["http/protobuf", "http/json"] as const)("OTLP push over %s", (pro
     });
     await pusher.shutdown();
   });
+
+  it("counts the data points a partial success refused, without resending them", async () => {
+    const { registry, m } = setup();
+    const pusher = pusherFor(registry, { protocol, temporality: "delta" });
+    m.requests({ method: "GET" }).inc(2);
+    receiver.respondWith([
+      { status: 200, partialSuccess: { rejected: 3, errorMessage: "unit not allowed" } },
+      200,
+    ]);
+    const outcome = await pusher.flush();
+    expect(outcome.ok).toBe(true);
+    expect(pusher.stats()).toEqual({ pushed: 1, failed: 0, rejectedDataPoints: 3 });
+    // OTLP forbids retrying a partial success: the delta baseline moved on.
+    m.requests({ method: "GET" }).inc(1);
+    await pusher.flush();
+    expect(requestCounts()).toEqual([2, 1]);
+    expect(receiver.requests()).toHaveLength(2);
+    await pusher.shutdown();
+  });
 });
 
 describe("OTLP push temporality and lifecycle", () => {
   it("sends deltas since the last accepted push with delta temporality", async () => {
     const { registry, m } = setup();
-    const pusher = createOtlpMetricsPusher({
-      registry,
-      endpoint: receiver.endpoint("metrics"),
-      temporality: "delta",
-      intervalMs: 0,
-    });
+    const pusher = pusherFor(registry, { temporality: "delta" });
     m.requests({ method: "GET" }).inc(5);
     m.latency.observe(0.5);
     expect((await pusher.flush()).ok).toBe(true);
@@ -120,65 +146,21 @@ describe("OTLP push temporality and lifecycle", () => {
 
   it("resends a delta that the endpoint refused", async () => {
     const { registry, m } = setup();
-    const pusher = createOtlpMetricsPusher({
-      registry,
-      endpoint: receiver.endpoint("metrics"),
-      temporality: "delta",
-      intervalMs: 0,
-      retry: { maxAttempts: 1 },
-    });
+    const pusher = pusherFor(registry, { temporality: "delta", retry: { maxAttempts: 1 } });
     m.requests({ method: "GET" }).inc(4);
     receiver.respondWith([400, 200]);
     const refused = await pusher.flush();
     expect(refused).toMatchObject({ ok: false, reason: "http_status", status: 400 });
     m.requests({ method: "GET" }).inc(1);
     expect((await pusher.flush()).ok).toBe(true);
-    expect(
-      receiver
-        .metrics()
-        .filter((p) => p.metric === "http_requests")
-        .map((p) => p.value),
-    ).toEqual([5]);
+    expect(requestCounts()).toEqual([5]);
     expect(pusher.stats()).toEqual({ pushed: 1, failed: 1, rejectedDataPoints: 0 });
-    await pusher.shutdown();
-  });
-
-  it("counts the data points a partial success refused, without resending them", async () => {
-    const { registry, m } = setup();
-    const pusher = createOtlpMetricsPusher({
-      registry,
-      endpoint: receiver.endpoint("metrics"),
-      temporality: "delta",
-      intervalMs: 0,
-    });
-    m.requests({ method: "GET" }).inc(2);
-    receiver.respondWith([
-      { status: 200, partialSuccess: { rejected: 3, errorMessage: "unit not allowed" } },
-      200,
-    ]);
-    const outcome = await pusher.flush();
-    expect(outcome.ok).toBe(true);
-    expect(pusher.stats()).toEqual({ pushed: 1, failed: 0, rejectedDataPoints: 3 });
-    // OTLP forbids retrying a partial success: the delta baseline moved on.
-    m.requests({ method: "GET" }).inc(1);
-    await pusher.flush();
-    expect(
-      receiver
-        .metrics()
-        .filter((p) => p.metric === "http_requests")
-        .map((p) => p.value),
-    ).toEqual([2, 1]);
-    expect(receiver.requests()).toHaveLength(2);
     await pusher.shutdown();
   });
 
   it("a flush during a slow push sends what was recorded since, in a second push", async () => {
     const { registry, m } = setup();
-    const pusher = createOtlpMetricsPusher({
-      registry,
-      endpoint: receiver.endpoint("metrics"),
-      intervalMs: 0,
-    });
+    const pusher = pusherFor(registry);
     receiver.respondWith([{ status: 200, delayMs: 200 }, 200]);
     m.requests({ method: "GET" }).inc();
     const first = pusher.flush();
@@ -188,23 +170,14 @@ describe("OTLP push temporality and lifecycle", () => {
     const third = pusher.flush();
     expect(third).toBe(second);
     expect((await first).ok && (await second).ok).toBe(true);
-    expect(
-      receiver
-        .metrics()
-        .filter((p) => p.metric === "http_requests")
-        .map((p) => p.value),
-    ).toEqual([1, 2]);
+    expect(requestCounts()).toEqual([1, 2]);
     await pusher.shutdown();
   });
 
   it("pushes on its interval and once more on shutdown, then refuses flushes", async () => {
     const { registry, m } = setup();
     m.inflight.set(1);
-    const pusher = createOtlpMetricsPusher({
-      registry,
-      endpoint: receiver.endpoint("metrics"),
-      intervalMs: 50,
-    });
+    const pusher = pusherFor(registry, { intervalMs: 50 });
     await receiver.waitForRequests(2, 5_000);
     await pusher.shutdown();
     const count = receiver.requests().length;
