@@ -21,66 +21,114 @@ export interface ComparisonCase {
   async?: boolean;
 }
 
-/** A result row: ops/s for both sides and ours ÷ peer. */
+/** A result row: median ops/s for both sides and ours ÷ peer over the rounds. */
 export interface ComparisonRow {
   case: string;
   oursOpsPerSec: number;
   peerOpsPerSec: number;
+  /** Median of the per-round ratios. */
   ratio: number;
+  /** Lowest and highest per-round ratio. */
+  ratioRange: [number, number];
 }
 
 /**
- * Runs each case for both sides in one tinybench run, prints a table and
- * returns the rows. A ratio above 1 means we are faster than the peer.
+ * Runs each case for both sides in `rounds` tinybench runs (default 3), the
+ * two sides in alternating order from one round to the next so that a burst
+ * of load from elsewhere on the machine does not land on one side only.
+ * Prints a table of medians with the spread of the ratio, and returns the
+ * rows. A ratio above 1 means we are faster than the peer.
  */
 export async function compare(
   title: string,
   peerName: string,
   cases: ComparisonCase[],
-  options: { timeMs?: number } = {},
+  options: { timeMs?: number; rounds?: number } = {},
 ): Promise<ComparisonRow[]> {
-  const bench = new Bench({ name: title, time: options.timeMs ?? 500, warmup: true });
-  for (const c of cases) {
-    const batch = c.async ? 1 : (c.batch ?? 1);
-    const wrap = (fn: () => unknown) =>
-      c.async
-        ? async () => {
-            await fn();
-          }
-        : batch === 1
-          ? fn
-          : () => {
-              for (let i = 0; i < batch; i++) fn();
-            };
-    bench.add(`${c.name} | groundwork`, wrap(c.ours));
-    bench.add(`${c.name} | ${peerName}`, wrap(c.peer));
+  const rounds = Math.max(1, options.rounds ?? 3);
+  const ours: number[][] = cases.map(() => []);
+  const peer: number[][] = cases.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    const bench = new Bench({ name: title, time: options.timeMs ?? 500, warmup: true });
+    cases.forEach((c, i) => {
+      const sides: [string, () => unknown][] = [
+        [`${i} ours`, wrap(c, c.ours)],
+        [`${i} peer`, wrap(c, c.peer)],
+      ];
+      if (round % 2 === 1) sides.reverse();
+      for (const [name, fn] of sides) bench.add(name, fn);
+    });
+    await bench.run();
+    cases.forEach((c, i) => {
+      ours[i]!.push(opsPerSec(bench, `${i} ours`, batchOf(c)));
+      peer[i]!.push(opsPerSec(bench, `${i} peer`, batchOf(c)));
+    });
   }
-  await bench.run();
-  const opsPerSec = (name: string, batch: number): number => {
-    const task = bench.getTask(name);
-    const result = task?.result;
-    if (!result || !("period" in result))
-      throw new Error(`benchmark task ${name} did not complete`);
-    return (1000 / result.period) * batch;
-  };
-  const rows = cases.map((c) => {
-    const batch = c.async ? 1 : (c.batch ?? 1);
-    const ours = opsPerSec(`${c.name} | groundwork`, batch);
-    const peer = opsPerSec(`${c.name} | ${peerName}`, batch);
-    return { case: c.name, oursOpsPerSec: ours, peerOpsPerSec: peer, ratio: ours / peer };
+  const rows = cases.map((c, i): ComparisonRow => {
+    const ratios = ours[i]!.map((o, r) => o / peer[i]![r]!);
+    return {
+      case: c.name,
+      oursOpsPerSec: median(ours[i]!),
+      peerOpsPerSec: median(peer[i]!),
+      ratio: median(ratios),
+      ratioRange: [Math.min(...ratios), Math.max(...ratios)],
+    };
   });
-  printRows(title, peerName, rows);
+  printRows(title, peerName, rounds, rows);
   return rows;
 }
 
-function printRows(title: string, peerName: string, rows: ComparisonRow[]): void {
+const batchOf = (c: ComparisonCase) => (c.async ? 1 : (c.batch ?? 1));
+
+/** Where every measured call's result goes, so the optimiser cannot drop the work. */
+const results: { last: unknown } = { last: undefined };
+
+/**
+ * The measured function of one side of one case. Each gets a loop compiled on
+ * its own (`new Function`): closures made from one function literal share
+ * V8's type feedback, so a single shared loop would see every case's
+ * function and turn megamorphic as cases are added, and the figures would
+ * depend on how many cases a file has.
+ */
+function wrap(c: ComparisonCase, fn: () => unknown): () => unknown {
+  if (c.async) {
+    return new Function(
+      "fn",
+      "results",
+      "return async function measured() { results.last = await fn(); };",
+    )(fn, results) as () => Promise<void>;
+  }
+  return new Function(
+    "fn",
+    "results",
+    "batch",
+    "return function measured() { for (let i = 0; i < batch; i++) results.last = fn(); };",
+  )(fn, results, batchOf(c)) as () => void;
+}
+
+function opsPerSec(bench: Bench, name: string, batch: number): number {
+  const result = bench.getTask(name)?.result;
+  if (!result || !("period" in result)) throw new Error(`benchmark task ${name} did not complete`);
+  return (1000 / result.period) * batch;
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function printRows(title: string, peerName: string, rounds: number, rows: ComparisonRow[]): void {
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-  console.log(`\n## ${title} (vs ${peerName}) — Node ${process.version}\n`);
-  console.log(`| case | groundwork ops/s | ${peerName} ops/s | ratio |`);
-  console.log("| --- | ---: | ---: | ---: |");
+  console.log(
+    `\n## ${title} (vs ${peerName}) — Node ${process.version}, median of ${rounds} rounds\n`,
+  );
+  console.log(`| case | groundwork ops/s | ${peerName} ops/s | ratio | ratio range |`);
+  console.log("| --- | ---: | ---: | ---: | ---: |");
   for (const r of rows) {
+    const [low, high] = r.ratioRange;
     console.log(
-      `| ${r.case} | ${fmt(r.oursOpsPerSec)} | ${fmt(r.peerOpsPerSec)} | ${r.ratio.toFixed(2)}x |`,
+      `| ${r.case} | ${fmt(r.oursOpsPerSec)} | ${fmt(r.peerOpsPerSec)} | ${r.ratio.toFixed(2)}x | ${low.toFixed(2)}–${high.toFixed(2)} |`,
     );
   }
 }
