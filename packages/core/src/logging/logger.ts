@@ -1,5 +1,6 @@
 import { type Context, type Span, TraceFlags, trace } from "@opentelemetry/api";
 import { activeContext } from "../context/manager";
+import { setContextValue } from "../context/otel-context";
 import { LEVEL_OFF, LEVEL_VALUES, type LogLevel, parseLogLevel } from "./levels";
 import type { LogCallOptions, LogFormat, LoggerOptions } from "./options";
 import { createRateLimits, type RateLimits } from "./rate-limits";
@@ -129,8 +130,7 @@ export function createLogState(root: LogRoot, fields?: LogFields): LogState {
 export function forkLogState(state: LogState, extra?: LogFields): LogState {
   const own: Record<string, unknown> = Object.create(null);
   for (const key in state.fields) own[key] = state.fields[key];
-  if (extra) copyFields(own, extra);
-  const hasExtra = extra !== undefined && Object.keys(extra).length > 0;
+  const hasExtra = extra !== undefined && copyFields(own, extra) > 0;
   return {
     root: state.root,
     fields: own,
@@ -139,12 +139,16 @@ export function forkLogState(state: LogState, extra?: LogFields): LogState {
   };
 }
 
-function copyFields(target: Record<string, unknown>, fields: LogFields): void {
+/** Copies own enumerable fields; returns how many keys `fields` has (0 if it threw at once). */
+function copyFields(target: Record<string, unknown>, fields: LogFields): number {
+  let keys: string[] = [];
   try {
-    for (const key of Object.keys(fields)) target[key] = fields[key];
+    keys = Object.keys(fields);
+    for (const key of keys) target[key] = fields[key];
   } catch {
     // A hostile object (throwing getter or Proxy trap) adds what it could.
   }
+  return keys.length;
 }
 
 /** Adds fields to a log in place. */
@@ -156,7 +160,7 @@ export function addFieldsToState(state: LogState, fields: LogFields): void {
 
 /** Stores a log in an OTel context. */
 export function withLogState(ctx: Context, state: LogState): Context {
-  return ctx.setValue(LOG_STATE_KEY, state);
+  return setContextValue(ctx, LOG_STATE_KEY, state);
 }
 
 /** The log stored in an OTel context, if any. */

@@ -1,4 +1,5 @@
 import { type Context, context, createContextKey, type Tracer, trace } from "@opentelemetry/api";
+import { setContextValue } from "../context/otel-context";
 
 /** Name and instrumentation scope of the tracer used when no tracer was put in the context. */
 export const TRACER_NAME = "@groundwork/core";
@@ -38,7 +39,7 @@ export interface ForkMarker {
  * ```
  */
 export function withTracer(ctx: Context, tracer: Tracer): Context {
-  return ctx.setValue(TRACER_KEY, tracer);
+  return setContextValue(ctx, TRACER_KEY, tracer);
 }
 
 /**
@@ -97,5 +98,5 @@ export function normaliseRatio(ratio: unknown): number | undefined {
  */
 export function withSamplingRatio(ctx: Context, ratio: number): Context {
   const r = normaliseRatio(ratio);
-  return r === undefined ? ctx : ctx.setValue(SAMPLING_RATIO_KEY, r);
+  return r === undefined ? ctx : setContextValue(ctx, SAMPLING_RATIO_KEY, r);
 }

@@ -10,6 +10,7 @@ import {
   TraceFlags,
   trace,
 } from "@opentelemetry/api";
+import { setContextValue } from "../context/otel-context";
 import { FORK_KEY, type ForkMarker, normaliseRatio, SAMPLING_RATIO_KEY } from "./keys";
 import { extractContext, type HeadersLike } from "./propagation";
 import { runInSpan, type SpanFn } from "./span";
@@ -100,7 +101,7 @@ export function startTrace<R>(name: string, fn: SpanFn<R>, options: StartTraceOp
   if (ctx.getValue(FORK_KEY) !== undefined) ctx = ctx.deleteValue(FORK_KEY);
   if (options.stitchWith !== undefined) ctx = extractContext(options.stitchWith, ctx);
   const ratio = normaliseRatio(options.samplingRatio);
-  if (ratio !== undefined) ctx = ctx.setValue(SAMPLING_RATIO_KEY, ratio);
+  if (ratio !== undefined) ctx = setContextValue(ctx, SAMPLING_RATIO_KEY, ratio);
   // The tracer reads only the span-option fields, so the options object is
   // passed as is rather than copied on every trace.
   return runInSpan(ctx, name, options, fn);
@@ -140,11 +141,11 @@ export function runInForkedTrace<R>(
       parentSampled: (parentContext.traceFlags & TraceFlags.SAMPLED) !== 0,
       ratio,
     };
-    ctx = ctx.setValue(FORK_KEY, marker);
+    ctx = setContextValue(ctx, FORK_KEY, marker);
   } else {
     ctx = ctx.deleteValue(FORK_KEY);
   }
-  if (ratio !== undefined) ctx = ctx.setValue(SAMPLING_RATIO_KEY, ratio);
+  if (ratio !== undefined) ctx = setContextValue(ctx, SAMPLING_RATIO_KEY, ratio);
   const spanOptions = rootOptions(options);
   if (hasParent) {
     spanOptions.links = [

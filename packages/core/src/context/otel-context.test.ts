@@ -1,0 +1,75 @@
+import { type Context, createContextKey, ROOT_CONTEXT } from "@opentelemetry/api";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { setContextValue } from "./otel-context";
+
+const keys = Array.from({ length: 6 }, (_, i) => createContextKey(`k${i}`));
+
+type Op = { kind: "set"; key: number; value: number } | { kind: "delete"; key: number };
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant("set" as const), key: fc.nat(5), value: fc.integer() }),
+  fc.record({ kind: fc.constant("delete" as const), key: fc.nat(5) }),
+);
+
+function apply(ctx: Context, ops: readonly Op[], ours: boolean): Context[] {
+  const seen = [ctx];
+  for (const o of ops) {
+    const key = keys[o.key]!;
+    if (o.kind === "set")
+      ctx = ours ? setContextValue(ctx, key, o.value) : ctx.setValue(key, o.value);
+    else ctx = ctx.deleteValue(key);
+    seen.push(ctx);
+  }
+  return seen;
+}
+
+const read = (ctx: Context) => keys.map((k) => ctx.getValue(k));
+
+describe("setContextValue", () => {
+  it("reads exactly like the API's own context after any sets and deletes, at every step", () => {
+    fc.assert(
+      fc.property(
+        fc.array(op, { maxLength: 120 }),
+        fc.array(fc.integer(), { minLength: 6, maxLength: 6 }),
+        fc.boolean(),
+        (ops, base, withBase) => {
+          // A foreign starting context, holding values of its own or not.
+          let start: Context = ROOT_CONTEXT;
+          if (withBase) for (const [i, k] of keys.entries()) start = start.setValue(k, base[i]);
+          const expected = apply(start, ops, false).map(read);
+          const actual = apply(start, ops, true).map(read);
+          expect(actual).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it("never changes the context it was given", () => {
+    const [a, b] = keys;
+    const parent = setContextValue(ROOT_CONTEXT, a!, 1);
+    const child = setContextValue(parent, b!, 2);
+    const deleted = child.deleteValue(a!);
+    expect([parent.getValue(a!), parent.getValue(b!)]).toEqual([1, undefined]);
+    expect([child.getValue(a!), child.getValue(b!)]).toEqual([1, 2]);
+    expect([deleted.getValue(a!), deleted.getValue(b!)]).toEqual([undefined, 2]);
+    expect(ROOT_CONTEXT.getValue(a!)).toBeUndefined();
+  });
+
+  it("keeps lookups bounded however deep the chain grows", () => {
+    const [a, b] = keys;
+    let ctx: Context = setContextValue(ROOT_CONTEXT, a!, "bottom");
+    for (let i = 0; i < 100_000; i++) ctx = setContextValue(ctx, b!, i);
+    expect(ctx.getValue(a!)).toBe("bottom");
+    expect(ctx.getValue(b!)).toBe(99_999);
+    // A chain walked node by node would take milliseconds per lookup at this depth.
+    const started = performance.now();
+    for (let i = 0; i < 10_000; i++) ctx.getValue(a!);
+    expect(performance.now() - started).toBeLessThan(100);
+  });
+
+  it("is extended by OpenTelemetry code through the Context interface", () => {
+    const [a, b] = keys;
+    const ctx = setContextValue(ROOT_CONTEXT, a!, 1).setValue(b!, 2);
+    expect([ctx.getValue(a!), ctx.getValue(b!)]).toEqual([1, 2]);
+  });
+});
