@@ -85,7 +85,7 @@ await context.with(sampled, () =>
         batch: 100,
       },
     ],
-    { timeMs: 1000 },
+    { timeMs: 1000, rounds: 5 },
   ),
 );
 
@@ -101,55 +101,6 @@ await context.with(unsampled, () =>
         batch: 100,
       },
     ],
-    { timeMs: 1000 },
+    { timeMs: 1000, rounds: 5 },
   ),
-);
-
-// On a shared machine one side's time window can catch another process's
-// burst. Alternating short rounds of both sides and taking medians gives a
-// steadier cost ratio to read next to tinybench's table.
-function interleaved(name: string, ctx: Context, ours: () => unknown, peer: () => unknown) {
-  const n = 20_000;
-  const rounds = 30;
-  const o: number[] = [];
-  const p: number[] = [];
-  context.with(ctx, () => {
-    for (let r = 0; r < rounds; r++) {
-      let t = performance.now();
-      for (let i = 0; i < n; i++) ours();
-      o.push(performance.now() - t);
-      t = performance.now();
-      for (let i = 0; i < n; i++) peer();
-      p.push(performance.now() - t);
-    }
-  });
-  // The first rounds warm the JIT up; the median of the rest is reported.
-  const median = (xs: number[]) => xs.slice(5).sort((a, b) => a - b)[(rounds - 5) >> 1]!;
-  const oursNs = (median(o) * 1e6) / n;
-  const peerNs = (median(p) * 1e6) / n;
-  console.log(
-    `| ${name} | ${oursNs.toFixed(0)} ns | ${peerNs.toFixed(0)} ns | ${(oursNs / peerNs).toFixed(2)}x |`,
-  );
-}
-
-console.log("\n## Tracing, interleaved rounds (median cost per span; ratio = ours ÷ peer)\n");
-console.log("| case | groundwork | @opentelemetry/sdk-trace-base | cost ratio |");
-console.log("| --- | ---: | ---: | ---: |");
-interleaved(
-  "child span, 3 attributes, sampled",
-  sampled,
-  () => span("child", noop, attributes),
-  () => peerTracer.startActiveSpan("child", peerOptions, endIt),
-);
-interleaved(
-  "new root trace, 3 attributes",
-  sampled,
-  () => startTrace("root", noop, peerOptions),
-  () => peerTracer.startActiveSpan("root", { attributes, root: true }, endIt),
-);
-interleaved(
-  "child span, 3 attributes, unsampled",
-  unsampled,
-  () => span("child", noop, attributes),
-  () => peerTracer.startActiveSpan("child", peerOptions, endIt),
 );
