@@ -109,3 +109,37 @@ describe("the sender keeps an accepted response's body", () => {
     expect(await rejected.send("{}")).not.toHaveProperty("response");
   });
 });
+
+describe("an accepted response whose body misbehaves", () => {
+  it("is still one successful attempt", async () => {
+    const bodies = [
+      {
+        cancel: () => {
+          throw new Error("cancel throws");
+        },
+      },
+      {
+        cancel: async () => undefined,
+        getReader: () => {
+          throw new Error("locked");
+        },
+      },
+      {
+        cancel: async () => undefined,
+        getReader: () => ({
+          read: async () => {
+            throw new Error("reset by peer");
+          },
+          cancel: async () => undefined,
+        }),
+      },
+    ];
+    for (const body of bodies) {
+      const sender = createOtlpHttpSender({
+        endpoint: "http://collector.invalid/v1/traces",
+        fetch: async () => ({ status: 200, headers: { get: () => null }, body }),
+      });
+      expect(await sender.send("{}")).toEqual({ ok: true, attempts: 1 });
+    }
+  });
+});

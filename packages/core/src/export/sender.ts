@@ -366,23 +366,26 @@ function withoutRetryAfter(
 /** The largest export response body the sender keeps; OTLP responses are a few bytes. */
 export const MAX_RESPONSE_BYTES = 64 * 1024;
 
-/** Reads a 2xx body of at most {@link MAX_RESPONSE_BYTES}; `undefined` if empty, larger or failing. */
+/**
+ * Reads a 2xx body of at most {@link MAX_RESPONSE_BYTES}; `undefined` if empty, larger or
+ * failing. Never rejects: the request was accepted, so nothing here may turn it into a retry.
+ */
 async function readSmallBody(response: OtlpFetchResponse): Promise<Uint8Array | undefined> {
-  const stream = response.body;
-  if (stream === undefined || stream === null) return undefined;
-  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-  if (declared === 0 || declared > MAX_RESPONSE_BYTES || typeof stream.getReader !== "function") {
-    stream.cancel().catch(() => undefined);
-    return undefined;
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
   try {
+    const stream = response.body;
+    if (stream === undefined || stream === null) return undefined;
+    const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+    if (declared === 0 || declared > MAX_RESPONSE_BYTES || typeof stream.getReader !== "function") {
+      stream.cancel().catch(() => undefined);
+      return undefined;
+    }
     const reader = stream.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (value === undefined) continue;
+      if (!(value instanceof Uint8Array)) continue;
       size += value.byteLength;
       if (size > MAX_RESPONSE_BYTES) {
         reader.cancel().catch(() => undefined);
@@ -390,16 +393,16 @@ async function readSmallBody(response: OtlpFetchResponse): Promise<Uint8Array | 
       }
       chunks.push(value);
     }
+    if (size === 0) return undefined;
+    if (chunks.length === 1) return chunks[0];
+    const body = new Uint8Array(size);
+    let offset = 0;
+    for (const chunk of chunks) {
+      body.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    return body;
   } catch {
     return undefined;
   }
-  if (size === 0) return undefined;
-  if (chunks.length === 1) return chunks[0];
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
