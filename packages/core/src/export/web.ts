@@ -45,7 +45,9 @@ export interface OtlpFetchInit {
 
 /** The subset of a response body stream's reader the sender uses. */
 export interface OtlpResponseReader {
+  /** The next chunk, or `done` at the end of the body. */
   read(): Promise<{ done: boolean; value?: Uint8Array }>;
+  /** Stops reading and releases the connection. */
   cancel(reason?: unknown): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export interface OtlpResponseReader {
  * read (up to a small limit) for a partial success, any other body is cancelled.
  */
 export interface OtlpResponseBody {
+  /** Discards the body unread. */
   cancel(reason?: unknown): Promise<void>;
   /** Present on every real stream; a body without it is cancelled unread. */
   getReader?(): OtlpResponseReader;
