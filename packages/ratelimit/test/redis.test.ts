@@ -177,6 +177,80 @@ describe("redis store against a real redis-server", () => {
     expect(calls.filter((c) => c === "evalsha")).toHaveLength(4);
   });
 
+  it("decides the checks made on one key in one tick with one script call, in order", async () => {
+    const calls: string[][] = [];
+    const inner = ioredisAdapter(io);
+    const counting: RedisScriptClient = {
+      evalsha: (sha, keys, args) => {
+        calls.push(args);
+        return inner.evalsha(sha, keys, args);
+      },
+      scriptLoad: (script) => inner.scriptLoad(script),
+    };
+    const l = redisLimiter({ client: counting, rate: "1/min", burst: 5, prefix: prefix() });
+    await l.check("warm-up");
+    calls.length = 0;
+    const results = await Promise.all(Array.from({ length: 8 }, () => l.check("hot")));
+    expect(calls).toEqual([["60000", "300000", "1", "1", "1", "1", "1", "1", "1", "1"]]);
+    expect(results.map((r) => r.allowed)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(results.map((r) => r.remaining)).toEqual([4, 3, 2, 1, 0, 0, 0, 0]);
+    // Refusals in one call see the same state: the same wait for all of them.
+    const waits = results.slice(5).map((r) => r.retryAfterMs);
+    expect(new Set(waits).size).toBe(1);
+    expect(waits[0]).toBeGreaterThan(59_000);
+    expect(l.stats()).toMatchObject({ checks: 9, errors: 0 });
+  });
+
+  it("applies each check's cost in turn within one call", async () => {
+    const l = redisLimiter({
+      client: ioredisAdapter(io),
+      rate: "1/min",
+      burst: 4,
+      prefix: prefix(),
+    });
+    const costs = [2, 0, 1, 5, 1, 1];
+    const results = await Promise.all(costs.map((cost) => l.check("mixed", { cost })));
+    // 2 of 4 used, a peek, 1 more, 5 can never fit, the last one left, then none.
+    expect(results.map((r) => [r.allowed, r.remaining])).toEqual([
+      [true, 2],
+      [true, 2],
+      [true, 1],
+      [false, 1],
+      [true, 0],
+      [false, 0],
+    ]);
+    expect(results[3]!.retryAfterMs).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("splits a large tick into calls of at most 128 checks and stays exact", async () => {
+    let calls = 0;
+    const inner = ioredisAdapter(io);
+    const counting: RedisScriptClient = {
+      evalsha: (sha, keys, args) => {
+        calls++;
+        expect(args.length - 2).toBeLessThanOrEqual(128);
+        return inner.evalsha(sha, keys, args);
+      },
+      scriptLoad: (script) => inner.scriptLoad(script),
+    };
+    const l = redisLimiter({ client: counting, rate: "1/min", burst: 200, prefix: prefix() });
+    await l.check("warm-up");
+    calls = 0;
+    const results = await Promise.all(Array.from({ length: 300 }, () => l.check("big")));
+    expect(calls).toBe(3);
+    expect(results.filter((r) => r.allowed)).toHaveLength(200);
+    expect(results.findIndex((r) => !r.allowed)).toBe(200);
+  });
+
   it("ignores the application clock: state is in server time", async () => {
     // Two instances whose own clocks disagree cannot disagree on the limit:
     // nothing in the check depends on the caller's time.

@@ -46,6 +46,10 @@ export function refreshNow(): number {
 }
 
 export const timers = {
+  /** Runs `callback` once the current synchronous code (and earlier microtasks) finished. */
+  queueMicrotask(callback: () => void): void {
+    g.queueMicrotask(callback);
+  },
   /**
    * `setTimeout` that does not keep a Node process alive (no-op elsewhere,
    * where timers never do).

@@ -70,4 +70,44 @@ describe("redisLimiter with a misbehaving client", () => {
       code: "ERR_INVALID_COST",
     });
   });
+
+  it("answers every check of a batch when the reply is short", async () => {
+    const errors: string[] = [];
+    const l = redisLimiter({
+      // Two checks on one key go out together; a reply for one of them is malformed.
+      client: adapter(async () => [1, 4, 0, 1000]),
+      rate: "1/s",
+      fail: "closed",
+      onError: (e) => errors.push(e.code),
+    });
+    const results = await Promise.all([l.check("k"), l.check("k")]);
+    expect(results.map((r) => r.allowed)).toEqual([false, false]);
+    expect(errors).toEqual(["ERR_STORE_REPLY", "ERR_STORE_REPLY"]);
+  });
+
+  it("reloads the script once after NOSCRIPT and answers the whole batch", async () => {
+    const calls: string[][] = [];
+    let loads = 0;
+    const client: RedisScriptClient = {
+      evalsha: async (_sha, _keys, args) => {
+        calls.push(args);
+        if (calls.length === 2) throw new Error("NOSCRIPT No matching script.");
+        return args.slice(2).flatMap((_, i) => [1, 9 - i, 0, 1000]);
+      },
+      scriptLoad: async () => {
+        loads++;
+        return "0123456789abcdef0123456789abcdef01234567";
+      },
+    };
+    const l = redisLimiter({ client, rate: "10/s" });
+    await l.check("k");
+    const results = await Promise.all([l.check("k"), l.check("k", { cost: 2 }), l.check("k")]);
+    expect(results.map((r) => r.remaining)).toEqual([9, 8, 7]);
+    expect(calls.slice(1)).toEqual([
+      ["100", "1000", "1", "2", "1"],
+      ["100", "1000", "1", "2", "1"],
+    ]);
+    expect(loads).toBe(2);
+    expect(l.stats()).toMatchObject({ checks: 4, errors: 0 });
+  });
 });

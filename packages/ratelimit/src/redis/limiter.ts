@@ -1,5 +1,6 @@
 import { RateLimitError } from "../errors";
 import { deadlines, type Ticket } from "../internal/deadlines";
+import { timers } from "../internal/runtime";
 import { parseRate, type RateInput, resolveBurst } from "../rate";
 import type {
   AsyncLimiter,
@@ -52,7 +53,11 @@ interface Pending extends Ticket {
   reject: (error: unknown) => void;
   key: string | undefined;
   options: CheckOptions | undefined;
+  cost: number;
 }
+
+/** Most checks decided by one script call; more on one key in one tick take several calls. */
+const MAX_BATCH = 128;
 
 /** Counters of a Redis-backed limiter. */
 export interface RedisLimiterStats {
@@ -75,7 +80,8 @@ export interface RedisLimiter extends AsyncLimiter {
  * (`EVALSHA`, loaded with `SCRIPT LOAD` on first use and after a
  * `NOSCRIPT`), server time, keys that expire as soon as they are idle. Many
  * application instances sharing one Redis share the limit. Each key is a
- * single Redis key, so it works with Redis Cluster.
+ * single Redis key, so it works with Redis Cluster. Checks on the same key
+ * made in the same tick share one script call, decided in call order.
  *
  * Store failures never reach the request path unless `throwOnError` is set:
  * the `fallback` limiter answers, else the `fail` policy does.
@@ -200,37 +206,86 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
   );
   const ARGS_COST_1 = [intervalArg, tauArg, "1"];
 
-  const answer = (p: Pending, reply: unknown): Awaitable<RateLimitResult> => {
-    const result = parseReply(reply);
-    if (result === undefined) {
-      const error = new RateLimitError(
-        "ERR_STORE_REPLY",
-        `unexpected reply from the rate-limit script: ${describe(reply)}`,
-      );
-      return failed(error, p.key, p.options);
+  const replied = (batch: readonly Pending[], reply: unknown) => {
+    const results = Array.isArray(reply) && reply.length === batch.length * 4 ? reply : undefined;
+    batch.forEach((p, i) => {
+      if (!watchdog.settle(p)) return;
+      const result = results === undefined ? undefined : parseResult(results, i * 4);
+      if (result === undefined) {
+        const error = new RateLimitError(
+          "ERR_STORE_REPLY",
+          `unexpected reply from the rate-limit script: ${describe(reply)}`,
+        );
+        settle(p, () => failed(error, p.key, p.options));
+        return;
+      }
+      checks++;
+      settle(p, () => result);
+    });
+  };
+  const errored = (batch: readonly Pending[], err: unknown) => {
+    for (const p of batch) {
+      if (watchdog.settle(p)) settle(p, () => failed(err, p.key, p.options));
     }
-    checks++;
-    return result;
-  };
-
-  const replied = (p: Pending, reply: unknown) => {
-    if (watchdog.settle(p)) settle(p, () => answer(p, reply));
-  };
-  const errored = (p: Pending, err: unknown) => {
-    if (watchdog.settle(p)) settle(p, () => failed(err, p.key, p.options));
   };
 
   // A client may throw instead of rejecting; both take the same path.
-  const send = (p: Pending, scriptSha: string, keys: string[], args: string[]) => {
+  const run = (batch: readonly Pending[], send: () => Promise<unknown>, current?: string) => {
     try {
-      client.evalsha(scriptSha, keys, args).then(
-        (reply) => replied(p, reply),
-        (err: unknown) => errored(p, err),
+      send().then(
+        (reply) => replied(batch, reply),
+        (err: unknown) => {
+          if (current === undefined || !isNoScript(err)) {
+            errored(batch, err);
+            return;
+          }
+          const keys = [redisKey(batch[0]!.key)];
+          run(batch, () => reloadAndRetry(current, keys, argsOf(batch)));
+        },
       );
     } catch (err) {
-      errored(p, err);
+      errored(batch, err);
     }
   };
+
+  const argsOf = (batch: readonly Pending[]): string[] => {
+    if (batch.length === 1 && batch[0]!.cost === 1) return ARGS_COST_1;
+    const args = [intervalArg, tauArg];
+    for (const p of batch) args.push(String(p.cost));
+    return args;
+  };
+
+  const dispatch = (batch: readonly Pending[]) => {
+    const keys = [redisKey(batch[0]!.key)];
+    const current = sha;
+    if (current === undefined) {
+      // Handlers go straight onto the evalsha promise (not adopted through
+      // an outer then), so its rejection is handled the moment it exists.
+      load().then(
+        (loaded) => run(batch, () => client.evalsha(loaded, keys, argsOf(batch))),
+        (err: unknown) => errored(batch, err),
+      );
+      return;
+    }
+    run(batch, () => client.evalsha(current, keys, argsOf(batch)), current);
+  };
+
+  // Checks made in one tick wait in `queued`, grouped by key, and go out
+  // together at the end of the tick: one script call per key.
+  let queued = new Map<string | undefined, Pending[]>();
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    const batches = queued;
+    queued = new Map();
+    for (const batch of batches.values()) {
+      for (let i = 0; i < batch.length; i += MAX_BATCH) {
+        dispatch(batch.length <= MAX_BATCH ? batch : batch.slice(i, i + MAX_BATCH));
+      }
+    }
+  };
+
+  const redisKey = (key: string | undefined) => (key === undefined ? prefix : `${prefix}:${key}`);
 
   function check(key?: string, checkOptions?: CheckOptions): Promise<RateLimitResult> {
     const cost = checkOptions?.cost ?? 1;
@@ -239,8 +294,6 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
         new RateLimitError("ERR_INVALID_COST", `cost must be a finite number ≥ 0, got ${cost}`),
       );
     }
-    const keys = [key === undefined ? prefix : `${prefix}:${key}`];
-    const args = cost === 1 ? ARGS_COST_1 : [intervalArg, tauArg, String(cost)];
     return new Promise<RateLimitResult>((resolve, reject) => {
       const p: Pending = {
         deadline: watchdog.deadline(),
@@ -249,41 +302,15 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
         reject,
         key,
         options: checkOptions,
+        cost,
       };
       watchdog.watch(p);
-      try {
-        // Callbacks are inline arrows: named per-call closures cost extra
-        // under tooling that preserves function names (esbuild keepNames).
-        const current = sha;
-        if (current === undefined) {
-          // Handlers go straight onto the evalsha promise (not adopted through
-          // an outer then), so its rejection is handled the moment it exists.
-          load().then(
-            (loaded) => send(p, loaded, keys, args),
-            (err: unknown) => errored(p, err),
-          );
-          return;
-        }
-        client.evalsha(current, keys, args).then(
-          (reply) => replied(p, reply),
-          (err: unknown) => {
-            if (!isNoScript(err)) {
-              errored(p, err);
-              return;
-            }
-            try {
-              reloadAndRetry(current, keys, args).then(
-                (reply) => replied(p, reply),
-                (e: unknown) => errored(p, e),
-              );
-            } catch (e) {
-              errored(p, e);
-            }
-          },
-        );
-      } catch (err) {
-        // A client that throws instead of rejecting gets the same policy.
-        errored(p, err);
+      const batch = queued.get(key);
+      if (batch === undefined) queued.set(key, [p]);
+      else batch.push(p);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        timers.queueMicrotask(flush);
       }
     });
   }
@@ -296,9 +323,12 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
   };
 }
 
-function parseReply(reply: unknown): RateLimitResult | undefined {
-  if (!Array.isArray(reply) || reply.length !== 4) return undefined;
-  const [allowed, remaining, retryUs, resetUs] = reply as unknown[];
+/** The result of the check whose four numbers start at `at` in the script's reply. */
+function parseResult(reply: readonly unknown[], at: number): RateLimitResult | undefined {
+  const allowed = reply[at];
+  const remaining = reply[at + 1];
+  const retryUs = reply[at + 2];
+  const resetUs = reply[at + 3];
   if (
     (allowed !== 0 && allowed !== 1) ||
     typeof remaining !== "number" ||
