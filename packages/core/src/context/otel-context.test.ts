@@ -1,7 +1,7 @@
 import { type Context, createContextKey, ROOT_CONTEXT } from "@opentelemetry/api";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { setContextValue } from "./otel-context";
+import { extendable, setContextValue } from "./otel-context";
 
 const keys = Array.from({ length: 6 }, (_, i) => createContextKey(`k${i}`));
 
@@ -71,5 +71,22 @@ describe("setContextValue", () => {
     const [a, b] = keys;
     const ctx = setContextValue(ROOT_CONTEXT, a!, 1).setValue(b!, 2);
     expect([ctx.getValue(a!), ctx.getValue(b!)]).toEqual([1, 2]);
+  });
+
+  it("makes any context cheaply extendable without changing what it reads", () => {
+    const [a, b] = keys;
+    const foreign = ROOT_CONTEXT.setValue(a!, "foreign");
+    for (const ctx of [ROOT_CONTEXT, foreign]) {
+      const wrapped = extendable(ctx);
+      expect(read(wrapped)).toEqual(read(ctx));
+      const extended = wrapped.setValue(b!, 2).deleteValue(a!);
+      expect(read(extended)).toEqual(read(ctx.setValue(b!, 2).deleteValue(a!)));
+      // Deep chains over a wrapper flatten and still read through to `ctx`.
+      let deep = wrapped;
+      for (let i = 0; i < 100; i++) deep = deep.setValue(b!, i);
+      expect([deep.getValue(a!), deep.getValue(b!)]).toEqual([ctx.getValue(a!), 99]);
+    }
+    const ours = setContextValue(ROOT_CONTEXT, a!, 1);
+    expect(extendable(ours)).toBe(ours);
   });
 });

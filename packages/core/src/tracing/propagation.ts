@@ -15,6 +15,7 @@ import {
   type TraceState,
   trace,
 } from "@opentelemetry/api";
+import { extendable } from "../context/otel-context";
 
 /** Header names of W3C Trace Context and W3C Baggage. */
 export const TRACEPARENT_HEADER = "traceparent";
@@ -434,10 +435,10 @@ function applyExtracted(
     // tracestate only means something next to a valid traceparent.
     const ts = parseTracestate(tracestate);
     if (ts !== undefined) sc.traceState = ts;
-    ctx = trace.setSpanContext(ctx, sc);
+    ctx = trace.setSpanContext(extendable(ctx), sc);
   }
   const baggage = parseBaggage(baggageValue);
-  if (baggage !== undefined) ctx = propagation.setBaggage(ctx, baggage);
+  if (baggage !== undefined) ctx = propagation.setBaggage(extendable(ctx), baggage);
   return ctx;
 }
 

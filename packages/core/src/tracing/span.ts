@@ -12,6 +12,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { ensureContextManager } from "../context/manager";
+import { extendable } from "../context/otel-context";
 import { currentTracer, samplerFollowsLocalParent } from "./keys";
 
 /** Options of {@link span} (the OpenTelemetry span options: `attributes`, `kind`, `links`, `startTime`, `root`). */
@@ -129,7 +130,7 @@ export function runInSpan<R>(
   }
   let result: R;
   try {
-    result = context.with(trace.setSpan(parent, s), fn, undefined, s);
+    result = context.with(trace.setSpan(extendable(parent), s), fn, undefined, s);
   } catch (err) {
     recordSpanError(s, err);
     endSpan(s);
