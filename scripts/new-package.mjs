@@ -38,7 +38,6 @@ write(
         import: { types: "./dist/index.d.ts", default: "./dist/index.js" },
         require: { types: "./dist/index.d.cts", default: "./dist/index.cjs" },
       },
-      "./internal/*": null,
       "./package.json": "./package.json",
     },
     main: "./dist/index.cjs",

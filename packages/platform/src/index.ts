@@ -1,1 +1,13 @@
-export {};
+export { epochNow, monotonicNow } from "./clock";
+export type { EnvSource } from "./env";
+export { processEnv, readEnv } from "./env";
+export type { GroundworkErrorShape } from "./errors";
+export { isGroundworkError } from "./errors";
+export type { ProcessLike } from "./globals";
+export { runtimeGlobal, runtimeProcess } from "./globals";
+export type { AsyncLocalStorageConstructor, AsyncLocalStorageLike } from "./node-builtins";
+export { builtinModule, detectAsyncLocalStorage } from "./node-builtins";
+export type { RuntimeInfo } from "./runtime";
+export { detectRuntime } from "./runtime";
+export type { TimerHandle } from "./timers";
+export { clearTimer, queueMicrotask, setUnrefInterval, setUnrefTimeout } from "./timers";
