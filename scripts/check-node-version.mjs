@@ -2,8 +2,8 @@
 // root package.json (pnpm only warns). Ranges are `>=X[.Y[.Z]]`, the form we publish.
 import { readFileSync } from "node:fs";
 
-const range = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))
-  .engines?.node;
+const range = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).engines
+  ?.node;
 const match = /^>=\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(range ?? "");
 if (!match) {
   console.error(`package.json engines.node is "${range}"; expected a ">=X.Y" range`);
