@@ -2,6 +2,7 @@
 //   node scripts/new-package.mjs <name> "<description>" [--neutral] [--private]
 // Its vitest projects come from the root vitest.config.ts: `<name>`, and `<name>:workerd`
 // for a --neutral package (its tsconfig.json has "types": []).
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -88,4 +89,6 @@ export default defineConfig({
 );
 write("src/index.ts", `export {};\n`);
 write("README.md", `# @groundwork/${name}\n\n${description}\n`);
+// JSON.stringify spreads short arrays over lines; Biome, which lint checks, does not.
+execFileSync("npx", ["biome", "format", "--write", dir], { stdio: "ignore" });
 console.log(`created ${dir}`);
