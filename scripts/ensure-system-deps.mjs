@@ -2,7 +2,7 @@
 // promtool) and the Prometheus Pushgateway. This checks they are installed and, on a
 // Debian machine where we run as root, installs the missing ones with apt-get.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 
 const needs = [
   { bin: "/usr/bin/redis-server", pkg: "redis-server" },
@@ -10,8 +10,10 @@ const needs = [
   { bin: "/usr/bin/prometheus", pkg: "prometheus" },
   { bin: "/usr/bin/prometheus-pushgateway", pkg: "prometheus-pushgateway" },
 ];
+const absent = () => needs.filter((n) => !existsSync(n.bin));
+const packagesOf = (list) => [...new Set(list.map((n) => n.pkg))];
 
-const missing = [...new Set(needs.filter((n) => !existsSync(n.bin)).map((n) => n.pkg))];
+const missing = packagesOf(absent());
 if (missing.length === 0) process.exit(0);
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -25,8 +27,29 @@ if (!isRoot || !hasApt) {
 }
 console.log(`Installing system packages for the integration tests: ${missing.join(", ")}`);
 const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
-execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], {
-  stdio: "inherit",
-  env,
-});
+// The tests start their own servers on free ports; the packages' init scripts must not
+// start system-wide Redis and Prometheus daemons. invoke-rc.d asks policy-rc.d first, and
+// exit code 101 means "action forbidden". A policy the machine already has is left alone.
+const POLICY = "/usr/sbin/policy-rc.d";
+const ownPolicy = !existsSync(POLICY);
+if (ownPolicy) writeFileSync(POLICY, "#!/bin/sh\nexit 101\n", { mode: 0o755 });
+try {
+  execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+  execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], {
+    stdio: "inherit",
+    env,
+  });
+} finally {
+  if (ownPolicy) rmSync(POLICY, { force: true });
+}
+
+const stillAbsent = absent();
+if (stillAbsent.length > 0) {
+  console.error(
+    `apt-get installed ${missing.join(", ")}, but these binaries are still missing: ` +
+      `${stillAbsent.map((n) => `${n.bin} (package ${n.pkg})`).join(", ")}.\n` +
+      "The integration tests start them from these paths; check the packages' contents " +
+      "with `dpkg -L <package>`.",
+  );
+  process.exit(1);
+}

@@ -1,17 +1,19 @@
 // Scaffolds a workspace package with the project's standard layout:
-//   node scripts/new-package.mjs <name> "<description>" [--neutral] [--workerd] [--private]
+//   node scripts/new-package.mjs <name> "<description>" [--neutral] [--private]
+// Its vitest projects come from the root vitest.config.ts: `<name>`, and `<name>:workerd`
+// for a --neutral package (its tsconfig.json has "types": []).
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const [name, description, ...flags] = process.argv.slice(2);
 if (!name || !description) {
   console.error(
-    'usage: node scripts/new-package.mjs <name> "<description>" [--neutral] [--workerd] [--private]',
+    'usage: node scripts/new-package.mjs <name> "<description>" [--neutral] [--private]',
   );
   process.exit(2);
 }
 const neutral = flags.includes("--neutral");
-const workerd = flags.includes("--workerd");
 const isPrivate = flags.includes("--private");
 const dir = join("packages", name);
 if (existsSync(dir)) {
@@ -84,30 +86,8 @@ export default defineConfig({
 });
 `,
 );
-write(
-  "vitest.config.ts",
-  `import { defineProject } from "vitest/config";
-import { sourceConditions } from "../../vitest.shared";
-
-export default defineProject({
-  ...sourceConditions,
-  test: {
-    name: "${name}",
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-  },
-});
-`,
-);
-if (workerd) {
-  write(
-    "vitest.workerd.config.ts",
-    `import { defineProject } from "vitest/config";
-import { workerdProject } from "../../vitest.shared";
-
-export default defineProject(workerdProject("${name}"));
-`,
-  );
-}
 write("src/index.ts", `export {};\n`);
 write("README.md", `# @groundwork/${name}\n\n${description}\n`);
+// JSON.stringify spreads short arrays over lines; Biome, which lint checks, does not.
+execFileSync("npx", ["biome", "format", "--write", dir], { stdio: "ignore" });
 console.log(`created ${dir}`);

@@ -4,61 +4,62 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import protobuf from "protobufjs";
 
-// The OTLP messages are decoded with code generated (by protobufjs) from the official
-// opentelemetry-proto definitions, as shipped in @opentelemetry/otlp-transformer 0.212.
-// Decoding with an independent implementation is what makes the receiver a real check of
-// what an encoder produced.
-interface ConversionOptions {
-  longs: StringConstructor;
-  enums: StringConstructor;
-  defaults: boolean;
-  oneofs: boolean;
-  arrays: boolean;
+// The OTLP messages are decoded by protobufjs from the official opentelemetry-proto
+// definitions, vendored unchanged in ../proto (see its NOTICE for the version). Decoding
+// with an implementation independent of the exporters under test is what makes the
+// receiver a real check of what an encoder produced.
+const PROTO_DIR = fileURLToPath(new URL("../proto/", import.meta.url));
+const SERVICES = ["trace", "metrics", "logs"].map(
+  (signal) => `opentelemetry/proto/collector/${signal}/v1/${signal}_service.proto`,
+);
+
+function loadDefinitions(): protobuf.Root {
+  const root = new protobuf.Root();
+  // Imports in the .proto files are relative to the proto root, not to the importing file.
+  root.resolvePath = (_origin, target) => `${PROTO_DIR}${target}`;
+  root.loadSync(SERVICES);
+  root.resolveAll();
+  return root;
 }
-interface MessageType {
-  decode(bytes: Uint8Array): object;
-  encode(message: object): { finish(): Uint8Array };
-  fromObject(value: object): object;
-  toObject(message: object, options: ConversionOptions): Record<string, unknown>;
-}
-interface GeneratedRoot {
-  opentelemetry: {
-    proto: {
-      collector: {
-        trace: {
-          v1: { ExportTraceServiceRequest: MessageType; ExportTraceServiceResponse: MessageType };
-        };
-        metrics: {
-          v1: {
-            ExportMetricsServiceRequest: MessageType;
-            ExportMetricsServiceResponse: MessageType;
-          };
-        };
-        logs: {
-          v1: { ExportLogsServiceRequest: MessageType; ExportLogsServiceResponse: MessageType };
-        };
-      };
-    };
-  };
-}
-const generated = createRequire(import.meta.url)(
-  "@opentelemetry/otlp-transformer/build/src/generated/root.js",
-) as GeneratedRoot;
-const collector = generated.opentelemetry.proto.collector;
+
+const definitions = loadDefinitions();
+const messageType = (name: string): protobuf.Type =>
+  definitions.lookupType(`opentelemetry.proto.collector.${name}`);
+const collector = {
+  trace: {
+    v1: {
+      ExportTraceServiceRequest: messageType("trace.v1.ExportTraceServiceRequest"),
+      ExportTraceServiceResponse: messageType("trace.v1.ExportTraceServiceResponse"),
+    },
+  },
+  metrics: {
+    v1: {
+      ExportMetricsServiceRequest: messageType("metrics.v1.ExportMetricsServiceRequest"),
+      ExportMetricsServiceResponse: messageType("metrics.v1.ExportMetricsServiceResponse"),
+    },
+  },
+  logs: {
+    v1: {
+      ExportLogsServiceRequest: messageType("logs.v1.ExportLogsServiceRequest"),
+      ExportLogsServiceResponse: messageType("logs.v1.ExportLogsServiceResponse"),
+    },
+  },
+};
 
 /** The three OTLP signals, by URL path. */
 export type OtlpSignal = "traces" | "metrics" | "logs";
 
-const SIGNAL_TYPES: Record<OtlpSignal, MessageType> = {
+const SIGNAL_TYPES: Record<OtlpSignal, protobuf.Type> = {
   traces: collector.trace.v1.ExportTraceServiceRequest,
   metrics: collector.metrics.v1.ExportMetricsServiceRequest,
   logs: collector.logs.v1.ExportLogsServiceRequest,
 };
 
-const CONVERSION: ConversionOptions = {
+const CONVERSION: protobuf.IConversionOptions = {
   longs: String,
   enums: String,
   defaults: false,
@@ -475,7 +476,7 @@ function decode(
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new Error("the JSON body is not an object");
   }
-  return type.toObject(type.fromObject(parsed), CONVERSION);
+  return type.toObject(type.fromObject(parsed as Record<string, unknown>), CONVERSION);
 }
 
 const REJECTED_FIELD = {

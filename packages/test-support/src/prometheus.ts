@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./ports";
+import { spawnFailure } from "./spawn-failure";
 
 /** One element of an instant-vector query result. */
 export interface PromSample {
@@ -245,6 +246,8 @@ export async function checkMetrics(
   binary = "/usr/bin/promtool",
 ): Promise<PromtoolVerdict> {
   const child = spawn(binary, ["check", "metrics"], { stdio: ["pipe", "pipe", "pipe"] });
+  // A missing binary is reported by the spawn failure below, not as a broken pipe.
+  child.stdin.on("error", () => {});
   let output = "";
   child.stdout.on("data", (c: Buffer) => {
     output += c.toString();
@@ -252,7 +255,11 @@ export async function checkMetrics(
   child.stderr.on("data", (c: Buffer) => {
     output += c.toString();
   });
-  const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+  const exited = (once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>).catch(
+    (error: Error) => {
+      throw spawnFailure(binary, error);
+    },
+  );
   child.stdin.end(text);
   const [code] = await exited;
   const exitCode = code ?? -1;
@@ -277,6 +284,10 @@ async function startDaemon(
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(binary, args(`127.0.0.1:${port}`), { stdio: ["ignore", "ignore", "pipe"] });
+  let failure: Error | undefined;
+  child.once("error", (error) => {
+    failure = spawnFailure(binary, error);
+  });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-8_000);
@@ -289,7 +300,13 @@ async function startDaemon(
     await cleanup();
   };
   try {
-    await waitReady(child, url, readyTimeoutMs, () => stderr);
+    await waitReady(
+      child,
+      url,
+      readyTimeoutMs,
+      () => stderr,
+      () => failure,
+    );
   } catch (error) {
     await stop();
     throw error;
@@ -302,9 +319,12 @@ async function waitReady(
   url: string,
   timeoutMs: number,
   log: () => string,
+  failure: () => Error | undefined,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    const error = failure();
+    if (error !== undefined) throw error;
     if (child.exitCode !== null)
       throw new Error(`prometheus exited with code ${child.exitCode}: ${log().trim()}`);
     try {

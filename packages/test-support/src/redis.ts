@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createConnection } from "node:net";
 import { freePort } from "./ports";
+import { spawnFailure } from "./spawn-failure";
 
 /** A redis-server started for a test, listening on a loopback port. */
 export interface RedisServer {
@@ -87,6 +88,10 @@ async function launch(binary: string, port: number, readyTimeoutMs: number): Pro
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
+  let failure: Error | undefined;
+  child.once("error", (error) => {
+    failure = spawnFailure(binary, error);
+  });
   // If the test process dies without calling stop() (an uncaught error, a
   // closed pipe), take the server down with it instead of leaving an orphan.
   const killOnExit = () => child.kill("SIGKILL");
@@ -98,6 +103,7 @@ async function launch(binary: string, port: number, readyTimeoutMs: number): Pro
   });
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline) {
+    if (failure !== undefined) throw failure;
     if (child.exitCode !== null) {
       throw new Error(`redis-server exited with code ${child.exitCode}: ${stderr.trim()}`);
     }

@@ -1,4 +1,0 @@
-import { defineProject } from "vitest/config";
-import { workerdProject } from "../../vitest.shared";
-
-export default defineProject(workerdProject("metrics"));
