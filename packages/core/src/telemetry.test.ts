@@ -1,10 +1,10 @@
 import { trace } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
-import { TelemetryContext } from "./context/telemetry-context";
 import { log } from "./logging/logger";
 import { memorySink } from "./logging/sinks";
 import { createTelemetry } from "./telemetry";
+import { TelemetryContext } from "./telemetry-context";
 import { span } from "./tracing/span";
 import { ATTR_LINK_RELATION, FORK_EVENT_NAME } from "./tracing/traces";
 
@@ -51,10 +51,10 @@ describe("createTelemetry", () => {
     const { sink, exporter, telemetry } = setup();
     await telemetry.run(() =>
       span("accept", async () => {
-        const conn = TelemetryContext.current().withForkedLog({ conn: 7 });
+        const conn = TelemetryContext.current().forkLog({ conn: 7 });
         await conn
-          .withForkedLog()
-          .withForkedTrace("request")
+          .forkLog()
+          .forkTrace("request")
           .run(async () => {
             log.addFields({ req: "a" });
             await new Promise((r) => setTimeout(r, 1));

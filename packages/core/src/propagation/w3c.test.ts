@@ -12,7 +12,7 @@ import {
   parseTracestate,
   w3cPropagator,
   w3cTraceparent,
-} from "./propagation";
+} from "./w3c";
 
 beforeAll(() => ensureContextManager());
 
