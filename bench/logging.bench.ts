@@ -36,7 +36,7 @@ await telemetry.run(() =>
     },
     {
       name: "forked/child logger creation",
-      ours: () => telemetry.context.withForkedLog({ request_id: "r-1" }),
+      ours: () => telemetry.context.forkLog({ request_id: "r-1" }),
       peer: () => peer.child({ request_id: "r-1" }),
       batch: 100,
     },

@@ -4,7 +4,8 @@
 // end), the peer calls tracer.startActiveSpan and ends the span itself.
 // Under an unsampled parent span() does not create a child at all (the
 // sampler would drop it), which is where its large ratio comes from.
-import { createTracing, span, startTrace, withTracer } from "@groundwork/core";
+import { span, startTrace } from "@groundwork/core";
+import { createTracing, setTracer } from "@groundwork/core/tracing";
 import { type Context, context, ROOT_CONTEXT, type Span, trace } from "@opentelemetry/api";
 import {
   AlwaysOnSampler,
@@ -46,14 +47,14 @@ function parentContext(sampled: boolean): Context {
     spanId: "00f067aa0ba902b7",
     traceFlags: sampled ? 1 : 0,
   });
-  return withTracer(trace.setSpan(ROOT_CONTEXT, parent), tracing.tracer);
+  return setTracer(trace.setSpan(ROOT_CONTEXT, parent), tracing.tracer);
 }
 
 // Both sides must do the same work: check that each records (or skips) the span.
 function check(ctx: Context, expectEnded: number) {
   const before = [oursProcessor.ended, peerProcessor.ended];
   context.with(ctx, () => {
-    span("child", noop, attributes);
+    span("child", peerOptions, noop);
     peerTracer.startActiveSpan("child", peerOptions, endIt);
   });
   const delta = [oursProcessor.ended - before[0]!, peerProcessor.ended - before[1]!];
@@ -74,13 +75,13 @@ await context.with(sampled, () =>
     [
       {
         name: "child span, 3 attributes, sampled",
-        ours: () => span("child", noop, attributes),
+        ours: () => span("child", peerOptions, noop),
         peer: () => peerTracer.startActiveSpan("child", peerOptions, endIt),
         batch: 100,
       },
       {
         name: "new root trace, 3 attributes",
-        ours: () => startTrace("root", noop, peerOptions),
+        ours: () => startTrace("root", peerOptions, noop),
         peer: () => peerTracer.startActiveSpan("root", { attributes, root: true }, endIt),
         batch: 100,
       },
@@ -96,7 +97,7 @@ await context.with(unsampled, () =>
     [
       {
         name: "child span, 3 attributes, unsampled",
-        ours: () => span("child", noop, attributes),
+        ours: () => span("child", peerOptions, noop),
         peer: () => peerTracer.startActiveSpan("child", peerOptions, endIt),
         batch: 100,
       },

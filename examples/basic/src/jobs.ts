@@ -20,13 +20,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function processJob(job: Job): Promise<"done" | "failed"> {
   const jobContext = TelemetryContext.current()
-    .withForkedLog({ job_id: job.id, customer: job.customer })
-    .withForkedTrace("job", { attributes: { "job.id": job.id } });
+    .forkLog({ job_id: job.id, customer: job.customer })
+    .forkTrace("job", { attributes: { "job.id": job.id } });
   return jobContext.run(async () => {
     log.info("job started", { api_token: job.apiToken });
     for (let attempt = 1; attempt <= 3; attempt++) {
       log.addFields({ attempt });
-      await span("call upstream", () => sleep(job.costMs), { attempt });
+      await span("call upstream", { attributes: { attempt } }, () => sleep(job.costMs));
       if (job.costMs % (attempt + 1) !== 0) {
         // Many jobs hit this at once in a bad minute; one call site, limited.
         log.warn("upstream slow, retrying", { waited_ms: job.costMs }, { rateLimit: "5/s" });

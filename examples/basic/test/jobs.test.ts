@@ -1,17 +1,16 @@
-import { captureTelemetry } from "@groundwork/testing";
+import { createTestTelemetry } from "@groundwork/testing";
 import "@groundwork/testing/vitest";
 import { describe, expect, it } from "vitest";
 import { processJob, runJobs } from "../src/jobs";
 
 describe("example jobs", () => {
   it("logs each job in its own forked log, with the token redacted", async () => {
-    const t = await captureTelemetry(
-      () =>
-        runJobs([
-          { id: "a", customer: "acme", costMs: 4, apiToken: "secret-a" },
-          { id: "b", customer: "globex", costMs: 3, apiToken: "secret-b" },
-        ]),
-      { redactKeys: ["api_token"] },
+    const t = createTestTelemetry({ redactKeys: ["api_token"] });
+    await t.run(() =>
+      runJobs([
+        { id: "a", customer: "acme", costMs: 4, apiToken: "secret-a" },
+        { id: "b", customer: "globex", costMs: 3, apiToken: "secret-b" },
+      ]),
     );
     expect(t).toHaveLogged("info", "job started", { job_id: "a", api_token: "[REDACTED]" });
     expect(t).toHaveLogged("info", "job finished", { job_id: "a", attempt: 1 });
@@ -33,9 +32,8 @@ describe("example jobs", () => {
   });
 
   it("reports a job that keeps failing", async () => {
-    const t = await captureTelemetry(() =>
-      processJob({ id: "c", customer: "initech", costMs: 1, apiToken: "x" }),
-    );
+    const t = createTestTelemetry();
+    await t.run(() => processJob({ id: "c", customer: "initech", costMs: 1, apiToken: "x" }));
     expect(t).toHaveLogged("error", "job failed after retries", { job_id: "c", attempt: 3 });
   });
 });

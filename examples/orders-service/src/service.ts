@@ -313,14 +313,12 @@ export async function startService(
     if (userAgent !== null) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
     const spanName = routeName === "unmatched" ? `HTTP ${method}` : `HTTP ${method} ${routeName}`;
     return telemetry.run(() =>
-      withForkedLog(
-        () =>
-          startTrace(
-            spanName,
-            (span) => serveInSpan(span, request, method, routeName, serve, requestId),
-            { stitchWith: request.headers, kind: SpanKind.SERVER, attributes },
-          ),
-        { request_id: requestId },
+      withForkedLog({ request_id: requestId }, () =>
+        startTrace(
+          spanName,
+          { stitchWith: request.headers, kind: SpanKind.SERVER, attributes },
+          (span) => serveInSpan(span, request, method, routeName, serve, requestId),
+        ),
       ),
     );
   }

@@ -1,65 +1,7 @@
-// context
-export type {
-  AsyncLocalStorageConstructor,
-  AsyncLocalStorageLike,
-  ContextEntry,
-} from "./context/index";
-export {
-  addFields,
-  createAsyncLocalStorageContextManager,
-  createStackContextManager,
-  ensureContextManager,
-  fromOtelContext,
-  installContextManager,
-  TelemetryContext,
-  withForkedLog,
-} from "./context/index";
-// export
-export type {
-  AbortSignalLike,
-  BatchSpanProcessor,
-  BatchSpanProcessorOptions,
-  BatchSpanProcessorStats,
-  ConsoleSpanExporterOptions,
-  ExportFailure,
-  ExportFailureReason,
-  ExportOutcome,
-  ExportSuccess,
-  OtlpFetch,
-  OtlpFetchInit,
-  OtlpFetchResponse,
-  OtlpHttpSender,
-  OtlpHttpSenderOptions,
-  OtlpProtocol,
-  OtlpResponseBody,
-  OtlpResponseReader,
-  OtlpRetryOptions,
-  OtlpRetryPolicy,
-  OtlpTraceExporter,
-  OtlpTraceExporterOptions,
-  PartialSuccess,
-  RejectedField,
-  ServiceResourceOptions,
-} from "./export/index";
-export {
-  backoffDelayMs,
-  createBatchSpanProcessor,
-  createConsoleSpanExporter,
-  createOtlpHttpSender,
-  createOtlpTraceExporter,
-  createServiceResource,
-  DEFAULT_OTLP_TRACES_ENDPOINT,
-  DEFAULT_RETRY_POLICY,
-  decodePartialSuccess,
-  formatSpanLine,
-  isRetryableStatus,
-  MAX_RESPONSE_BYTES,
-  OtlpExportError,
-  OtlpPartialSuccessError,
-  parseRetryAfterMs,
-  resolveRetryPolicy,
-} from "./export/index";
-// logging
+// The everyday API: what the guides use. Plumbing lives in subpaths:
+// `@groundwork/core/otlp`, `/propagation`, `/tracing`, `/context`, `/node`.
+export type { CoreErrorCode, CoreErrorOptions } from "./errors";
+export { CoreError } from "./errors";
 export type {
   LineSink,
   LogCallOptions,
@@ -72,7 +14,6 @@ export type {
   LogSink,
   LogStats,
   MemorySink,
-  RateSpec,
   RecordSink,
   SerializeLimits,
   StandaloneLogger,
@@ -81,7 +22,6 @@ export {
   consoleSink,
   createLogger,
   DEFAULT_SERIALIZE_LIMITS,
-  InvalidLogLevelError,
   LEVEL_OFF,
   LEVEL_VALUES,
   LOG_LEVELS,
@@ -91,7 +31,8 @@ export {
   parseLogLevel,
   recordSink,
 } from "./logging/index";
-// telemetry
+export type { HeaderGetter, HeaderRecord, HeaderSetter, HeadersLike } from "./propagation/w3c";
+export { extractContext, injectHeaders, w3cTraceparent } from "./propagation/w3c";
 export type {
   Telemetry,
   TelemetryOptions,
@@ -100,60 +41,10 @@ export type {
   TraceExporterOption,
 } from "./telemetry";
 export { createTelemetry } from "./telemetry";
-// tracing
-export type {
-  ForkedTraceOptions,
-  ForkMarker,
-  GroundworkSamplerOptions,
-  GroundworkSpanOptions,
-  HeaderGetter,
-  HeaderRecord,
-  HeaderSetter,
-  HeadersLike,
-  SpanFn,
-  StartTraceOptions,
-  TraceRateLimit,
-  TracingErrorCode,
-  TracingOptions,
-  TracingRuntime,
-} from "./tracing/index";
-export {
-  ATTR_FORK_NAME,
-  ATTR_FORK_SPAN_ID,
-  ATTR_FORK_TRACE_ID,
-  ATTR_LINK_RELATION,
-  addSpanEvent,
-  BAGGAGE_HEADER,
-  createSampler,
-  createTracing,
-  currentSpan,
-  currentTraceId,
-  currentTracer,
-  extractContext,
-  FORK_EVENT_NAME,
-  FORK_KEY,
-  formatBaggage,
-  formatTraceparent,
-  injectHeaders,
-  parseBaggage,
-  parseTraceparent,
-  parseTracestate,
-  recordSpanError,
-  runInForkedTrace,
-  runInSpan,
-  SAMPLING_RATIO_KEY,
-  setSpanAttributes,
-  span,
-  startTrace,
-  TRACEPARENT_HEADER,
-  TRACER_KEY,
-  TRACER_NAME,
-  TRACESTATE_HEADER,
-  TracingError,
-  traceIdUnderRatio,
-  w3cPropagator,
-  w3cTraceparent,
-  withForkedTrace,
-  withSamplingRatio,
-  withTracer,
-} from "./tracing/index";
+export { TelemetryContext, withForkedLog } from "./telemetry-context";
+export { addSpanEvent, currentSpan, currentTraceId, setSpanAttributes } from "./tracing/helpers";
+export { withSamplingRatio } from "./tracing/sampling-ratio";
+export type { GroundworkSpanOptions, SpanFn } from "./tracing/span";
+export { recordSpanError, span } from "./tracing/span";
+export type { ForkedTraceOptions, StartTraceOptions } from "./tracing/traces";
+export { startTrace, withForkedTrace } from "./tracing/traces";

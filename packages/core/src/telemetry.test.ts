@@ -1,12 +1,14 @@
 import { trace } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
-import { TelemetryContext } from "./context/telemetry-context";
+import { CoreError } from "./errors";
 import { log } from "./logging/logger";
 import { memorySink } from "./logging/sinks";
 import { createTelemetry } from "./telemetry";
+import { TelemetryContext, withForkedLog } from "./telemetry-context";
+import { withSamplingRatio } from "./tracing/sampling-ratio";
 import { span } from "./tracing/span";
-import { ATTR_LINK_RELATION, FORK_EVENT_NAME } from "./tracing/traces";
+import { ATTR_LINK_RELATION, FORK_EVENT_NAME, startTrace } from "./tracing/traces";
 
 function setup() {
   const sink = memorySink();
@@ -21,6 +23,50 @@ function setup() {
 }
 
 describe("createTelemetry", () => {
+  it("throws ERR_INVALID_OPTION for an empty serviceName, also without tracing", () => {
+    for (const tracing of [undefined, false] as const) {
+      let error: unknown;
+      try {
+        createTelemetry({ serviceName: "", ...(tracing === false ? { tracing } : {}) });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(CoreError);
+      expect(error).toMatchObject({ name: "CoreError", code: "ERR_INVALID_OPTION" });
+    }
+  });
+
+  it("sets a branch sampling ratio with withSamplingRatio(ratio, fn) and ctx.setSamplingRatio(ratio)", async () => {
+    const { exporter, telemetry } = setup();
+    await telemetry.run(async () => {
+      const value = withSamplingRatio(0, () => startTrace("dropped by fn", () => 1));
+      expect(value).toBe(1);
+      await TelemetryContext.current()
+        .setSamplingRatio(0)
+        .run(() => startTrace("dropped by context", async () => undefined));
+      await startTrace("kept", async () => undefined);
+    });
+    await telemetry.forceFlush();
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(["kept"]);
+    await telemetry.shutdown();
+  });
+
+  it("withForkedLog(fields, fn) starts the fork with the fields; they do not leak out", async () => {
+    const { sink, telemetry } = setup();
+    await telemetry.run(async () => {
+      await withForkedLog({ job: "reindex" }, async () => {
+        await new Promise((r) => setTimeout(r, 1));
+        log.info("inside");
+      });
+      log.info("outside");
+    });
+    expect(sink.records().map((r) => [r.msg, r.fields])).toEqual([
+      ["inside", { job: "reindex" }],
+      ["outside", {}],
+    ]);
+    await telemetry.shutdown();
+  });
+
   it("puts trace ids on log lines inside sampled spans and logs on the span as events", async () => {
     const { sink, exporter, telemetry } = setup();
     await telemetry.run(() =>
@@ -51,10 +97,10 @@ describe("createTelemetry", () => {
     const { sink, exporter, telemetry } = setup();
     await telemetry.run(() =>
       span("accept", async () => {
-        const conn = TelemetryContext.current().withForkedLog({ conn: 7 });
+        const conn = TelemetryContext.current().forkLog({ conn: 7 });
         await conn
-          .withForkedLog()
-          .withForkedTrace("request")
+          .forkLog()
+          .forkTrace("request")
           .run(async () => {
             log.addFields({ req: "a" });
             await new Promise((r) => setTimeout(r, 1));

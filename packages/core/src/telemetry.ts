@@ -1,24 +1,24 @@
 import { type Context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import type { SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { fromOtelContext, type TelemetryContext } from "./context/telemetry-context";
+import { CoreError } from "./errors";
+import { boundLogger, type Logger } from "./logging/logger";
+import type { LoggerOptions } from "./logging/options";
+import {
+  createLogRoot,
+  createLogState,
+  type LogStats,
+  setDefaultLogState,
+  setLogState,
+} from "./logging/state";
 import {
   type BatchSpanProcessor,
   type BatchSpanProcessorOptions,
   type BatchSpanProcessorStats,
   createBatchSpanProcessor,
-} from "./export/batch-processor";
-import { createConsoleSpanExporter } from "./export/console-exporter";
-import { createOtlpTraceExporter, type OtlpTraceExporterOptions } from "./export/trace-exporter";
-import {
-  boundLogger,
-  createLogRoot,
-  createLogState,
-  type Logger,
-  type LogStats,
-  setDefaultLogState,
-  withLogState,
-} from "./logging/logger";
-import type { LoggerOptions } from "./logging/options";
+} from "./otlp/batch-processor";
+import { createConsoleSpanExporter } from "./otlp/console-exporter";
+import { createOtlpTraceExporter, type OtlpTraceExporterOptions } from "./otlp/trace-exporter";
+import { TelemetryContext } from "./telemetry-context";
 import { createTracing, type TracingOptions, type TracingRuntime } from "./tracing/runtime";
 
 /** Where finished spans go. */
@@ -99,6 +99,7 @@ function exporterFrom(option: TraceExporterOption): SpanExporter {
  *
  * @param options - see {@link TelemetryOptions}; `serviceName` is required.
  * @returns the instance; call `install()` to make it the process default.
+ * @throws {CoreError} `ERR_INVALID_OPTION` (or `ERR_INVALID_LOG_LEVEL`) for invalid options.
  * @example
  * ```ts
  * const telemetry = createTelemetry({
@@ -112,6 +113,9 @@ function exporterFrom(option: TraceExporterOption): SpanExporter {
  * ```
  */
 export function createTelemetry(options: TelemetryOptions): Telemetry {
+  if (typeof options.serviceName !== "string" || options.serviceName === "") {
+    throw new CoreError("ERR_INVALID_OPTION", "serviceName must be a non-empty string");
+  }
   const root = createLogRoot({
     ...options.logging,
     serviceName: options.serviceName,
@@ -141,9 +145,9 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     });
   }
 
-  let otel: Context = withLogState(ROOT_CONTEXT, state);
+  let otel: Context = setLogState(ROOT_CONTEXT, state);
   if (tracing !== undefined) otel = tracing.context(otel);
-  const ctx = fromOtelContext(otel);
+  const ctx = TelemetryContext.fromOtel(otel);
 
   const flushLogs = async () => {
     try {

@@ -7,7 +7,7 @@ import {
   createOtlpTraceExporter,
   createServiceResource,
   type OtlpProtocol,
-} from "../src/index";
+} from "../src/otlp/index";
 
 const receiver = useOtlpReceiver();
 

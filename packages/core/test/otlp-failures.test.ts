@@ -8,7 +8,7 @@ import {
   createOtlpHttpSender,
   createOtlpTraceExporter,
   type OtlpRetryOptions,
-} from "../src/index";
+} from "../src/otlp/index";
 
 const receiver = useOtlpReceiver();
 

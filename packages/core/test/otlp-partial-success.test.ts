@@ -5,14 +5,14 @@ import { useOtlpReceiver } from "@groundwork/test-support";
 import { ExportResultCode } from "@opentelemetry/core";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { afterEach, describe, expect, it } from "vitest";
+import { CoreError } from "../src/index";
 import {
   createBatchSpanProcessor,
   createOtlpHttpSender,
   createOtlpTraceExporter,
   MAX_RESPONSE_BYTES,
-  OtlpPartialSuccessError,
   type OtlpProtocol,
-} from "../src/index";
+} from "../src/otlp/index";
 
 const receiver = useOtlpReceiver();
 
@@ -46,8 +46,8 @@ describe.each(["http/protobuf", "http/json"] as const)("OTLP partial success (%s
       exporter.export([span as never], resolve),
     );
     expect(result.code).toBe(ExportResultCode.SUCCESS);
-    expect(result.error).toBeInstanceOf(OtlpPartialSuccessError);
-    expect(result.error).toMatchObject({ code: "partial_success", rejected: 1 });
+    expect(result.error).toBeInstanceOf(CoreError);
+    expect(result.error).toMatchObject({ code: "ERR_OTLP_PARTIAL_SUCCESS", rejected: 1 });
     expect(result.error?.message).toContain("too old");
     await provider.shutdown();
   });

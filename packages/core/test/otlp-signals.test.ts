@@ -6,7 +6,7 @@ import {
   ProtobufMetricsSerializer,
 } from "@opentelemetry/otlp-transformer";
 import { describe, expect, it } from "vitest";
-import { createOtlpHttpSender, createServiceResource, type OtlpProtocol } from "../src/index";
+import { createOtlpHttpSender, createServiceResource, type OtlpProtocol } from "../src/otlp/index";
 
 // The sender is signal-agnostic: metrics and logs go through it as traces do. These tests
 // also pin down how the shared receiver decodes those signals.

@@ -1,23 +1,21 @@
 import { type ReceivedSpan, useOtlpReceiver } from "@groundwork/test-support";
 import { context, ROOT_CONTEXT, SpanKind } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
+import { addSpanEvent, injectHeaders, span, startTrace, withForkedTrace } from "../src/index";
+import {
+  createBatchSpanProcessor,
+  createOtlpTraceExporter,
+  type OtlpProtocol,
+} from "../src/otlp/index";
 import {
   ATTR_FORK_NAME,
   ATTR_FORK_SPAN_ID,
   ATTR_FORK_TRACE_ID,
   ATTR_LINK_RELATION,
-  addSpanEvent,
-  createBatchSpanProcessor,
-  createOtlpTraceExporter,
   createTracing,
   FORK_EVENT_NAME,
-  injectHeaders,
-  type OtlpProtocol,
-  span,
-  startTrace,
   TRACER_NAME,
-  withForkedTrace,
-} from "../src/index";
+} from "../src/tracing/index";
 
 // Forked and stitched traces go through the real exporter and batch processor
 // to a receiver that decodes them with the official OTLP protobuf definitions.
@@ -58,6 +56,11 @@ async function handleRequest(traceFlags: "01" | "00", forkRatio?: number) {
   let outgoing: Record<string, string> = {};
   await startTrace(
     "POST /orders",
+    {
+      stitchWith: headers,
+      kind: SpanKind.SERVER,
+      attributes: { "http.request.method": "POST", "order.items": 3, "order.total": 42.5 },
+    },
     async () => {
       await span("validate", async () => {
         addSpanEvent("validation.rule", { "rule.name": "stock", passed: true });
@@ -67,17 +70,12 @@ async function handleRequest(traceFlags: "01" | "00", forkRatio?: number) {
       }).catch(() => undefined);
       await withForkedTrace(
         "send receipt",
-        async () => {
-          await span("smtp send", async () => undefined, { "smtp.recipients": 2 });
-        },
         forkRatio === undefined ? {} : { samplingRatio: forkRatio },
+        async () => {
+          await span("smtp send", { attributes: { "smtp.recipients": 2 } }, async () => undefined);
+        },
       );
       outgoing = injectHeaders({});
-    },
-    {
-      stitchWith: headers,
-      kind: SpanKind.SERVER,
-      attributes: { "http.request.method": "POST", "order.items": 3, "order.total": 42.5 },
     },
   );
   return outgoing;

@@ -1,5 +1,5 @@
 // Runs in Node and in workerd: the OTLP encoding path must work in both.
-import type { ExportOutcome, OtlpHttpSender } from "@groundwork/core";
+import type { ExportOutcome, OtlpHttpSender } from "@groundwork/core/otlp";
 import { describe, expect, it } from "vitest";
 import { defineMetrics } from "./define";
 import { createOtlpMetricsPusher } from "./otlp";

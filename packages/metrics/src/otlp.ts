@@ -4,10 +4,10 @@ import {
   decodePartialSuccess,
   type ExportOutcome,
   type OtlpHttpSender,
-  OtlpPartialSuccessError,
   type OtlpProtocol,
   type OtlpRetryOptions,
-} from "@groundwork/core";
+  partialSuccessError,
+} from "@groundwork/core/otlp";
 import { type Attributes, diag, type HrTime } from "@opentelemetry/api";
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from "@opentelemetry/otlp-transformer";
 import type { Resource } from "@opentelemetry/resources";
@@ -202,7 +202,7 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
       if (partial !== undefined) {
         // Accepted, so not retried (OTLP forbids it): counted and reported.
         rejectedDataPoints += partial.rejected;
-        diag.warn(`otlp metrics: ${new OtlpPartialSuccessError(partial).message}`);
+        diag.warn(`otlp metrics: ${partialSuccessError(partial).message}`);
       }
       // Only an accepted push moves the delta baseline; otherwise the next
       // push carries the change again.

@@ -1,4 +1,5 @@
-import { createTelemetry, memorySink, OtlpPartialSuccessError } from "@groundwork/core";
+import { createTelemetry, memorySink } from "@groundwork/core";
+import { partialSuccessError } from "@groundwork/core/otlp";
 import { InMemorySpanExporter, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import { createRegistry } from "./registry";
@@ -32,7 +33,7 @@ describe("telemetryCollector", () => {
       export: (_spans, done) =>
         done({
           code: 0, // ExportResultCode.SUCCESS
-          error: new OtlpPartialSuccessError({ rejected: 1, message: "bad span" }),
+          error: partialSuccessError({ rejected: 1, message: "bad span" }),
         }),
       shutdown: async () => undefined,
     };

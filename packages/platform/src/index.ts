@@ -7,6 +7,7 @@ export type { ProcessLike } from "./globals";
 export { runtimeGlobal, runtimeProcess } from "./globals";
 export type { AsyncLocalStorageConstructor, AsyncLocalStorageLike } from "./node-builtins";
 export { builtinModule, detectAsyncLocalStorage } from "./node-builtins";
+export { setRefTimeout } from "./ref-timers";
 export type { RuntimeInfo } from "./runtime";
 export { detectRuntime } from "./runtime";
 export type { TimerHandle } from "./timers";

@@ -1,3 +1,5 @@
+export type { TestingErrorCode, TestingErrorOptions } from "./errors";
+export { TestingError } from "./errors";
 // logs
 export type { CapturedLog, LogQuery } from "./logs/match";
 export { matchesSubset } from "./logs/match";
@@ -8,7 +10,7 @@ export { groundworkMatchers } from "./matchers-all";
 export type { MetricSource } from "./metrics/matchers";
 export { toHaveMetric } from "./metrics/matchers";
 export type { TestTelemetry, TestTelemetryOptions } from "./telemetry";
-export { captureTelemetry, testTelemetry } from "./telemetry";
+export { createTestTelemetry } from "./telemetry";
 // tracing
 export type {
   RenderTraceTreeOptions,
@@ -28,12 +30,10 @@ export {
   buildTraceTrees,
   createTraceCapture,
   expectTraceTree,
-  installTraceRouting,
   renderTraceTree,
-  TraceTreeMismatchError,
+  setTraceCapture,
   toHaveSpan,
   toHaveTraceTree,
   traceMatchers,
   traceOutline,
-  withTraceCapture,
 } from "./traces/index";

@@ -1,4 +1,5 @@
 import type { LogLevel } from "@groundwork/core";
+import { TestingError } from "./errors";
 import { type CapturedLog, describeLogs, type LogQuery, logMatches } from "./logs/match";
 
 /** The result shape of a vitest/jest matcher. */
@@ -32,7 +33,10 @@ export function parseLogQuery(args: readonly unknown[]): LogQuery {
     };
   }
   if (typeof a !== "string" && !(a instanceof RegExp)) {
-    throw new TypeError("toHaveLogged expects a message string or RegExp");
+    throw new TestingError(
+      "ERR_INVALID_ARGUMENT",
+      "toHaveLogged expects a message string or RegExp",
+    );
   }
   return { msg: a, ...(b === undefined ? {} : { fields: b as Record<string, unknown> }) };
 }
@@ -58,8 +62,7 @@ export function toHaveLogged(received: unknown, ...args: unknown[]): MatcherResu
   if (!isCapture(received)) {
     return {
       pass: false,
-      message: () =>
-        "toHaveLogged expects the object returned by testTelemetry()/captureTelemetry()",
+      message: () => "toHaveLogged expects the object returned by createTestTelemetry()",
     };
   }
   const query = parseLogQuery(args);

@@ -1,7 +1,8 @@
 import { log, withForkedLog } from "@groundwork/core";
 import { describe, expect, it } from "vitest";
+import { TestingError } from "./errors";
 import "./vitest";
-import { captureTelemetry, testTelemetry } from "./telemetry";
+import { createTestTelemetry } from "./telemetry";
 
 async function work(id: number, delayMs: number) {
   await withForkedLog(async () => {
@@ -11,9 +12,9 @@ async function work(id: number, delayMs: number) {
   });
 }
 
-describe("testTelemetry", () => {
+describe("createTestTelemetry", () => {
   it("captures records with level, message and fields", async () => {
-    const t = testTelemetry({ redactKeys: ["token"] });
+    const t = createTestTelemetry({ redactKeys: ["token"] });
     await t.run(async () => {
       log.debug("starting", { token: "abc" });
       await work(1, 1);
@@ -36,7 +37,7 @@ describe("testTelemetry", () => {
   });
 
   it("explains a failed match with what was captured", () => {
-    const t = testTelemetry();
+    const t = createTestTelemetry();
     t.run(() => log.info("hello", { a: 1 }));
     expect(() => expect(t).toHaveLogged("warn", "hello")).toThrow(
       /captured:\n {2}INFO {2}hello \{"a":1\}/,
@@ -45,7 +46,11 @@ describe("testTelemetry", () => {
 
   it("keeps concurrently running captures apart", async () => {
     const results = await Promise.all(
-      [0, 1, 2, 3].map((i) => captureTelemetry(() => work(i, (4 - i) * 3))),
+      [0, 1, 2, 3].map(async (i) => {
+        const t = createTestTelemetry();
+        await t.run(() => work(i, (4 - i) * 3));
+        return t;
+      }),
     );
     results.forEach((t, i) => {
       expect(t.logs()).toHaveLength(1);
@@ -54,25 +59,47 @@ describe("testTelemetry", () => {
   });
 
   it.concurrent.each([1, 2, 3])("is isolated across concurrent tests (%i)", async (i) => {
-    const t = await captureTelemetry(() => work(i, 5 * i));
+    const t = createTestTelemetry();
+    await t.run(() => work(i, 5 * i));
     expect(t.logs().map((l) => l.fields.id)).toEqual([i]);
   });
 
   it("does not capture code that runs outside it", () => {
-    const t = testTelemetry();
-    const outside = testTelemetry();
+    const t = createTestTelemetry();
+    const outside = createTestTelemetry();
     outside.run(() => log.info("elsewhere"));
     expect(t.logs()).toEqual([]);
   });
 });
 
-describe("testTelemetry traces", () => {
+describe("createTestTelemetry options", () => {
+  it.each([
+    ["maxRecords", { maxRecords: 0 }],
+    ["maxSpans", { maxSpans: 1.5 }],
+    ["samplingRatio", { samplingRatio: 2 }],
+  ] as const)("throws ERR_INVALID_OPTION for an invalid %s", (name, options) => {
+    let error: unknown;
+    try {
+      createTestTelemetry(options);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(TestingError);
+    expect(error).toMatchObject({ name: "TestingError", code: "ERR_INVALID_OPTION" });
+    expect((error as Error).message).toContain(name);
+  });
+});
+
+describe("createTestTelemetry traces", () => {
   it("captures spans and trace trees beside the logs", async () => {
     const { span, withForkedTrace } = await import("@groundwork/core");
     const { trace } = await import("@opentelemetry/api");
-    const t = await captureTelemetry(() =>
+    const t = createTestTelemetry();
+    await t.run(() =>
       span("request", async () => {
-        await span("db.query", () => log.info("querying"), { "db.system": "postgresql" });
+        await span("db.query", { attributes: { "db.system": "postgresql" } }, () =>
+          log.info("querying"),
+        );
         trace.getTracer("plain-otel").startActiveSpan("plain", (s) => s.end());
         await withForkedTrace("background", async () => {});
       }),
@@ -88,7 +115,7 @@ describe("testTelemetry traces", () => {
   });
 });
 
-describe("testTelemetry metrics", () => {
+describe("createTestTelemetry metrics", () => {
   it("reads metric samples and matches them", async () => {
     const { counter, createRegistry, defineMetrics, histogram } = await import(
       "@groundwork/metrics"
@@ -102,7 +129,7 @@ describe("testTelemetry metrics", () => {
       },
       { registry },
     );
-    const t = testTelemetry({ registry });
+    const t = createTestTelemetry({ registry });
     http.requests({ method: "GET", status: "200" }).inc();
     http.requests({ method: "GET", status: "200" }).inc();
     http.latency.observe(0.5);

@@ -1,10 +1,9 @@
 import {
   createTelemetry,
-  fromOtelContext,
   type LoggerOptions,
   type LogLevel,
   memorySink,
-  type TelemetryContext,
+  TelemetryContext,
 } from "@groundwork/core";
 import {
   defaultRegistry,
@@ -15,10 +14,10 @@ import {
 } from "@groundwork/metrics";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { type CapturedLog, type LogQuery, logMatches, toCapturedLog } from "./logs/match";
-import { createTraceCapture, withTraceCapture } from "./traces/capture";
+import { checkCount, createTraceCapture, setTraceCapture } from "./traces/capture";
 import type { TraceNode } from "./traces/tree";
 
-/** Options of {@link testTelemetry}. */
+/** Options of {@link createTestTelemetry}. */
 export interface TestTelemetryOptions {
   /** Least severe level captured. Default `"trace"` (everything). */
   level?: LogLevel;
@@ -46,7 +45,12 @@ export interface TestTelemetryOptions {
 export interface TestTelemetry {
   /** The telemetry context that captures; enter it with `run` or `t.context.run`. */
   readonly context: TelemetryContext;
-  /** Runs `fn` inside the capturing context; returns what `fn` returns. */
+  /**
+   * Runs `fn` inside the capturing context, in isolation from other tests.
+   *
+   * @param fn - the code under test; sync or async.
+   * @returns what `fn` returns (await it for async code before asserting).
+   */
   run<R>(fn: () => R): R;
   /** Captured log records, oldest first. */
   logs(): CapturedLog[];
@@ -66,21 +70,25 @@ export interface TestTelemetry {
 
 /**
  * Creates an in-memory capture of telemetry for one test. Code run with
- * `t.run(fn)` logs into it; other tests (also concurrent ones) do not see its
- * records and it does not see theirs.
+ * `t.run(fn)` logs and traces into it; other tests (also concurrent ones) do
+ * not see its records and it does not see theirs.
  *
- * @param options - see {@link TestTelemetryOptions}.
+ * @param options - see {@link TestTelemetryOptions} (default: everything captured).
  * @returns the capture.
+ * @throws {TestingError} `ERR_INVALID_OPTION` for a `maxRecords` or `maxSpans` that is
+ *   not a positive integer, or a `samplingRatio` outside [0, 1].
  * @example
  * ```ts
- * const t = testTelemetry();
+ * const t = createTestTelemetry();
  * await t.run(() => handler(request));
  * expect(t).toHaveLogged("info", "request served", { status: 200 });
  * expect(t).toHaveSpan("GET /orders", { "http.response.status_code": 200 });
  * ```
  */
-export function testTelemetry(options: TestTelemetryOptions = {}): TestTelemetry {
-  const sink = memorySink({ maxRecords: options.maxRecords ?? 100_000 });
+export function createTestTelemetry(options: TestTelemetryOptions = {}): TestTelemetry {
+  const maxRecords = options.maxRecords ?? 100_000;
+  checkCount("maxRecords", maxRecords);
+  const sink = memorySink({ maxRecords });
   const logging: Omit<LoggerOptions, "serviceName" | "serviceVersion"> = {
     level: options.level ?? "trace",
     sink,
@@ -94,7 +102,7 @@ export function testTelemetry(options: TestTelemetryOptions = {}): TestTelemetry
     ...(options.samplingRatio === undefined ? {} : { samplingRatio: options.samplingRatio }),
     ...(options.maxSpans === undefined ? {} : { maxSpans: options.maxSpans }),
   });
-  const ctx = fromOtelContext(withTraceCapture(telemetry.context.otel, capture));
+  const ctx = TelemetryContext.fromOtel(setTraceCapture(telemetry.context.otel, capture));
   const registry = options.registry ?? defaultRegistry;
   const logs = () => sink.records().map(toCapturedLog);
   return {
@@ -111,27 +119,4 @@ export function testTelemetry(options: TestTelemetryOptions = {}): TestTelemetry
       capture.reset();
     },
   };
-}
-
-/**
- * Runs `fn` inside a fresh {@link testTelemetry} capture and returns the
- * capture once `fn` (sync or async) has settled. If `fn` throws, the error is
- * rethrown.
- *
- * @param fn - the code under test; receives the capture.
- * @param options - see {@link TestTelemetryOptions}.
- * @returns the capture, to assert on.
- * @example
- * ```ts
- * const t = await captureTelemetry(() => processOrder(order));
- * expect(t).toHaveLogged("warn", /retrying/);
- * ```
- */
-export async function captureTelemetry(
-  fn: (t: TestTelemetry) => unknown,
-  options: TestTelemetryOptions = {},
-): Promise<TestTelemetry> {
-  const t = testTelemetry(options);
-  await t.run(() => fn(t));
-  return t;
 }

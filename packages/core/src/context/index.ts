@@ -2,8 +2,5 @@ export type { AsyncLocalStorageConstructor, AsyncLocalStorageLike } from "./mana
 export {
   createAsyncLocalStorageContextManager,
   createStackContextManager,
-  ensureContextManager,
   installContextManager,
 } from "./manager";
-export type { ContextEntry } from "./telemetry-context";
-export { addFields, fromOtelContext, TelemetryContext, withForkedLog } from "./telemetry-context";

@@ -1,17 +1,11 @@
+import {
+  type AsyncLocalStorageConstructor,
+  type AsyncLocalStorageLike,
+  detectAsyncLocalStorage,
+} from "@groundwork/platform";
 import { type Context, type ContextManager, context, ROOT_CONTEXT } from "@opentelemetry/api";
 
-/**
- * The part of Node's `AsyncLocalStorage` the context manager needs. Node,
- * workerd (`nodejs_als` or `nodejs_compat`), Deno and Bun all provide it.
- */
-export interface AsyncLocalStorageLike<T> {
-  getStore(): T | undefined;
-  run<R, A extends unknown[]>(store: T, fn: (...args: A) => R, ...args: A): R;
-  disable?(): void;
-}
-
-/** A constructor of {@link AsyncLocalStorageLike} stores, e.g. `AsyncLocalStorage` from `node:async_hooks`. */
-export type AsyncLocalStorageConstructor = new <T>() => AsyncLocalStorageLike<T>;
+export type { AsyncLocalStorageConstructor, AsyncLocalStorageLike };
 
 function bindFunction<T>(manager: ContextManager, ctx: Context, target: T): T {
   if (typeof target !== "function") return target;
@@ -109,41 +103,19 @@ export function createStackContextManager(): ContextManager {
   return manager;
 }
 
-interface RuntimeGlobals {
-  AsyncLocalStorage?: AsyncLocalStorageConstructor;
-  process?: { getBuiltinModule?: (id: string) => unknown };
-}
-
-/**
- * Finds the runtime's AsyncLocalStorage without a static `node:` import: a
- * global `AsyncLocalStorage` (edge runtimes), else `process.getBuiltinModule`
- * (Node >= 20.16, workerd with `nodejs_compat`, Deno, Bun).
- */
-function detectAsyncLocalStorage(): AsyncLocalStorageConstructor | undefined {
-  const g = globalThis as RuntimeGlobals;
-  if (typeof g.AsyncLocalStorage === "function") return g.AsyncLocalStorage;
-  try {
-    const mod = g.process?.getBuiltinModule?.("node:async_hooks") as
-      | { AsyncLocalStorage?: AsyncLocalStorageConstructor }
-      | undefined;
-    if (typeof mod?.AsyncLocalStorage === "function") return mod.AsyncLocalStorage;
-  } catch {
-    // A runtime that refuses the module simply has no AsyncLocalStorage.
-  }
-  return undefined;
-}
-
 let installed = false;
 // The manager we registered, if the registration was ours: reading it directly
 // skips the OpenTelemetry API's global lookup on every log call.
 let registered: ContextManager | undefined;
 
 /**
- * Makes sure a global OpenTelemetry context manager is registered. If the
- * application (or another SDK) already registered one, that one is kept and
- * Groundwork's context rides on it; otherwise an AsyncLocalStorage-backed one
- * is registered where the runtime has AsyncLocalStorage, else a stack-based one.
- * Called by everything that enters a context; cheap after the first call.
+ * Registers a global OpenTelemetry context manager, once. If the application
+ * (or another SDK) already registered one, that one is kept and Groundwork's
+ * context rides on it; otherwise an AsyncLocalStorage-backed one is registered
+ * where the runtime has AsyncLocalStorage (found by `@groundwork/platform`'s
+ * detection: Node, workerd with `nodejs_als`/`nodejs_compat`, Deno, Bun), else
+ * a stack-based one. Everything that enters a context calls it on first use,
+ * so applications only call it to pass a class of their own.
  *
  * @param Storage - an AsyncLocalStorage class to use instead of detecting one
  *   (default: detected).

@@ -1,3 +1,5 @@
+import { CoreError } from "../errors";
+
 /** Log levels, from most to least verbose. */
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal";
 
@@ -17,25 +19,13 @@ export const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn"
 /** `off` disables a logger entirely. */
 export const LEVEL_OFF = 100;
 
-/** Thrown for an unknown level name. */
-export class InvalidLogLevelError extends Error {
-  /** Stable error code. */
-  readonly code = "ERR_INVALID_LOG_LEVEL";
-  constructor(value: unknown) {
-    super(
-      `invalid log level ${JSON.stringify(String(value))}: expected one of ${LOG_LEVELS.join(", ")}, off`,
-    );
-    this.name = "InvalidLogLevelError";
-  }
-}
-
 /**
  * Parses a level name case-insensitively (`"INFO"`, `"warning"` and `"off"`
  * included) into its numeric value.
  *
  * @param value - a level name.
  * @returns the numeric severity; {@link LEVEL_OFF} for `"off"`.
- * @throws InvalidLogLevelError for anything else.
+ * @throws {CoreError} `ERR_INVALID_LOG_LEVEL` for anything else.
  * @example
  * ```ts
  * parseLogLevel("INFO"); // 30
@@ -47,6 +37,11 @@ export function parseLogLevel(value: string): number {
   if (name === "warning") return LEVEL_VALUES.warn;
   if (name === "critical") return LEVEL_VALUES.fatal;
   const v = (LEVEL_VALUES as Record<string, number | undefined>)[name];
-  if (v === undefined) throw new InvalidLogLevelError(value);
+  if (v === undefined) {
+    throw new CoreError(
+      "ERR_INVALID_LOG_LEVEL",
+      `invalid log level ${JSON.stringify(String(value))}: expected one of ${LOG_LEVELS.join(", ")}, off`,
+    );
+  }
   return v;
 }

@@ -1,9 +1,10 @@
 import { context } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
 import { ensureContextManager } from "../context/manager";
-import { TelemetryContext, withForkedLog } from "../context/telemetry-context";
-import { createLogger, createLogRoot, createLogState, log, withLogState } from "./logger";
+import { TelemetryContext, withForkedLog } from "../telemetry-context";
+import { createLogger, log } from "./logger";
 import { type LogRecord, lineSink, memorySink } from "./sinks";
+import { createLogRoot, createLogState, setLogState } from "./state";
 
 function capture(options: Parameters<typeof createLogRoot>[0] = {}) {
   const sink = memorySink();
@@ -11,7 +12,7 @@ function capture(options: Parameters<typeof createLogRoot>[0] = {}) {
   const state = createLogState(root);
   ensureContextManager();
   const ctx = TelemetryContext.current();
-  const run = <R>(fn: () => R): R => context.with(withLogState(ctx.otel, state), fn);
+  const run = <R>(fn: () => R): R => context.with(setLogState(ctx.otel, state), fn);
   const fields = () => sink.records().map((r) => r.fields);
   return { sink, root, run, fields, records: (): readonly LogRecord[] => sink.records() };
 }
@@ -101,7 +102,7 @@ describe("forked logs", () => {
     const c = capture();
     await c.run(async () => {
       log.addFields({ a: 1 });
-      const fork = TelemetryContext.current().withForkedLog();
+      const fork = TelemetryContext.current().forkLog();
       log.addFields({ b: 2 });
       await fork.run(async () => {
         await Promise.resolve();
@@ -114,8 +115,8 @@ describe("forked logs", () => {
   it("nest, and compose as values", () => {
     const c = capture();
     c.run(() => {
-      const outer = TelemetryContext.current().withForkedLog({ level1: true });
-      const inner = outer.withForkedLog({ level2: true });
+      const outer = TelemetryContext.current().forkLog({ level1: true });
+      const inner = outer.forkLog({ level2: true });
       inner.run(() => log.info("inner"));
       outer.run(() => log.info("outer"));
       inner.log.addFields({ direct: 1 });

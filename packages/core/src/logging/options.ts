@@ -1,12 +1,10 @@
+import type { RateInput } from "@groundwork/ratelimit";
 import type { LogLevel } from "./levels";
 import type { SerializeLimits } from "./serialize";
 import type { LogSink } from "./sinks";
 
 /** Output format of line sinks. */
 export type LogFormat = "json" | "text";
-
-/** A rate: `"10/s"`, `"600/m"`, `"1000/h"`, or an object form. */
-export type RateSpec = string | { count: number; per: "second" | "minute" | "hour" };
 
 /** Options of {@link createLogger}. All are optional. */
 export interface LoggerOptions {
@@ -45,5 +43,5 @@ export interface LogCallOptions {
    * Limits this call site (keyed by level and message template) to the given
    * rate: `{ rateLimit: "10/s" }`. Records over it are dropped and counted.
    */
-  rateLimit?: RateSpec;
+  rateLimit?: RateInput;
 }

@@ -1,6 +1,7 @@
-import { limiter, type MemoryLimiter, parseRate } from "@groundwork/ratelimit";
+import { limiter, type MemoryLimiter, parseRate, type RateInput } from "@groundwork/ratelimit";
+import { CoreError } from "../errors";
 import type { LogLevel } from "./levels";
-import type { LogCallOptions, RateSpec } from "./options";
+import type { LogCallOptions } from "./options";
 
 /** The rate limits a logger applies: a global one and per-call-site ones. */
 export interface RateLimits {
@@ -15,35 +16,45 @@ const MAX_RATE_SPECS = 64;
 const MAX_CALL_SITES = 4096;
 
 interface SpecLimiters {
-  readonly spec: RateSpec;
+  readonly spec: RateInput;
   readonly byLevel: Partial<Record<LogLevel, MemoryLimiter>>;
 }
 
-function specKey(spec: RateSpec): string {
+function specKey(spec: RateInput): string {
   return typeof spec === "string" ? spec : `${spec.count}/${spec.per}`;
 }
 
 /**
  * Builds a logger's rate limits. A call site is its level plus message
  * template, so `log.warn("cache miss", { key })` is one site whatever the key.
+ *
+ * @throws {CoreError} `ERR_INVALID_OPTION` for an invalid global limit.
  */
 export function createRateLimits(
   global: { maxEventsPerSecond: number; burst?: number } | undefined,
 ): RateLimits {
-  const globalLimiter =
-    global === undefined
-      ? undefined
-      : limiter({
-          rate: { per: "second", count: global.maxEventsPerSecond },
-          ...(global.burst === undefined ? {} : { burst: global.burst }),
-        });
+  let globalLimiter: MemoryLimiter | undefined;
+  if (global !== undefined) {
+    try {
+      globalLimiter = limiter({
+        rate: { per: "second", count: global.maxEventsPerSecond },
+        ...(global.burst === undefined ? {} : { burst: global.burst }),
+      });
+    } catch (cause) {
+      throw new CoreError(
+        "ERR_INVALID_OPTION",
+        `rateLimit: maxEventsPerSecond must be a positive number, got ${String(global.maxEventsPerSecond)}`,
+        { cause },
+      );
+    }
+  }
   // Per rate spec, one limiter per level keyed by the message, so a call site
   // needs no key string built per call. `null` marks an invalid rate (no limit),
   // remembered so a bad option costs one parse, not one exception per call.
   const perSpec = new Map<string, SpecLimiters | null>();
   let last: SpecLimiters | undefined;
 
-  const siteLimiter = (spec: RateSpec, level: LogLevel): MemoryLimiter | undefined => {
+  const siteLimiter = (spec: RateInput, level: LogLevel): MemoryLimiter | undefined => {
     const key = specKey(spec);
     let entry = perSpec.get(key);
     if (entry === undefined) {

@@ -1,9 +1,12 @@
+import { runtimeGlobal } from "@groundwork/platform";
 import type { LogLevel } from "./levels";
 
-// Core compiles without DOM or Node typings; the console is described structurally.
-const runtime = globalThis as unknown as {
-  console: { log(line: string): void; error(line: string): void };
-};
+// Core compiles without DOM or Node typings; the console is described structurally
+// and looked up at write time (a test or runtime may replace it).
+interface ConsoleLike {
+  log(line: string): void;
+  error(line: string): void;
+}
 
 /** A structured log record, as record sinks receive it. Fields are redacted and plain JSON values. */
 export interface LogRecord {
@@ -52,8 +55,9 @@ export function consoleSink(): LineSink {
   return {
     kind: "line",
     write(line, level) {
-      if (level === "warn" || level === "error" || level === "fatal") runtime.console.error(line);
-      else runtime.console.log(line);
+      const out = runtimeGlobal<ConsoleLike>("console");
+      if (level === "warn" || level === "error" || level === "fatal") out?.error(line);
+      else out?.log(line);
     },
   };
 }

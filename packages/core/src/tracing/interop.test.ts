@@ -12,8 +12,8 @@ const exporter = new InMemorySpanExporter();
 const tracing = createTracing({
   serviceName: "interop",
   spanProcessors: [new SimpleSpanProcessor(exporter)],
-  registerGlobal: true,
 });
+trace.setGlobalTracerProvider(tracing.provider);
 afterAll(() => {
   trace.disable();
 });

@@ -1,11 +1,4 @@
-import {
-  type Attributes,
-  type Context,
-  context,
-  diag,
-  type Tracer,
-  trace,
-} from "@opentelemetry/api";
+import { type Attributes, type Context, context, diag, type Tracer } from "@opentelemetry/api";
 import type { Resource } from "@opentelemetry/resources";
 import {
   BasicTracerProvider,
@@ -15,10 +8,10 @@ import {
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { ensureContextManager } from "../context/manager";
-import { createServiceResource } from "../export/resource";
-import { TracingError } from "./errors";
-import { samplerFollowsLocalParent, TRACER_NAME, withTracer } from "./keys";
+import { CoreError } from "../errors";
+import { createServiceResource } from "../otlp/resource";
 import { createSampler, type TraceRateLimit } from "./sampler";
+import { samplerFollowsLocalParent, setTracer, TRACER_NAME } from "./tracer";
 
 /** Options of {@link createTracing}. */
 export interface TracingOptions {
@@ -44,18 +37,13 @@ export interface TracingOptions {
   spanLimits?: SpanLimits;
   /** Upper bound for `forceFlush()` in milliseconds. Default 30 000. */
   flushTimeoutMs?: number;
-  /**
-   * Also register the provider as the global OpenTelemetry tracer provider,
-   * so `trace.getTracer()` anywhere in the process uses it. Default `false`.
-   */
-  registerGlobal?: boolean;
 }
 
 /** What {@link createTracing} returns. */
 export interface TracingRuntime {
   /** The OpenTelemetry tracer provider, configured with Groundwork's sampler. */
   readonly provider: BasicTracerProvider;
-  /** The tracer Groundwork's span functions should use; put it in a context with {@link withTracer}. */
+  /** The tracer Groundwork's span functions should use; put it in a context with {@link setTracer}. */
   readonly tracer: Tracer;
   /** The resource every span of this runtime carries. */
   readonly resource: Resource;
@@ -85,13 +73,13 @@ const DISABLED: Sampler = {
  *
  * @param options - service identity, sampling and processors; see {@link TracingOptions}.
  * @returns the provider, the tracer and lifecycle functions.
- * @throws {TracingError} for an empty service name or invalid sampling options.
+ * @throws {CoreError} `ERR_INVALID_OPTION` for an empty service name or invalid sampling options.
  * @example
  * ```ts
  * const tracing = createTracing({ serviceName: "shop", samplingRatio: 0.25 });
  * await context.with(tracing.context(), () =>
  *   startTrace("checkout", async () => {
- *     await span("charge card", () => charge(), { "payment.provider": "acme" });
+ *     await span("charge card", { attributes: { "payment.provider": "acme" } }, () => charge());
  *   }),
  * );
  * await tracing.shutdown();
@@ -99,11 +87,11 @@ const DISABLED: Sampler = {
  */
 export function createTracing(options: TracingOptions): TracingRuntime {
   if (typeof options.serviceName !== "string" || options.serviceName === "") {
-    throw new TracingError("ERR_INVALID_OPTION", "serviceName must be a non-empty string");
+    throw new CoreError("ERR_INVALID_OPTION", "serviceName must be a non-empty string");
   }
   const flushTimeoutMs = options.flushTimeoutMs ?? 30_000;
   if (!(flushTimeoutMs > 0)) {
-    throw new TracingError(
+    throw new CoreError(
       "ERR_INVALID_OPTION",
       `flushTimeoutMs must be positive, got ${flushTimeoutMs}`,
     );
@@ -132,14 +120,13 @@ export function createTracing(options: TracingOptions): TracingRuntime {
   });
   const tracer = provider.getTracer(TRACER_NAME);
   samplerFollowsLocalParent.add(tracer);
-  if (options.registerGlobal === true) trace.setGlobalTracerProvider(provider);
 
   let shutdownPromise: Promise<void> | undefined;
   return {
     provider,
     tracer,
     resource,
-    context: (ctx = context.active()) => withTracer(ctx, tracer),
+    context: (ctx = context.active()) => setTracer(ctx, tracer),
     async forceFlush() {
       try {
         await provider.forceFlush();

@@ -1,9 +1,10 @@
 import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from "@opentelemetry/api";
 import { SamplingDecision } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
-import { TracingError } from "./errors";
-import { FORK_KEY, withSamplingRatio } from "./keys";
+import { CoreError } from "../errors";
+import { FORK_KEY } from "./context-keys";
 import { createSampler, traceIdUnderRatio } from "./sampler";
+import { setSamplingRatio } from "./sampling-ratio";
 
 const SAMPLED = SamplingDecision.RECORD_AND_SAMPLED;
 const DROPPED = SamplingDecision.NOT_RECORD;
@@ -58,21 +59,21 @@ describe("createSampler", () => {
     expect(decide(s, withParent(true, false))).toBe(SAMPLED);
     const all = createSampler({ samplingRatio: 1 });
     expect(decide(all, withParent(false, false))).toBe(DROPPED);
-    expect(decide(all, withSamplingRatio(withParent(false, false), 1))).toBe(DROPPED);
+    expect(decide(all, setSamplingRatio(withParent(false, false), 1))).toBe(DROPPED);
   });
 
   it("follows a remote parent; a branch ratio may sample an unsampled one", () => {
     const s = createSampler({ samplingRatio: 0 });
     expect(decide(s, withParent(true, true))).toBe(SAMPLED);
     expect(decide(s, withParent(false, true))).toBe(DROPPED);
-    expect(decide(s, withSamplingRatio(withParent(false, true), 1))).toBe(SAMPLED);
+    expect(decide(s, setSamplingRatio(withParent(false, true), 1))).toBe(SAMPLED);
   });
 
   it("samples roots by the configured ratio, or the branch ratio when set", () => {
     expect(decide(createSampler({ samplingRatio: 1 }))).toBe(SAMPLED);
     expect(decide(createSampler({ samplingRatio: 0 }))).toBe(DROPPED);
-    expect(decide(createSampler(), withSamplingRatio(ROOT_CONTEXT, 0))).toBe(DROPPED);
-    expect(decide(createSampler({ samplingRatio: 0 }), withSamplingRatio(ROOT_CONTEXT, 1))).toBe(
+    expect(decide(createSampler(), setSamplingRatio(ROOT_CONTEXT, 0))).toBe(DROPPED);
+    expect(decide(createSampler({ samplingRatio: 0 }), setSamplingRatio(ROOT_CONTEXT, 1))).toBe(
       SAMPLED,
     );
   });
@@ -110,27 +111,27 @@ describe("createSampler", () => {
       samplingRatio: 1,
       rateLimit: { maxTracesPerSecond: 1, burst: 1, clock: () => now },
     });
-    expect(decide(s, withSamplingRatio(ROOT_CONTEXT, 0))).toBe(DROPPED);
+    expect(decide(s, setSamplingRatio(ROOT_CONTEXT, 0))).toBe(DROPPED);
     expect(decide(s)).toBe(SAMPLED);
   });
 
   it("rejects invalid configuration with coded errors", () => {
     for (const bad of [-0.1, 1.5, Number.NaN]) {
       expect(() => createSampler({ samplingRatio: bad })).toThrowError(
-        expect.objectContaining({ code: "ERR_INVALID_SAMPLING_RATIO" }),
+        expect.objectContaining({ code: "ERR_INVALID_OPTION" }),
       );
     }
-    expect(() => createSampler({ rateLimit: { maxTracesPerSecond: 0 } })).toThrow(TracingError);
+    expect(() => createSampler({ rateLimit: { maxTracesPerSecond: 0 } })).toThrow(CoreError);
     expect(() => createSampler({ rateLimit: { maxTracesPerSecond: 5, burst: 0 } })).toThrowError(
-      expect.objectContaining({ code: "ERR_INVALID_RATE_LIMIT" }),
+      expect.objectContaining({ code: "ERR_INVALID_OPTION" }),
     );
   });
 
   it("clamps per-branch ratios instead of throwing", () => {
-    expect(decide(createSampler({ samplingRatio: 0 }), withSamplingRatio(ROOT_CONTEXT, 7))).toBe(
+    expect(decide(createSampler({ samplingRatio: 0 }), setSamplingRatio(ROOT_CONTEXT, 7))).toBe(
       SAMPLED,
     );
-    expect(decide(createSampler(), withSamplingRatio(ROOT_CONTEXT, -3))).toBe(DROPPED);
-    expect(decide(createSampler(), withSamplingRatio(ROOT_CONTEXT, Number.NaN))).toBe(SAMPLED);
+    expect(decide(createSampler(), setSamplingRatio(ROOT_CONTEXT, -3))).toBe(DROPPED);
+    expect(decide(createSampler(), setSamplingRatio(ROOT_CONTEXT, Number.NaN))).toBe(SAMPLED);
   });
 });

@@ -1,8 +1,8 @@
 import { limiter, type MemoryLimiter } from "@groundwork/ratelimit";
 import { type Context, isSpanContextValid, TraceFlags, trace } from "@opentelemetry/api";
 import { type Sampler, SamplingDecision, type SamplingResult } from "@opentelemetry/sdk-trace-base";
-import { TracingError } from "./errors";
-import { FORK_KEY, type ForkMarker, SAMPLING_RATIO_KEY } from "./keys";
+import { CoreError } from "../errors";
+import { FORK_KEY, type ForkMarker, SAMPLING_RATIO_KEY } from "./context-keys";
 
 /** Limits how many new traces per second are sampled. */
 export interface TraceRateLimit {
@@ -65,7 +65,7 @@ export function traceIdUnderRatio(traceId: string, ratio: number): boolean {
  *
  * @param options - `samplingRatio` (default 1) and optional `rateLimit`.
  * @returns an OpenTelemetry `Sampler` for a `BasicTracerProvider`.
- * @throws {TracingError} `ERR_INVALID_SAMPLING_RATIO` or `ERR_INVALID_RATE_LIMIT` for bad options.
+ * @throws {CoreError} `ERR_INVALID_OPTION` for an invalid ratio or rate limit.
  * @example
  * ```ts
  * const provider = new BasicTracerProvider({
@@ -76,8 +76,8 @@ export function traceIdUnderRatio(traceId: string, ratio: number): boolean {
 export function createSampler(options: GroundworkSamplerOptions = {}): Sampler {
   const ratio = options.samplingRatio ?? 1;
   if (typeof ratio !== "number" || !(ratio >= 0 && ratio <= 1)) {
-    throw new TracingError(
-      "ERR_INVALID_SAMPLING_RATIO",
+    throw new CoreError(
+      "ERR_INVALID_OPTION",
       `samplingRatio must be a number in [0, 1], got ${String(ratio)}`,
     );
   }
@@ -115,8 +115,8 @@ export function createSampler(options: GroundworkSamplerOptions = {}): Sampler {
 function createGate(rateLimit: TraceRateLimit): MemoryLimiter {
   const count = rateLimit.maxTracesPerSecond;
   if (typeof count !== "number" || !(count > 0) || !Number.isFinite(count)) {
-    throw new TracingError(
-      "ERR_INVALID_RATE_LIMIT",
+    throw new CoreError(
+      "ERR_INVALID_OPTION",
       `rateLimit.maxTracesPerSecond must be a positive number, got ${String(count)}`,
     );
   }
@@ -127,8 +127,6 @@ function createGate(rateLimit: TraceRateLimit): MemoryLimiter {
       ...(rateLimit.clock !== undefined ? { clock: rateLimit.clock } : {}),
     });
   } catch (cause) {
-    throw new TracingError("ERR_INVALID_RATE_LIMIT", `invalid rateLimit: ${String(cause)}`, {
-      cause,
-    });
+    throw new CoreError("ERR_INVALID_OPTION", `invalid rateLimit: ${String(cause)}`, { cause });
   }
 }

@@ -2,9 +2,9 @@ import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode } from "@opentelemetry/
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import { addSpanEvent, currentSpan, currentTraceId, setSpanAttributes } from "./helpers";
-import { currentTracer, withTracer } from "./keys";
 import { createTracing } from "./runtime";
-import { runInSpan, span } from "./span";
+import { span } from "./span";
+import { getTracer, setTracer } from "./tracer";
 import { startTrace } from "./traces";
 
 function setup() {
@@ -28,7 +28,9 @@ describe("span()", () => {
   it("runs a sync function in a child span and returns its value", () => {
     const t = setup();
     const value = t.run(() =>
-      span("parent", () => span("child", (s) => (s.isRecording() ? 42 : 0), { "a.b": 1 })),
+      span("parent", () =>
+        span("child", { attributes: { "a.b": 1 } }, (s) => (s.isRecording() ? 42 : 0)),
+      ),
     );
     expect(value).toBe(42);
     const parent = t.byName("parent");
@@ -110,7 +112,7 @@ describe("span()", () => {
   it("accepts options with kind and links", () => {
     const t = setup();
     t.run(() => {
-      const other = currentTracer().startSpan("other");
+      const other = getTracer().startSpan("other");
       other.end();
       span(
         "client",
@@ -178,15 +180,12 @@ describe("span()", () => {
   it("skips creating children of an unsampled local span, still running fn in it", () => {
     const t = setup();
     const seen = t.run(() =>
-      startTrace(
-        "unsampled",
-        (root) =>
-          span("child", (child) => ({
-            same: child === root,
-            recording: child.isRecording(),
-            active: currentSpan() === root,
-          })),
-        { samplingRatio: 0 },
+      startTrace("unsampled", { samplingRatio: 0 }, (root) =>
+        span("child", (child) => ({
+          same: child === root,
+          recording: child.isRecording(),
+          active: currentSpan() === root,
+        })),
       ),
     );
     expect(seen).toEqual({ same: true, recording: false, active: true });
@@ -207,9 +206,7 @@ describe("span()", () => {
         throw new Error("tracer broke");
       },
     };
-    const ctx = withTracer(ROOT_CONTEXT, broken);
-    expect(runInSpan(ctx, "x", undefined, (s) => (s.isRecording() ? "recording" : "ran"))).toBe(
-      "ran",
-    );
+    const ctx = setTracer(ROOT_CONTEXT, broken);
+    expect(span("x", { parent: ctx }, (s) => (s.isRecording() ? "recording" : "ran"))).toBe("ran");
   });
 });

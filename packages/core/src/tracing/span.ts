@@ -1,5 +1,4 @@
 import {
-  type Attributes,
   type Context,
   context,
   type Exception,
@@ -13,10 +12,20 @@ import {
 } from "@opentelemetry/api";
 import { ensureContextManager } from "../context/manager";
 import { extendable } from "../context/otel-context";
-import { currentTracer, samplerFollowsLocalParent } from "./keys";
+import { getTracer, samplerFollowsLocalParent } from "./tracer";
 
-/** Options of {@link span} (the OpenTelemetry span options: `attributes`, `kind`, `links`, `startTime`, `root`). */
-export type GroundworkSpanOptions = SpanOptions;
+/**
+ * Options of {@link span}: the OpenTelemetry span options (`attributes`,
+ * `kind`, `links`, `startTime`, `root`) and `parent`.
+ */
+export interface GroundworkSpanOptions extends SpanOptions {
+  /**
+   * The context to start the span in, instead of the active one: for code that
+   * carries a context captured earlier (a queue consumer, a callback). Default:
+   * the active context.
+   */
+  parent?: Context;
+}
 
 /** The function a span wraps. It receives the span, e.g. to add attributes once results are known. */
 export type SpanFn<R> = (span: Span) => R;
@@ -29,7 +38,7 @@ export type SpanFn<R> = (span: Span) => R;
  * @param err - whatever was thrown or rejected with.
  * @example
  * ```ts
- * const s = currentTracer().startSpan("upload");
+ * const s = getTracer().startSpan("upload");
  * upload().catch((err) => recordSpanError(s, err)).finally(() => s.end());
  * ```
  */
@@ -84,29 +93,17 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * Starts a span under `parent` with the tracer found there, runs `fn` in a
  * context where it is the active span, and ends it when `fn` returns or its
  * promise settles. Failures are recorded on the span and re-thrown (the
- * returned promise is `fn`'s own, untouched). The lower-level form of
- * {@link span}, for callers that carry their own context.
- *
- * @param parent - the context to start the span in.
- * @param name - span name.
- * @param options - OpenTelemetry span options (default none).
- * @param fn - the work; receives the span.
- * @returns what `fn` returns.
- * @example
- * ```ts
- * const rows = runInSpan(savedContext, "db.query", { attributes: { "db.system": "postgresql" } }, () =>
- *   query("select 1"),
- * );
- * ```
+ * returned promise is `fn`'s own, untouched). Shared by `span`, `startTrace`
+ * and `withForkedTrace`; `options.parent`, if any, is ignored here.
  */
-export function runInSpan<R>(
+export function runSpanIn<R>(
   parent: Context,
   name: string,
   options: SpanOptions | undefined,
   fn: SpanFn<R>,
 ): R {
   ensureContextManager();
-  const tracer = currentTracer(parent);
+  const tracer = getTracer(parent);
   const active = trace.getSpan(parent);
   if (active !== undefined && samplerFollowsLocalParent.has(tracer) && options?.root !== true) {
     const sc = active.spanContext();
@@ -158,7 +155,6 @@ export function runInSpan<R>(
  *
  * @param name - span name.
  * @param fn - the work; receives the span.
- * @param attributes - span attributes (default none).
  * @returns what `fn` returns.
  * @example
  * ```ts
@@ -166,15 +162,16 @@ export function runInSpan<R>(
  *   const u = await db.users.get(id);
  *   s.setAttribute("user.plan", u.plan);
  *   return u;
- * }, { "user.id": id });
+ * });
  * ```
  */
-export function span<R>(name: string, fn: SpanFn<R>, attributes?: Attributes): R;
+export function span<R>(name: string, fn: SpanFn<R>): R;
 /**
- * Runs `fn` in a new child span with OpenTelemetry span options.
+ * Runs `fn` in a new child span with options: the OpenTelemetry span options
+ * and `parent`, a context to start in instead of the active one.
  *
  * @param name - span name.
- * @param options - `attributes`, `kind`, `links`, `startTime`, `root`.
+ * @param options - `attributes`, `kind`, `links`, `startTime`, `root`, `parent` (default none).
  * @param fn - the work; receives the span.
  * @returns what `fn` returns.
  * @example
@@ -184,20 +181,15 @@ export function span<R>(name: string, fn: SpanFn<R>, attributes?: Attributes): R
  * );
  * ```
  */
-export function span<R>(name: string, options: SpanOptions, fn: SpanFn<R>): R;
+export function span<R>(name: string, options: GroundworkSpanOptions, fn: SpanFn<R>): R;
 export function span<R>(
   name: string,
-  fnOrOptions: SpanFn<R> | SpanOptions,
-  attributesOrFn?: Attributes | SpanFn<R>,
+  fnOrOptions: SpanFn<R> | GroundworkSpanOptions,
+  maybeFn?: SpanFn<R>,
 ): R {
-  if (typeof fnOrOptions === "function") {
-    const attributes = attributesOrFn as Attributes | undefined;
-    return runInSpan(
-      context.active(),
-      name,
-      attributes === undefined ? undefined : { attributes },
-      fnOrOptions,
-    );
-  }
-  return runInSpan(context.active(), name, fnOrOptions, attributesOrFn as SpanFn<R>);
+  if (typeof fnOrOptions === "function")
+    return runSpanIn(context.active(), name, undefined, fnOrOptions);
+  // The tracer reads only the span-option fields, so `parent` rides along unread.
+  const parent = fnOrOptions.parent ?? context.active();
+  return runSpanIn(parent, name, fnOrOptions, maybeFn as SpanFn<R>);
 }

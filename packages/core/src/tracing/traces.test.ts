@@ -9,7 +9,6 @@ import {
   ATTR_FORK_TRACE_ID,
   ATTR_LINK_RELATION,
   FORK_EVENT_NAME,
-  runInForkedTrace,
   startTrace,
   withForkedTrace,
 } from "./traces";
@@ -47,11 +46,15 @@ describe("startTrace()", () => {
   it("stitches onto a remote parent given as a traceparent string", () => {
     const t = setup();
     t.run(() =>
-      startTrace("continued", () => undefined, {
-        stitchWith: `00-${REMOTE_TRACE}-${REMOTE_SPAN}-01`,
-        kind: SpanKind.SERVER,
-        attributes: { route: "/x" },
-      }),
+      startTrace(
+        "continued",
+        {
+          stitchWith: `00-${REMOTE_TRACE}-${REMOTE_SPAN}-01`,
+          kind: SpanKind.SERVER,
+          attributes: { route: "/x" },
+        },
+        () => undefined,
+      ),
     );
     const s = t.byName("continued");
     expect(s.spanContext().traceId).toBe(REMOTE_TRACE);
@@ -67,15 +70,15 @@ describe("startTrace()", () => {
     t.run(() =>
       startTrace(
         "from-headers",
-        () => {
-          baggage = propagation.getBaggage(context.active())?.getEntry("tenant")?.value;
-        },
         {
           stitchWith: new Headers({
             traceparent: `00-${REMOTE_TRACE}-${REMOTE_SPAN}-01`,
             tracestate: "vendor=abc",
             baggage: "tenant=acme%20corp",
           }),
+        },
+        () => {
+          baggage = propagation.getBaggage(context.active())?.getEntry("tenant")?.value;
         },
       ),
     );
@@ -88,9 +91,13 @@ describe("startTrace()", () => {
   it("starts a fresh trace when the traceparent is invalid", () => {
     const t = setup();
     t.run(() =>
-      startTrace("fresh", () => undefined, {
-        stitchWith: { traceparent: `00-${REMOTE_TRACE.toUpperCase()}-${REMOTE_SPAN}-01` },
-      }),
+      startTrace(
+        "fresh",
+        {
+          stitchWith: { traceparent: `00-${REMOTE_TRACE.toUpperCase()}-${REMOTE_SPAN}-01` },
+        },
+        () => undefined,
+      ),
     );
     const s = t.byName("fresh");
     expect(s.parentSpanContext).toBeUndefined();
@@ -100,15 +107,15 @@ describe("startTrace()", () => {
   it("honours an unsampled remote parent unless a ratio is given", () => {
     const t = setup();
     const unsampled = `00-${REMOTE_TRACE}-${REMOTE_SPAN}-00`;
-    t.run(() => startTrace("dropped", () => undefined, { stitchWith: unsampled }));
-    t.run(() => startTrace("kept", () => undefined, { stitchWith: unsampled, samplingRatio: 1 }));
+    t.run(() => startTrace("dropped", { stitchWith: unsampled }, () => undefined));
+    t.run(() => startTrace("kept", { stitchWith: unsampled, samplingRatio: 1 }, () => undefined));
     expect(t.names()).toEqual(["kept"]);
     expect(t.byName("kept").spanContext().traceId).toBe(REMOTE_TRACE);
   });
 
   it("applies a per-trace sampling ratio to the new root", () => {
     const t = setup({ samplingRatio: 1 });
-    t.run(() => startTrace("never", () => span("child", () => undefined), { samplingRatio: 0 }));
+    t.run(() => startTrace("never", { samplingRatio: 0 }, () => span("child", () => undefined)));
     t.run(() => startTrace("always", () => undefined));
     expect(t.names()).toEqual(["always"]);
   });
@@ -119,9 +126,13 @@ describe("withForkedTrace()", () => {
     const t = setup();
     t.run(() =>
       span("request", () => {
-        withForkedTrace("background", () => span("work", () => undefined), {
-          attributes: { job: "cleanup" },
-        });
+        withForkedTrace(
+          "background",
+          {
+            attributes: { job: "cleanup" },
+          },
+          () => span("work", () => undefined),
+        );
       }),
     );
     const request = t.byName("request");
@@ -150,9 +161,13 @@ describe("withForkedTrace()", () => {
     // Ratio 0 for new traces, but the request itself is a sampled continuation.
     const t = setup({ samplingRatio: 0 });
     t.run(() =>
-      startTrace("request", () => withForkedTrace("fork", () => undefined), {
-        stitchWith: `00-${REMOTE_TRACE}-${REMOTE_SPAN}-01`,
-      }),
+      startTrace(
+        "request",
+        {
+          stitchWith: `00-${REMOTE_TRACE}-${REMOTE_SPAN}-01`,
+        },
+        () => withForkedTrace("fork", () => undefined),
+      ),
     );
     expect(t.names().sort()).toEqual(["fork", "request"]);
   });
@@ -160,16 +175,16 @@ describe("withForkedTrace()", () => {
   it("an unsampled parent leaves the fork unsampled unless overridden", () => {
     const t = setup({ samplingRatio: 1 });
     t.run(() =>
-      startTrace(
-        "request",
-        () => {
-          withForkedTrace("inherits", () => span("inner", () => undefined));
-          withForkedTrace("overridden", () => span("inner-kept", () => undefined), {
+      startTrace("request", { samplingRatio: 0 }, () => {
+        withForkedTrace("inherits", () => span("inner", () => undefined));
+        withForkedTrace(
+          "overridden",
+          {
             samplingRatio: 1,
-          });
-        },
-        { samplingRatio: 0 },
-      ),
+          },
+          () => span("inner-kept", () => undefined),
+        );
+      }),
     );
     expect(t.names().sort()).toEqual(["inner-kept", "overridden"]);
     // The parent was not recorded, so it could not record the fork.
@@ -182,7 +197,7 @@ describe("withForkedTrace()", () => {
     expect(t.byName("orphan").links).toEqual([]);
   });
 
-  it("runInForkedTrace starts the root when run, from a context captured earlier", async () => {
+  it("withForkedTrace with a parent starts the root when run, from a context captured earlier", async () => {
     const t = setup();
     let saved = ROOT_CONTEXT;
     t.run(() =>
@@ -192,7 +207,7 @@ describe("withForkedTrace()", () => {
     );
     const requestEnd = t.byName("request").endTime;
     await new Promise((r) => setTimeout(r, 5));
-    const result = await runInForkedTrace(saved, "later", async (root) => {
+    const result = await withForkedTrace("later", { parent: saved }, async (root) => {
       expect(trace.getSpan(context.active())).toBe(root);
       await new Promise((r) => setTimeout(r, 5));
       return "ok";
@@ -213,7 +228,7 @@ describe("withForkedTrace()", () => {
     let seen: unknown;
     t.run(() =>
       span("request", () => {
-        runInForkedTrace(context.active().setValue(key, "kept"), "fork", () => {
+        withForkedTrace("fork", { parent: context.active().setValue(key, "kept") }, () => {
           seen = context.active().getValue(key);
         });
       }),

@@ -10,10 +10,12 @@ import {
   TraceFlags,
   trace,
 } from "@opentelemetry/api";
+import { ensureContextManager } from "../context/manager";
 import { setContextValue } from "../context/otel-context";
-import { FORK_KEY, type ForkMarker, normaliseRatio, SAMPLING_RATIO_KEY } from "./keys";
-import { extractContext, type HeadersLike } from "./propagation";
-import { runInSpan, type SpanFn } from "./span";
+import { extractContext, type HeadersLike } from "../propagation/w3c";
+import { FORK_KEY, type ForkMarker, SAMPLING_RATIO_KEY } from "./context-keys";
+import { normaliseRatio } from "./sampling-ratio";
+import { runSpanIn, type SpanFn } from "./span";
 
 /** Name of the event the parent span records when a trace is forked from it. */
 export const FORK_EVENT_NAME = "trace.fork";
@@ -49,8 +51,14 @@ export interface StartTraceOptions {
   links?: Link[];
 }
 
-/** Options of {@link withForkedTrace} and {@link runInForkedTrace}. */
+/** Options of {@link withForkedTrace} (and `TelemetryContext.forkTrace`). */
 export interface ForkedTraceOptions {
+  /**
+   * The context whose active span the new trace forks from, instead of the
+   * active one, so a context captured earlier can be forked later; every other
+   * value of it (log, baggage, …) is kept. Default: the active context.
+   */
+  parent?: Context;
   /**
    * Sampling ratio in [0, 1] for the forked trace. A sampled parent makes the
    * fork sampled regardless; this decides for forks of unsampled parents
@@ -76,26 +84,45 @@ function rootOptions(o: {
 }
 
 /**
- * Runs `fn` in the root span of a new trace, or of a continuation of a remote
- * trace when `stitchWith` carries a valid `traceparent`. The active span, if
- * any, is not the parent: use {@link withForkedTrace} to keep a link to it.
+ * Runs `fn` in the root span of a new trace. The active span, if any, is not
+ * the parent: use {@link withForkedTrace} to keep a link to it.
  *
  * @param name - root span name.
  * @param fn - the work; receives the root span.
+ * @returns what `fn` returns.
+ * @example
+ * ```ts
+ * await startTrace("nightly cleanup", () => cleanup());
+ * ```
+ */
+export function startTrace<R>(name: string, fn: SpanFn<R>): R;
+/**
+ * Runs `fn` in the root span of a new trace, or of a continuation of a remote
+ * trace when `stitchWith` carries a valid `traceparent`.
+ *
+ * @param name - root span name.
  * @param options - `stitchWith`, `samplingRatio`, `attributes`, `kind`, `links` (default none).
+ * @param fn - the work; receives the root span.
  * @returns what `fn` returns.
  * @example
  * ```ts
  * export default {
  *   fetch: (request: Request) =>
- *     startTrace("GET /orders", () => handle(request), {
- *       stitchWith: request.headers,
- *       kind: SpanKind.SERVER,
- *     }),
+ *     startTrace("GET /orders", { stitchWith: request.headers, kind: SpanKind.SERVER }, () =>
+ *       handle(request),
+ *     ),
  * };
  * ```
  */
-export function startTrace<R>(name: string, fn: SpanFn<R>, options: StartTraceOptions = {}): R {
+export function startTrace<R>(name: string, options: StartTraceOptions, fn: SpanFn<R>): R;
+export function startTrace<R>(
+  name: string,
+  fnOrOptions: SpanFn<R> | StartTraceOptions,
+  maybeFn?: SpanFn<R>,
+): R {
+  ensureContextManager();
+  const fn = typeof fnOrOptions === "function" ? fnOrOptions : (maybeFn as SpanFn<R>);
+  const options: StartTraceOptions = typeof fnOrOptions === "function" ? {} : fnOrOptions;
   let ctx = context.active();
   if (trace.getSpan(ctx) !== undefined) ctx = trace.deleteSpan(ctx);
   if (ctx.getValue(FORK_KEY) !== undefined) ctx = ctx.deleteValue(FORK_KEY);
@@ -104,32 +131,15 @@ export function startTrace<R>(name: string, fn: SpanFn<R>, options: StartTraceOp
   if (ratio !== undefined) ctx = setContextValue(ctx, SAMPLING_RATIO_KEY, ratio);
   // The tracer reads only the span-option fields, so the options object is
   // passed as is rather than copied on every trace.
-  return runInSpan(ctx, name, options, fn);
+  return runSpanIn(ctx, name, options, fn);
 }
 
-/**
- * The lower-level form of {@link withForkedTrace}: forks from the span active
- * in `parent` (not in the current context), so a context captured earlier can
- * be entered later. Every other value of `parent` (logger, baggage, …) is
- * kept. The fork's root span starts when this is called and ends when `fn`
- * settles.
- *
- * @param parent - the context whose active span the new trace forks from.
- * @param name - the forked trace's root span name.
- * @param fn - the work; receives the root span.
- * @param options - `samplingRatio`, `attributes`, `kind` (default none).
- * @returns what `fn` returns.
- * @example
- * ```ts
- * const saved = context.active();
- * queue.onMessage((msg) => runInForkedTrace(saved, "handle message", () => handle(msg)));
- * ```
- */
-export function runInForkedTrace<R>(
+/** Runs `fn` in a trace forked from the span active in `parent`. */
+function forkTraceIn<R>(
   parent: Context,
   name: string,
+  options: ForkedTraceOptions,
   fn: SpanFn<R>,
-  options: ForkedTraceOptions = {},
 ): R {
   const parentSpan = trace.getSpan(parent);
   const parentContext = parentSpan?.spanContext();
@@ -152,7 +162,7 @@ export function runInForkedTrace<R>(
       { context: parentContext, attributes: { [ATTR_LINK_RELATION]: "forked_from" } },
     ];
   }
-  return runInSpan(ctx, name, spanOptions, (root) => {
+  return runSpanIn(ctx, name, spanOptions, (root) => {
     if (hasParent && parentSpan?.isRecording() === true) recordFork(parentSpan, root, name);
     return fn(root);
   });
@@ -184,7 +194,6 @@ function recordFork(parentSpan: Span, root: Span, name: string): void {
  *
  * @param name - the forked trace's root span name.
  * @param fn - the work; receives the root span.
- * @param options - `samplingRatio`, `attributes`, `kind` (default none).
  * @returns what `fn` returns.
  * @example
  * ```ts
@@ -193,10 +202,34 @@ function recordFork(parentSpan: Span, root: Span, name: string): void {
  * });
  * ```
  */
+export function withForkedTrace<R>(name: string, fn: SpanFn<R>): R;
+/**
+ * Runs `fn` in a new trace forked from the current span (or from the span
+ * active in `options.parent`), with options for the fork's root.
+ *
+ * @param name - the forked trace's root span name.
+ * @param options - `parent`, `samplingRatio`, `attributes`, `kind` (default none).
+ * @param fn - the work; receives the root span.
+ * @returns what `fn` returns.
+ * @example
+ * ```ts
+ * const saved = context.active();
+ * queue.onMessage((msg) => withForkedTrace("handle message", { parent: saved }, () => handle(msg)));
+ * ```
+ */
+export function withForkedTrace<R>(name: string, options: ForkedTraceOptions, fn: SpanFn<R>): R;
 export function withForkedTrace<R>(
   name: string,
-  fn: SpanFn<R>,
-  options: ForkedTraceOptions = {},
+  fnOrOptions: SpanFn<R> | ForkedTraceOptions,
+  maybeFn?: SpanFn<R>,
 ): R {
-  return runInForkedTrace(context.active(), name, fn, options);
+  ensureContextManager();
+  if (typeof fnOrOptions === "function")
+    return forkTraceIn(context.active(), name, {}, fnOrOptions);
+  return forkTraceIn(
+    fnOrOptions.parent ?? context.active(),
+    name,
+    fnOrOptions,
+    maybeFn as SpanFn<R>,
+  );
 }

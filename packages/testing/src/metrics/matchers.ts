@@ -1,7 +1,7 @@
 import { findSamples, type MetricFamilySnapshot } from "@groundwork/metrics";
 import type { MatcherResult } from "../matchers";
 
-/** Anything that can give a metrics snapshot, e.g. `testTelemetry()`. */
+/** Anything that can give a metrics snapshot, e.g. `createTestTelemetry()`. */
 export interface MetricSource {
   metricFamilies(): MetricFamilySnapshot[];
 }
@@ -35,7 +35,7 @@ export function toHaveMetric(
   if (!isMetricSource(received)) {
     return {
       pass: false,
-      message: () => "toHaveMetric expects the object returned by testTelemetry()",
+      message: () => "toHaveMetric expects the object returned by createTestTelemetry()",
     };
   }
   const families = received.metricFamilies();

@@ -1,4 +1,4 @@
-import { createTracing, withTracer } from "@groundwork/core";
+import { createTracing, setTracer } from "@groundwork/core/tracing";
 import {
   type Context,
   context,
@@ -16,7 +16,28 @@ import type {
   ReadableSpan,
   SpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
+import { TestingError } from "../errors";
 import { buildTraceTrees, type TraceNode } from "./tree";
+
+/** Throws `ERR_INVALID_OPTION` unless `value` is a positive integer. */
+export function checkCount(name: string, value: unknown): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new TestingError(
+      "ERR_INVALID_OPTION",
+      `${name} must be a positive integer, got ${String(value)}`,
+    );
+  }
+}
+
+/** Throws `ERR_INVALID_OPTION` unless `value` is `undefined` or a number in [0, 1]. */
+export function checkRatio(value: unknown): void {
+  if (value !== undefined && (typeof value !== "number" || !(value >= 0 && value <= 1))) {
+    throw new TestingError(
+      "ERR_INVALID_OPTION",
+      `samplingRatio must be a number in [0, 1], got ${String(value)}`,
+    );
+  }
+}
 
 /** Options of {@link createTraceCapture}. */
 export interface TraceCaptureOptions {
@@ -29,8 +50,8 @@ export interface TraceCaptureOptions {
   /**
    * Route spans started with the plain OpenTelemetry API
    * (`trace.getTracer(…)`) inside this capture's context into it, by
-   * installing Groundwork's routing tracer provider as the global one (see
-   * {@link installTraceRouting}). Default `true`.
+   * installing, once per process, a global tracer provider that picks the
+   * capture from each span's parent context. Default `true`.
    */
   routeGlobalApi?: boolean;
 }
@@ -64,15 +85,15 @@ const CAPTURE_KEY = createContextKey("groundwork.testing.trace_capture");
  *
  * @param ctx - the context to extend.
  * @param capture - the capture.
- * @returns the extended context.
+ * @returns the extended context; `ctx` is unchanged.
  * @example
  * ```ts
  * const traces = createTraceCapture();
- * context.with(withTraceCapture(myContext, traces), () => runCodeUnderTest());
+ * context.with(setTraceCapture(myContext, traces), () => runCodeUnderTest());
  * ```
  */
-export function withTraceCapture(ctx: Context, capture: TraceCapture): Context {
-  return withTracer(ctx, capture.tracer).setValue(CAPTURE_KEY, capture);
+export function setTraceCapture(ctx: Context, capture: TraceCapture): Context {
+  return setTracer(ctx, capture.tracer).setValue(CAPTURE_KEY, capture);
 }
 
 const noopProvider = new ProxyTracerProvider();
@@ -121,21 +142,15 @@ const routingProvider: TracerProvider = { getTracer: routedTracer };
 let routingInstalled: boolean | undefined;
 
 /**
- * Installs, once per process, a global tracer provider that sends each span
- * started with the plain OpenTelemetry API to the capture found in the
- * span's parent context ({@link withTraceCapture}), and makes spans outside
- * any capture no-ops. Concurrent tests stay apart because the decision is
- * made per span from its own context.
- *
- * @returns `true` when routing is in place; `false` when another global
- *   tracer provider was registered first (then only Groundwork's span
- *   functions reach the capture).
- * @example
- * ```ts
- * installTraceRouting();
- * ```
+ * Registers, once per process, a global tracer provider that sends each span
+ * started with the plain OpenTelemetry API to the capture found in the span's
+ * parent context ({@link setTraceCapture}), and makes spans outside any
+ * capture no-ops. Concurrent tests stay apart because the decision is made per
+ * span from its own context. Returns `false` when another global tracer
+ * provider was registered first (then only Groundwork's span functions reach
+ * the capture).
  */
-export function installTraceRouting(): boolean {
+export function routeGlobalTracer(): boolean {
   routingInstalled ??= trace.setGlobalTracerProvider(routingProvider);
   return routingInstalled;
 }
@@ -147,6 +162,8 @@ export function installTraceRouting(): boolean {
  *
  * @param options - service name, sampling, size bound, global API routing.
  * @returns the capture.
+ * @throws {TestingError} `ERR_INVALID_OPTION` for a `maxSpans` that is not a positive
+ *   integer or a `samplingRatio` outside [0, 1].
  * @example
  * ```ts
  * const traces = createTraceCapture();
@@ -156,6 +173,8 @@ export function installTraceRouting(): boolean {
  */
 export function createTraceCapture(options: TraceCaptureOptions = {}): TraceCapture {
   const maxSpans = options.maxSpans ?? 100_000;
+  checkCount("maxSpans", maxSpans);
+  checkRatio(options.samplingRatio);
   let finished: ReadableSpan[] = [];
   let dropped = 0;
   let seq = 0;
@@ -176,7 +195,7 @@ export function createTraceCapture(options: TraceCaptureOptions = {}): TraceCapt
     samplingRatio: options.samplingRatio ?? 1,
     spanProcessors: [processor],
   });
-  if (options.routeGlobalApi !== false) installTraceRouting();
+  if (options.routeGlobalApi !== false) routeGlobalTracer();
   const capture: TraceCapture = {
     tracer: tracing.tracer,
     provider: tracing.provider,
@@ -192,6 +211,6 @@ export function createTraceCapture(options: TraceCaptureOptions = {}): TraceCapt
       return dropped;
     },
   };
-  (capture as { context: Context }).context = withTraceCapture(ROOT_CONTEXT, capture);
+  (capture as { context: Context }).context = setTraceCapture(ROOT_CONTEXT, capture);
   return capture;
 }

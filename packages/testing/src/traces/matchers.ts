@@ -1,9 +1,10 @@
 import type { Attributes, AttributeValue } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { expectTraceTree, type TraceShape, TraceTreeMismatchError } from "./shape";
+import { TestingError } from "../errors";
+import { expectTraceTree, type TraceShape } from "./shape";
 import { buildTraceTrees, type TraceNode } from "./tree";
 
-/** What the trace matchers accept: anything exposing the captured spans (e.g. `testTelemetry()`). */
+/** What the trace matchers accept: anything exposing the captured spans (e.g. `createTestTelemetry()`). */
 export interface SpanSource {
   spans(): ReadableSpan[];
 }
@@ -46,7 +47,7 @@ function describeSpans(spans: readonly ReadableSpan[]): string {
  * with the runner's equality when called as a matcher, so
  * `expect.any(Number)` works. Register with `expect.extend({ toHaveSpan })`.
  *
- * @param received - an object with `spans()`, e.g. `testTelemetry()`.
+ * @param received - an object with `spans()`, e.g. `createTestTelemetry()`.
  * @param name - span name (a RegExp matches any name it tests true on).
  * @param attributes - subset of attributes the span must have (default none).
  * @returns the matcher result.
@@ -65,7 +66,7 @@ export function toHaveSpan(
   if (!isSpanSource(received)) {
     return {
       pass: false,
-      message: () => "toHaveSpan expects an object with spans(), e.g. testTelemetry()",
+      message: () => "toHaveSpan expects an object with spans(), e.g. createTestTelemetry()",
     };
   }
   const equals = this?.equals?.bind(this) ?? plainEquals;
@@ -90,7 +91,7 @@ export function toHaveSpan(
  * Matcher form of {@link expectTraceTree}: the captured traces have exactly
  * this shape (names, nesting, start order).
  *
- * @param received - an object with `spans()`, e.g. `testTelemetry()`.
+ * @param received - an object with `spans()`, e.g. `createTestTelemetry()`.
  * @param expected - a tree shape, a list of them, or an indented outline.
  * @returns the matcher result.
  * @example
@@ -105,7 +106,7 @@ export function toHaveTraceTree(
   if (!isSpanSource(received)) {
     return {
       pass: false,
-      message: () => "toHaveTraceTree expects an object with spans(), e.g. testTelemetry()",
+      message: () => "toHaveTraceTree expects an object with spans(), e.g. createTestTelemetry()",
     };
   }
   try {
@@ -118,7 +119,7 @@ export function toHaveTraceTree(
     expectTraceTree(roots, expected);
     return { pass: true, message: () => "expected the trace tree to differ, but it matched" };
   } catch (err) {
-    if (!(err instanceof TraceTreeMismatchError)) throw err;
+    if (!(err instanceof TestingError) || err.code !== "ERR_TRACE_TREE_MISMATCH") throw err;
     return { pass: false, message: () => err.message };
   }
 }

@@ -1,3 +1,4 @@
+import { TestingError } from "../errors";
 import type { TraceNode } from "./tree";
 
 /**
@@ -5,27 +6,6 @@ import type { TraceNode } from "./tree";
  * shapes of its children, in start order: `["request", ["db.query"], "render"]`.
  */
 export type TraceShape = string | readonly [string, ...TraceShape[]];
-
-/** Error thrown by {@link expectTraceTree}; `code` is always `ERR_TRACE_TREE_MISMATCH`. */
-export class TraceTreeMismatchError extends Error {
-  /** Stable error code. */
-  readonly code = "ERR_TRACE_TREE_MISMATCH" as const;
-  /** The expected outline (names only, two spaces per level). */
-  readonly expected: string;
-  /** The actual outline. */
-  readonly actual: string;
-
-  /**
-   * @param expected - the expected outline.
-   * @param actual - the actual outline.
-   */
-  constructor(expected: string, actual: string) {
-    super(`trace tree does not match\n--- expected\n${expected}\n+++ actual\n${actual}`);
-    this.name = "TraceTreeMismatchError";
-    this.expected = expected;
-    this.actual = actual;
-  }
-}
 
 function shapeLines(shape: TraceShape, depth: number, out: string[]): void {
   if (typeof shape === "string") {
@@ -78,7 +58,7 @@ function isShapeList(expected: readonly unknown[]): boolean {
  *
  * @param roots - trace trees, e.g. `t.traces()`.
  * @param expected - the expected shape.
- * @throws {TraceTreeMismatchError} when the shapes differ; the message shows both outlines.
+ * @throws {TestingError} `ERR_TRACE_TREE_MISMATCH` when the shapes differ; the message shows both outlines.
  * @example
  * ```ts
  * expectTraceTree(t.traces(), ["request", ["db.query"], ["render", "template"]]);
@@ -106,5 +86,11 @@ export function expectTraceTree(
     want = out.join("\n");
   }
   const actual = traceOutline(roots);
-  if (want !== actual) throw new TraceTreeMismatchError(want, actual);
+  if (want !== actual) {
+    throw new TestingError(
+      "ERR_TRACE_TREE_MISMATCH",
+      `trace tree does not match\n--- expected\n${want}\n+++ actual\n${actual}`,
+      { expected: want, actual },
+    );
+  }
 }

@@ -1,10 +1,10 @@
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import { BasicTracerProvider, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
-import { OtlpExportError } from "./errors";
+import { CoreError } from "../errors";
+import type { OtlpFetch, OtlpFetchInit } from "./fetch";
 import { createServiceResource } from "./resource";
 import { createOtlpTraceExporter, DEFAULT_OTLP_TRACES_ENDPOINT } from "./trace-exporter";
-import type { OtlpFetch, OtlpFetchInit } from "./web";
 
 function spans(n: number): ReadableSpan[] {
   const out: ReadableSpan[] = [];
@@ -59,19 +59,23 @@ describe("createOtlpTraceExporter", () => {
     expect(span.name).toBe("s0");
   });
 
-  it("reports a rejected batch as FAILED with an OtlpExportError", async () => {
+  it("reports a rejected batch as FAILED with a CoreError", async () => {
     const { fetch } = answering(400);
     const result = await exportOnce(createOtlpTraceExporter({ fetch }), spans(1));
     expect(result.code).toBe(ExportResultCode.FAILED);
-    expect(result.error).toBeInstanceOf(OtlpExportError);
-    expect(result.error).toMatchObject({ code: "http_status", status: 400, retryable: false });
+    expect(result.error).toBeInstanceOf(CoreError);
+    expect(result.error).toMatchObject({
+      code: "ERR_OTLP_HTTP_STATUS",
+      status: 400,
+      retryable: false,
+    });
   });
 
   it("reports spans it cannot encode as FAILED without sending", async () => {
     const { fetch, calls } = answering(200);
     const broken = { name: "broken" } as unknown as ReadableSpan;
     const result = await exportOnce(createOtlpTraceExporter({ fetch }), [broken]);
-    expect(result.error).toMatchObject({ code: "serialization" });
+    expect(result.error).toMatchObject({ code: "ERR_OTLP_SERIALIZATION" });
     expect(calls).toHaveLength(0);
   });
 
@@ -96,7 +100,7 @@ describe("createOtlpTraceExporter", () => {
 
     await exporter.shutdown();
     const after = await exportOnce(exporter, spans(1));
-    expect(after.error).toMatchObject({ code: "shutdown" });
+    expect(after.error).toMatchObject({ code: "ERR_OTLP_SHUTDOWN" });
   });
 
   it("swallows a throwing result callback", async () => {

@@ -7,6 +7,7 @@ import {
   type SpanExporter,
 } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it, vi } from "vitest";
+import { CoreError } from "../errors";
 import { type BatchSpanProcessorOptions, createBatchSpanProcessor } from "./batch-processor";
 
 type Behaviour = "succeed" | "fail" | "throw" | "reject" | "never" | "manual";
@@ -192,11 +193,32 @@ describe("createBatchSpanProcessor", () => {
     expect(exporter.shutdown).toHaveBeenCalledTimes(1);
   });
 
-  it("falls back to defaults for invalid options and caps the batch at the queue size", async () => {
+  it.each([
+    ["maxQueueSize", 0],
+    ["maxQueueSize", 1.5],
+    ["maxBatchSize", -1],
+    ["maxBatchSize", Number.NaN],
+    ["scheduledDelayMs", -1],
+    ["scheduledDelayMs", Number.POSITIVE_INFINITY],
+    ["exportTimeoutMs", 0],
+    ["exportTimeoutMs", Number.NaN],
+  ] as const)("throws ERR_INVALID_OPTION for %s = %s instead of falling back", (name, value) => {
+    const exporter = { export: vi.fn(), shutdown: vi.fn(async () => {}) };
+    let error: unknown;
+    try {
+      createBatchSpanProcessor(exporter, { [name]: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(CoreError);
+    expect(error).toMatchObject({ code: "ERR_INVALID_OPTION", name: "CoreError" });
+    expect((error as Error).message).toContain(name);
+  });
+
+  it("caps the batch at the queue size", async () => {
     const { processor, end, batches } = setup("succeed", {
       maxQueueSize: 4,
       maxBatchSize: 100,
-      exportTimeoutMs: Number.NaN,
     });
     end(...names("s", 5));
     await processor.forceFlush();

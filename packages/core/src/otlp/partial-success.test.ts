@@ -1,9 +1,8 @@
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { describe, expect, it } from "vitest";
-import { OtlpPartialSuccessError } from "./errors";
-import { decodePartialSuccess, isPartialSuccess } from "./partial-success";
+import type { OtlpFetch } from "./fetch";
+import { decodePartialSuccess, isPartialSuccess, partialSuccessError } from "./partial-success";
 import { createOtlpHttpSender } from "./sender";
-import type { OtlpFetch } from "./web";
 
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const fromJson = (value: unknown) =>
@@ -72,11 +71,14 @@ describe("decodePartialSuccess", () => {
 
 describe("isPartialSuccess", () => {
   it("recognises the error by its code", () => {
-    expect(isPartialSuccess(new OtlpPartialSuccessError({ rejected: 1, message: "" }))).toBe(true);
-    const lookalike = Object.assign(new Error("x"), { code: "partial_success", rejected: 2 });
+    expect(isPartialSuccess(partialSuccessError({ rejected: 1, message: "" }))).toBe(true);
+    const lookalike = Object.assign(new Error("x"), {
+      code: "ERR_OTLP_PARTIAL_SUCCESS",
+      rejected: 2,
+    });
     expect(isPartialSuccess(lookalike)).toBe(true);
     expect(isPartialSuccess(new Error("x"))).toBe(false);
-    expect(isPartialSuccess({ code: "partial_success", rejected: 1 })).toBe(false);
+    expect(isPartialSuccess({ code: "ERR_OTLP_PARTIAL_SUCCESS", rejected: 1 })).toBe(false);
     expect(isPartialSuccess(undefined)).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { runtimeGlobal } from "@groundwork/platform";
 import type { AttributeValue } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode, hrTimeToMilliseconds } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
@@ -73,8 +74,8 @@ export function createConsoleSpanExporter(options: ConsoleSpanExporterOptions = 
     options.write ??
     ((line: string) => {
       // Printing is this exporter's purpose. Core has no DOM or Node typings, so the console
-      // is reached through globalThis.
-      (globalThis as unknown as { console: { log(text: string): void } }).console.log(line);
+      // is described structurally and looked up through the platform layer.
+      runtimeGlobal<{ log(text: string): void }>("console")?.log(line);
     });
   let closed = false;
   return {

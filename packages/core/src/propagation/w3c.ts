@@ -1,3 +1,4 @@
+import { runtimeGlobal } from "@groundwork/platform";
 import {
   type Baggage,
   type BaggageEntry,
@@ -212,13 +213,10 @@ function hexValue(c: number): number {
 }
 
 // Core compiles without DOM typings, so the two web-standard codecs are typed here.
-interface Utf8Codecs {
-  TextEncoder: new () => { encode(input: string): Uint8Array };
-  TextDecoder: new () => { decode(input: Uint8Array): string };
-}
-const codecs = globalThis as unknown as Utf8Codecs;
-let utf8Decoder: InstanceType<Utf8Codecs["TextDecoder"]> | undefined;
-let utf8Encoder: InstanceType<Utf8Codecs["TextEncoder"]> | undefined;
+type Utf8EncoderConstructor = new () => { encode(input: string): Uint8Array };
+type Utf8DecoderConstructor = new () => { decode(input: Uint8Array): string };
+let utf8Decoder: InstanceType<Utf8DecoderConstructor> | undefined;
+let utf8Encoder: InstanceType<Utf8EncoderConstructor> | undefined;
 
 /** Percent-decodes; octets that are not valid UTF-8 become U+FFFD, as the Baggage spec requires. */
 function percentDecode(s: string): string {
@@ -238,7 +236,9 @@ function percentDecode(s: string): string {
     }
     bytes[n++] = c;
   }
-  utf8Decoder ??= new codecs.TextDecoder();
+  utf8Decoder ??= new (
+    runtimeGlobal<Utf8DecoderConstructor>("TextDecoder") as Utf8DecoderConstructor
+  )();
   return utf8Decoder.decode(bytes.subarray(0, n));
 }
 
@@ -252,7 +252,9 @@ function percentEncode(s: string): string {
     }
   }
   if (plain) return s;
-  utf8Encoder ??= new codecs.TextEncoder();
+  utf8Encoder ??= new (
+    runtimeGlobal<Utf8EncoderConstructor>("TextEncoder") as Utf8EncoderConstructor
+  )();
   let out = "";
   for (const b of utf8Encoder.encode(s)) {
     out +=

@@ -2,11 +2,12 @@ import { diag } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { OtlpExportError, OtlpPartialSuccessError } from "./errors";
-import { decodePartialSuccess } from "./partial-success";
+import { CoreError, type CoreErrorCode } from "../errors";
+import { decodePartialSuccess, partialSuccessError } from "./partial-success";
 import {
   createOtlpHttpSender,
   type ExportFailure,
+  type ExportFailureReason,
   type ExportOutcome,
   type OtlpHttpSender,
   type OtlpHttpSenderOptions,
@@ -48,8 +49,9 @@ export interface OtlpTraceExporter extends SpanExporter {
  * default, JSON with `protocol: "http/json"`), grouped by the resource and instrumentation
  * scope they carry, and posted through {@link createOtlpHttpSender} with its timeouts and
  * retries. A batch that cannot be delivered is reported to the SDK as `FAILED` with an
- * {@link OtlpExportError}; nothing is thrown. A batch the endpoint accepted with an OTLP
- * `partial_success` is reported as `SUCCESS` carrying an {@link OtlpPartialSuccessError}
+ * `CoreError` (an `ERR_OTLP_…` code, with `status` and `retryable`); nothing is thrown. A
+ * batch the endpoint accepted with an OTLP `partial_success` is reported as `SUCCESS`
+ * carrying a `CoreError` with code `ERR_OTLP_PARTIAL_SUCCESS` and `rejected`
  * (how many spans were refused, and why), and the message goes to the OpenTelemetry
  * diagnostic logger as a warning.
  *
@@ -67,8 +69,18 @@ export interface OtlpTraceExporter extends SpanExporter {
  * });
  * ```
  */
+const FAILURE_CODES: Readonly<Record<ExportFailureReason, CoreErrorCode>> = {
+  http_status: "ERR_OTLP_HTTP_STATUS",
+  network: "ERR_OTLP_NETWORK",
+  timeout: "ERR_OTLP_TIMEOUT",
+  aborted: "ERR_OTLP_ABORTED",
+  shutdown: "ERR_OTLP_SHUTDOWN",
+  unsupported: "ERR_OTLP_UNSUPPORTED",
+  serialization: "ERR_OTLP_SERIALIZATION",
+};
+
 export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}): OtlpTraceExporter {
-  const protocol = options.protocol === "http/json" ? "http/json" : "http/protobuf";
+  const protocol = options.protocol ?? "http/protobuf";
   const sender: OtlpHttpSender = createOtlpHttpSender({
     ...options,
     endpoint: options.endpoint ?? DEFAULT_OTLP_TRACES_ENDPOINT,
@@ -78,8 +90,11 @@ export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}):
   let closed = false;
 
   function fail(outcome: ExportFailure, cause?: unknown): ExportResult {
-    const error =
-      cause === undefined ? new OtlpExportError(outcome) : new OtlpExportError(outcome, { cause });
+    const error = new CoreError(FAILURE_CODES[outcome.reason], outcome.detail, {
+      cause,
+      retryable: outcome.retryable,
+      ...(outcome.status === undefined ? {} : { status: outcome.status }),
+    });
     return { code: ExportResultCode.FAILED, error };
   }
 
@@ -99,7 +114,7 @@ export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}):
     const partial = decodePartialSuccess(outcome.response, deserialize, "rejectedSpans");
     if (partial === undefined) return { code: ExportResultCode.SUCCESS };
     // Accepted: the OTLP specification forbids retrying a partial success.
-    const error = new OtlpPartialSuccessError(partial);
+    const error = partialSuccessError(partial);
     diag.warn(`otlp traces: ${error.message}`);
     return { code: ExportResultCode.SUCCESS, error };
   }

@@ -1,33 +1,35 @@
 import { type Context, context } from "@opentelemetry/api";
+import { ensureContextManager } from "./context/manager";
+import { boundLogger, type Logger } from "./logging/logger";
 import {
-  boundLogger,
   defaultLogState,
   forkLogState,
   getLogState,
   type LogFields,
-  type Logger,
   type LogState,
-  withLogState,
-} from "../logging/logger";
-import { type ForkedTraceOptions, withForkedTrace } from "../tracing/traces";
-import { ensureContextManager } from "./manager";
+  setLogState,
+} from "./logging/state";
+import { setSamplingRatio } from "./tracing/sampling-ratio";
+import { type ForkedTraceOptions, withForkedTrace } from "./tracing/traces";
 
-/** Wraps the entry into a context, e.g. to start a span that lives as long as `fn`. */
-export type ContextEntry = <R>(fn: () => R) => R;
+// The facade that composes logging and tracing. It lives beside `telemetry.ts`
+// rather than in `context/`, which stays the ground floor both build on.
+
+/** Wraps the entry into a context, e.g. to start a span that lives as long as the function run. */
+type ContextEntry = <R>(fn: () => R) => R;
 
 /**
  * The telemetry context: the current log and the current span, carried through
- * async code. A value is immutable: `withForkedLog()` and the trace forks
- * return new contexts, which compose; `run(fn)` enters one.
+ * async code. A value is immutable: `forkLog()`, `forkTrace()` and
+ * `setSamplingRatio()` return new contexts, which compose; `run(fn)` enters one.
  *
  * It is a thin view over an OpenTelemetry `Context`, so libraries using
  * `@opentelemetry/api` see our spans and we see theirs.
  *
  * @example
  * ```ts
- * const conn = TelemetryContext.current().withForkedLog();
- * conn.log.addFields({ conn_id: 7 });
- * await conn.withForkedLog().withForkedTrace("request").run(async () => {
+ * const conn = TelemetryContext.current().forkLog({ conn_id: 7 });
+ * await conn.forkLog().forkTrace("request").run(async () => {
  *   log.addFields({ request_id: "r1" }); // does not leak into `conn`
  *   log.info("handling request");         // carries conn_id and request_id
  * });
@@ -38,17 +40,28 @@ export interface TelemetryContext {
   readonly otel: Context;
   /** A logger writing through this context's log. */
   readonly log: Logger;
-  /** Runs `fn` inside this context (sync or async); returns what `fn` returns. */
+  /**
+   * Runs `fn` inside this context (sync or async).
+   *
+   * @param fn - the code to run.
+   * @returns what `fn` returns.
+   */
   run<R>(fn: () => R): R;
-  /** Wraps `fn` so that it always runs inside this context (for callbacks, timers, event listeners). */
+  /**
+   * Wraps `fn` so that it always runs inside this context (for callbacks, timers, event listeners).
+   *
+   * @param fn - the function to wrap.
+   * @returns a function with the same signature.
+   */
   bind<F extends (...args: never[]) => unknown>(fn: F): F;
   /**
    * A context with a copy of this context's log: fields added inside do not
    * leak out, and fields added to this context later do not leak in.
    *
    * @param fields - fields to add to the fork (default none).
+   * @returns the new context.
    */
-  withForkedLog(fields?: LogFields): TelemetryContext;
+  forkLog(fields?: LogFields): TelemetryContext;
   /**
    * A context that, when entered with `run`, runs in a new trace whose root
    * span links to the span current at that moment (and is recorded on it);
@@ -57,13 +70,17 @@ export interface TelemetryContext {
    *
    * @param name - the forked trace's root span name.
    * @param options - `samplingRatio`, `attributes`, `kind` (default none).
+   * @returns the new context.
    */
-  withForkedTrace(name: string, options?: ForkedTraceOptions): TelemetryContext;
+  forkTrace(name: string, options?: ForkedTraceOptions): TelemetryContext;
   /**
-   * A context that, when entered with `run`, runs `fn` wrapped by `entry`
-   * (used by the tracing layer to start a span for the duration of `run`).
+   * A context in which new traces are sampled with `ratio` instead of the
+   * configured default (see `withSamplingRatio`).
+   *
+   * @param ratio - a probability in [0, 1]; values outside are clamped, NaN is ignored.
+   * @returns the new context.
    */
-  withEntry(entry: ContextEntry): TelemetryContext;
+  setSamplingRatio(ratio: number): TelemetryContext;
 }
 
 interface ContextData {
@@ -96,20 +113,23 @@ const proto = {
       return self.run(() => fn.apply(this, args));
     } as unknown as F;
   },
-  withForkedLog(this: ContextData, fields?: LogFields): TelemetryContext {
+  forkLog(this: ContextData, fields?: LogFields): TelemetryContext {
     const state = forkLogState(this.state, fields);
-    return make(withLogState(this.otel, state), state, this.entries);
+    return make(setLogState(this.otel, state), state, this.entries);
   },
-  withForkedTrace(this: ContextData, name: string, options?: ForkedTraceOptions): TelemetryContext {
-    const self = this as unknown as TelemetryContext;
-    return self.withEntry((fn) => withForkedTrace(name, fn, options));
-  },
-  withEntry(this: ContextData, entry: ContextEntry): TelemetryContext {
+  forkTrace(this: ContextData, name: string, options?: ForkedTraceOptions): TelemetryContext {
+    const entry: ContextEntry =
+      options === undefined
+        ? (fn) => withForkedTrace(name, fn)
+        : (fn) => withForkedTrace(name, options, fn);
     return make(this.otel, this.state, [...this.entries, entry]);
+  },
+  setSamplingRatio(this: ContextData, ratio: number): TelemetryContext {
+    return make(setSamplingRatio(this.otel, ratio), this.state, this.entries);
   },
 };
 
-// Entries added later wrap closer to `fn`: `a.withEntry(x).withEntry(y).run(fn)`
+// Entries added later wrap closer to `fn`: `a.forkTrace("x").forkTrace("y").run(fn)`
 // runs x(() => y(fn)), so a forked log added before a forked trace is visible
 // inside the trace.
 function applyEntries<R>(entries: readonly ContextEntry[], i: number, fn: () => R): R {
@@ -126,17 +146,6 @@ function make(otel: Context, state: LogState, entries: readonly ContextEntry[]):
   return data as unknown as TelemetryContext;
 }
 
-/**
- * A telemetry context over an OpenTelemetry context (its log is the one stored
- * there, else the global one).
- *
- * @param otel - the OpenTelemetry context.
- * @returns the telemetry context.
- */
-export function fromOtelContext(otel: Context): TelemetryContext {
-  return make(otel, stateOf(otel), []);
-}
-
 /** Static members of {@link TelemetryContext}. */
 export const TelemetryContext = {
   /**
@@ -151,16 +160,32 @@ export const TelemetryContext = {
    */
   current(): TelemetryContext {
     ensureContextManager();
-    return fromOtelContext(context.active());
+    const otel = context.active();
+    return make(otel, stateOf(otel), []);
+  },
+  /**
+   * A telemetry context over an OpenTelemetry context: its log is the one
+   * stored there, else the global one.
+   *
+   * @param otel - the OpenTelemetry context.
+   * @returns the telemetry context.
+   * @example
+   * ```ts
+   * const ctx = TelemetryContext.fromOtel(context.active());
+   * ctx.log.info("from a plain OpenTelemetry context");
+   * ```
+   */
+  fromOtel(otel: Context): TelemetryContext {
+    return make(otel, stateOf(otel), []);
   },
 };
 
 /**
  * Runs `fn` with a fork of the current log (sugar for
- * `TelemetryContext.current().withForkedLog(fields).run(fn)`).
+ * `TelemetryContext.current().forkLog().run(fn)`): fields added inside do not
+ * leak out, and later changes to the caller's log do not leak in.
  *
  * @param fn - the code to run; sync or async.
- * @param fields - fields to add to the fork (default none).
  * @returns what `fn` returns.
  * @example
  * ```ts
@@ -170,19 +195,21 @@ export const TelemetryContext = {
  * });
  * ```
  */
-export function withForkedLog<R>(fn: () => R, fields?: LogFields): R {
-  return TelemetryContext.current().withForkedLog(fields).run(fn);
-}
-
+export function withForkedLog<R>(fn: () => R): R;
 /**
- * Adds fields to the current log (sugar for `log.addFields`).
+ * Runs `fn` with a fork of the current log that starts with `fields` added.
  *
- * @param fields - the fields.
+ * @param fields - fields to add to the fork.
+ * @param fn - the code to run; sync or async.
+ * @returns what `fn` returns.
  * @example
  * ```ts
- * addFields({ user_id: 42 });
+ * await withForkedLog({ job: "reindex" }, () => reindex());
  * ```
  */
-export function addFields(fields: LogFields): void {
-  TelemetryContext.current().log.addFields(fields);
+export function withForkedLog<R>(fields: LogFields, fn: () => R): R;
+export function withForkedLog<R>(fieldsOrFn: LogFields | (() => R), maybeFn?: () => R): R {
+  const current = TelemetryContext.current();
+  if (typeof fieldsOrFn === "function") return current.forkLog().run(fieldsOrFn);
+  return current.forkLog(fieldsOrFn).run(maybeFn as () => R);
 }

@@ -6,9 +6,16 @@ export type {
 export { createBatchSpanProcessor } from "./batch-processor";
 export type { ConsoleSpanExporterOptions } from "./console-exporter";
 export { createConsoleSpanExporter, formatSpanLine } from "./console-exporter";
-export { OtlpExportError, OtlpPartialSuccessError } from "./errors";
+export type {
+  AbortSignalLike,
+  OtlpFetch,
+  OtlpFetchInit,
+  OtlpFetchResponse,
+  OtlpResponseBody,
+  OtlpResponseReader,
+} from "./fetch";
 export type { PartialSuccess, RejectedField } from "./partial-success";
-export { decodePartialSuccess } from "./partial-success";
+export { decodePartialSuccess, partialSuccessError } from "./partial-success";
 export type { ServiceResourceOptions } from "./resource";
 export { createServiceResource } from "./resource";
 export type { OtlpRetryOptions, OtlpRetryPolicy } from "./retry";
@@ -31,11 +38,3 @@ export type {
 export { createOtlpHttpSender, MAX_RESPONSE_BYTES } from "./sender";
 export type { OtlpTraceExporter, OtlpTraceExporterOptions } from "./trace-exporter";
 export { createOtlpTraceExporter, DEFAULT_OTLP_TRACES_ENDPOINT } from "./trace-exporter";
-export type {
-  AbortSignalLike,
-  OtlpFetch,
-  OtlpFetchInit,
-  OtlpFetchResponse,
-  OtlpResponseBody,
-  OtlpResponseReader,
-} from "./web";

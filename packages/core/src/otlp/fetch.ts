@@ -1,6 +1,8 @@
+import { runtimeGlobal } from "@groundwork/platform";
+
 // Core compiles without DOM or Node typings (`"types": []`), so the few web-standard globals
-// the exporters need are described here structurally and read from `globalThis` at call time.
-// Reading them late also lets a runtime (or a test) replace `fetch` after this module loads.
+// the exporters need are described here structurally and looked up at call time. Reading them
+// late also lets a runtime (or a test) replace `fetch` after this module loads.
 
 /** The subset of `AbortSignal` the exporters rely on. */
 export interface AbortSignalLike {
@@ -81,43 +83,15 @@ export interface OtlpFetchResponse {
  */
 export type OtlpFetch = (url: string, init: OtlpFetchInit) => Promise<OtlpFetchResponse>;
 
-type TimerHandle = { unref?: () => void } | number;
-
-interface WebGlobals {
-  fetch?: OtlpFetch;
-  AbortController?: new () => AbortControllerLike;
-  setTimeout(callback: () => void, ms: number): TimerHandle;
-  clearTimeout(handle: TimerHandle | undefined): void;
-}
-
-const web = globalThis as unknown as WebGlobals;
-
-/** Opaque handle returned by {@link startTimer}. */
-export type Timer = TimerHandle;
-
-/**
- * Starts a timer; with `unref` it does not keep a Node process alive (other runtimes have no
- * such notion, so the flag is a no-op there).
- */
-export function startTimer(callback: () => void, ms: number, unref: boolean): Timer {
-  const handle = web.setTimeout(callback, ms);
-  if (unref && typeof handle === "object" && typeof handle.unref === "function") handle.unref();
-  return handle;
-}
-
-/** Cancels a timer started by {@link startTimer}; `undefined` is ignored. */
-export function stopTimer(handle: Timer | undefined): void {
-  if (handle !== undefined) web.clearTimeout(handle);
-}
-
 /** The runtime's `fetch`, looked up at call time; `undefined` where there is none. */
 export function globalFetch(): OtlpFetch | undefined {
-  return typeof web.fetch === "function" ? web.fetch.bind(globalThis) : undefined;
+  const fetch = runtimeGlobal<OtlpFetch>("fetch");
+  return typeof fetch === "function" ? fetch.bind(globalThis) : undefined;
 }
 
 /** A new `AbortController` (every supported runtime has one). */
 export function newAbortController(): AbortControllerLike {
-  const Ctor = web.AbortController;
+  const Ctor = runtimeGlobal<new () => AbortControllerLike>("AbortController");
   if (Ctor === undefined) throw new TypeError("AbortController is not available in this runtime");
   return new Ctor();
 }

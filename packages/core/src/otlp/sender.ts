@@ -1,4 +1,13 @@
+import { clearTimer, setRefTimeout, type TimerHandle } from "@groundwork/platform";
 import { diag } from "@opentelemetry/api";
+import { CoreError } from "../errors";
+import {
+  type AbortSignalLike,
+  globalFetch,
+  newAbortController,
+  type OtlpFetch,
+  type OtlpFetchResponse,
+} from "./fetch";
 import {
   backoffDelayMs,
   isRetryableStatus,
@@ -7,16 +16,6 @@ import {
   parseRetryAfterMs,
   resolveRetryPolicy,
 } from "./retry";
-import {
-  type AbortSignalLike,
-  globalFetch,
-  newAbortController,
-  type OtlpFetch,
-  type OtlpFetchResponse,
-  startTimer,
-  stopTimer,
-  type Timer,
-} from "./web";
 
 /** The OTLP/HTTP encodings: binary protobuf (the default) or protobuf-JSON. */
 export type OtlpProtocol = "http/protobuf" | "http/json";
@@ -160,6 +159,27 @@ function failure(
     : { ok: false, retryable, reason, status, attempts, detail };
 }
 
+function invalid(message: string): never {
+  throw new CoreError("ERR_INVALID_OPTION", message);
+}
+
+function checkRetryOptions(retry: OtlpRetryOptions | undefined): void {
+  if (retry === undefined) return;
+  for (const name of ["initialBackoffMs", "maxBackoffMs", "maxElapsedMs"] as const) {
+    const value = retry[name];
+    if (
+      value !== undefined &&
+      (typeof value !== "number" || !Number.isFinite(value) || value < 0)
+    ) {
+      invalid(`retry.${name} must be a finite number ≥ 0, got ${String(value)}`);
+    }
+  }
+  const attempts = retry.maxAttempts;
+  if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 1)) {
+    invalid(`retry.maxAttempts must be an integer ≥ 1, got ${String(attempts)}`);
+  }
+}
+
 function describe(error: unknown): string {
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
@@ -181,6 +201,9 @@ function describe(error: unknown): string {
  * @param options - endpoint, protocol (default `"http/protobuf"`), headers, `timeoutMs`
  *   (default `10000`), retry policy and an optional `fetch`
  * @returns a sender with `send(body, signal?)` and `shutdown()`
+ * @throws {CoreError} `ERR_INVALID_OPTION` for an endpoint that is not an http(s) URL, an
+ *   unknown protocol, a timeout that is not a positive number, or a retry option that is not
+ *   a finite number ≥ 0 (`maxAttempts`: an integer ≥ 1)
  * @example
  * ```ts
  * const sender = createOtlpHttpSender({ endpoint: "http://127.0.0.1:4318/v1/metrics" });
@@ -191,11 +214,20 @@ function describe(error: unknown): string {
  */
 export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSender {
   const endpoint = options.endpoint;
-  const protocol: OtlpProtocol = options.protocol === "http/json" ? "http/json" : "http/protobuf";
-  const timeoutMs =
-    options.timeoutMs !== undefined && Number.isFinite(options.timeoutMs) && options.timeoutMs > 0
-      ? options.timeoutMs
-      : DEFAULT_TIMEOUT_MS;
+  if (typeof endpoint !== "string" || !/^https?:\/\/[^/]/i.test(endpoint)) {
+    invalid(`endpoint must be an http(s) URL, got ${JSON.stringify(String(endpoint))}`);
+  }
+  const protocol: OtlpProtocol = options.protocol ?? "http/protobuf";
+  if (protocol !== "http/protobuf" && protocol !== "http/json") {
+    invalid(
+      `protocol must be "http/protobuf" or "http/json", got ${JSON.stringify(String(protocol))}`,
+    );
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    invalid(`timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+  }
+  checkRetryOptions(options.retry);
   const policy: OtlpRetryPolicy = resolveRetryPolicy(options.retry);
   const random = options.random ?? Math.random;
   const headers: Record<string, string> = {};
@@ -212,9 +244,9 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
   /** Resolves `true` after `ms`, or `false` as soon as the send is aborted or shut down. */
   function sleep(ms: number, signal: AbortSignalLike | undefined): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
-      let timer: Timer | undefined;
+      let timer: TimerHandle | undefined;
       const finish = (slept: boolean): void => {
-        stopTimer(timer);
+        clearTimer(timer);
         sleepers.delete(wake);
         signal?.removeEventListener("abort", wake);
         resolve(slept);
@@ -225,7 +257,7 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
       signal?.addEventListener("abort", wake, { once: true });
       // Referenced on purpose: an awaited flush or shutdown must not let Node exit halfway
       // through a backoff. The wait is bounded by the time budget.
-      timer = startTimer(() => finish(true), ms, false);
+      timer = setRefTimeout(() => finish(true), ms);
     });
   }
 
@@ -243,14 +275,10 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
     let timedOut = false;
     const onAbort = (): void => controller.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
-    const timer = startTimer(
-      () => {
-        timedOut = true;
-        controller.abort();
-      },
-      attemptTimeoutMs,
-      false,
-    );
+    const timer = setRefTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, attemptTimeoutMs);
     try {
       const response = await fetchImpl(endpoint, {
         method: "POST",
@@ -289,7 +317,7 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
       if (signal?.aborted) return failure("aborted", false, attemptNumber, "send aborted");
       return failure("network", true, attemptNumber, describe(error));
     } finally {
-      stopTimer(timer);
+      clearTimer(timer);
       signal?.removeEventListener("abort", onAbort);
     }
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { CoreError } from "../errors";
+import type { OtlpFetch, OtlpFetchInit } from "./fetch";
 import { createOtlpHttpSender, type OtlpHttpSenderOptions } from "./sender";
-import type { OtlpFetch, OtlpFetchInit } from "./web";
 
 type Step = number | { status: number; headers?: Record<string, string> } | Error | "hang";
 
@@ -34,6 +35,31 @@ function sender(fetch: OtlpFetch, options: Partial<OtlpHttpSenderOptions> = {}) 
 }
 
 describe("createOtlpHttpSender", () => {
+  it.each([
+    ["endpoint", { endpoint: "" }],
+    ["endpoint", { endpoint: "collector:4318/v1/traces" }],
+    ["protocol", { protocol: "grpc" as OtlpHttpSenderOptions["protocol"] }],
+    ["timeoutMs", { timeoutMs: 0 }],
+    ["timeoutMs", { timeoutMs: Number.NaN }],
+    ["retry.maxAttempts", { retry: { maxAttempts: 0 } }],
+    ["retry.initialBackoffMs", { retry: { initialBackoffMs: -1 } }],
+    ["retry.maxElapsedMs", { retry: { maxElapsedMs: Number.POSITIVE_INFINITY } }],
+  ] as const)(
+    "throws ERR_INVALID_OPTION for an invalid %s instead of falling back",
+    (name, bad) => {
+      const { fetch } = scriptedFetch(200);
+      let error: unknown;
+      try {
+        sender(fetch, bad as Partial<OtlpHttpSenderOptions>);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(CoreError);
+      expect(error).toMatchObject({ code: "ERR_INVALID_OPTION", name: "CoreError" });
+      expect((error as Error).message).toContain(name);
+    },
+  );
+
   it("posts the body with the protocol's content type and the configured headers", async () => {
     const { fetch, calls } = scriptedFetch(200);
     const s = sender(fetch, { headers: { "X-Api-Key": "k", "Content-Type": "text/plain" } });

@@ -1,4 +1,4 @@
-import type { OtlpPartialSuccessError } from "./errors";
+import { CoreError } from "../errors";
 
 /** What an OTLP endpoint reported in a `partial_success` response. */
 export interface PartialSuccess {
@@ -55,16 +55,40 @@ export function decodePartialSuccess(
 }
 
 /**
- * Whether an `ExportResult.error` reports a partial success: an {@link OtlpPartialSuccessError},
+ * The error an OTLP exporter attaches to a *successful* `ExportResult` when the endpoint
+ * accepted the request but reported, in an OTLP `partial_success` response, that it refused
+ * some items or has a warning: a {@link CoreError} with code `ERR_OTLP_PARTIAL_SUCCESS` and
+ * `rejected`. Per the OTLP specification such a request is not retried.
+ *
+ * @param partial - what the endpoint reported
+ * @returns the error (not thrown)
+ * @example
+ * ```ts
+ * const partial = decodePartialSuccess(body, ProtobufMetricsSerializer.deserializeResponse, "rejectedDataPoints");
+ * if (partial) diag.warn(partialSuccessError(partial).message);
+ * ```
+ */
+export function partialSuccessError(partial: PartialSuccess): CoreError {
+  return new CoreError(
+    "ERR_OTLP_PARTIAL_SUCCESS",
+    partial.message === ""
+      ? `the endpoint rejected ${partial.rejected} item(s)`
+      : `the endpoint rejected ${partial.rejected} item(s): ${partial.message}`,
+    { rejected: partial.rejected },
+  );
+}
+
+/**
+ * Whether an `ExportResult.error` reports a partial success (see {@link partialSuccessError}),
  * recognised by its code so that a copy of the class from another bundle counts too.
  *
  * @param error - `ExportResult.error`
  * @returns `true` for a partial success
  */
-export function isPartialSuccess(error: unknown): error is OtlpPartialSuccessError {
+export function isPartialSuccess(error: unknown): error is CoreError & { rejected: number } {
   return (
     error instanceof Error &&
-    (error as { code?: unknown }).code === "partial_success" &&
+    (error as { code?: unknown }).code === "ERR_OTLP_PARTIAL_SUCCESS" &&
     typeof (error as { rejected?: unknown }).rejected === "number"
   );
 }

@@ -1,3 +1,4 @@
+import { clearTimer, setUnrefTimeout, type TimerHandle } from "@groundwork/platform";
 import { type Context, context, diag, TraceFlags } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode, suppressTracing } from "@opentelemetry/core";
 import type {
@@ -6,8 +7,8 @@ import type {
   SpanExporter,
   SpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
+import { CoreError } from "../errors";
 import { isPartialSuccess } from "./partial-success";
-import { startTimer, stopTimer, type Timer } from "./web";
 
 /**
  * Options of {@link createBatchSpanProcessor}. They correspond to the tracing settings
@@ -68,12 +69,26 @@ const DEFAULTS = {
   exportTimeoutMs: 30_000,
 } as const;
 
-function positive(value: number | undefined, fallback: number): number {
-  return value !== undefined && Number.isFinite(value) && value > 0 ? Math.floor(value) : fallback;
+function count(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new CoreError(
+      "ERR_INVALID_OPTION",
+      `${name} must be a positive integer, got ${String(value)}`,
+    );
+  }
+  return value;
 }
 
-function delay(value: number | undefined, fallback: number): number {
-  return value !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback;
+function duration(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
+    throw new CoreError(
+      "ERR_INVALID_OPTION",
+      `${name} must be a finite number of milliseconds ${min === 0 ? "≥ 0" : "> 0"}, got ${String(value)}`,
+    );
+  }
+  return value;
 }
 
 /**
@@ -91,6 +106,8 @@ function delay(value: number | undefined, fallback: number): number {
  * @param options - `maxQueueSize` (default 2048), `maxBatchSize` (default 512, at most
  *   `maxQueueSize`), `scheduledDelayMs` (default 5000), `exportTimeoutMs` (default 30000)
  * @returns the processor, with `stats()` for its counters
+ * @throws {CoreError} `ERR_INVALID_OPTION` for a size that is not a positive integer or a
+ *   delay or timeout that is not a finite, non-negative (timeout: positive) number
  * @example
  * ```ts
  * const processor = createBatchSpanProcessor(createOtlpTraceExporter(), { scheduledDelayMs: 1000 });
@@ -104,13 +121,23 @@ export function createBatchSpanProcessor(
   exporter: SpanExporter,
   options: BatchSpanProcessorOptions = {},
 ): BatchSpanProcessor {
-  const maxQueueSize = positive(options.maxQueueSize, DEFAULTS.maxQueueSize);
+  const maxQueueSize = count("maxQueueSize", options.maxQueueSize, DEFAULTS.maxQueueSize);
   const maxBatchSize = Math.min(
-    positive(options.maxBatchSize, DEFAULTS.maxBatchSize),
+    count("maxBatchSize", options.maxBatchSize, DEFAULTS.maxBatchSize),
     maxQueueSize,
   );
-  const scheduledDelayMs = delay(options.scheduledDelayMs, DEFAULTS.scheduledDelayMs);
-  const exportTimeoutMs = delay(options.exportTimeoutMs, DEFAULTS.exportTimeoutMs);
+  const scheduledDelayMs = duration(
+    "scheduledDelayMs",
+    options.scheduledDelayMs,
+    DEFAULTS.scheduledDelayMs,
+    0,
+  );
+  const exportTimeoutMs = duration(
+    "exportTimeoutMs",
+    options.exportTimeoutMs,
+    DEFAULTS.exportTimeoutMs,
+    Number.MIN_VALUE,
+  );
 
   // A ring buffer: enqueue and dequeue are O(1) and the storage never exceeds maxQueueSize.
   const ring: (ReadableSpan | undefined)[] = new Array(maxQueueSize);
@@ -118,7 +145,7 @@ export function createBatchSpanProcessor(
   let length = 0;
 
   const counters = { queued: 0, exported: 0, rejected: 0, dropped: 0, failed: 0 };
-  let timer: Timer | undefined;
+  let timer: TimerHandle | undefined;
   let timerIsImmediate = false;
   let inFlight: Promise<void> | undefined;
   let closed = false;
@@ -141,10 +168,10 @@ export function createBatchSpanProcessor(
     if (inFlight !== undefined || closed) return;
     if (timer !== undefined) {
       if (timerIsImmediate || ms !== 0) return;
-      stopTimer(timer);
+      clearTimer(timer);
     }
     timerIsImmediate = ms === 0;
-    timer = startTimer(onTimer, ms, true);
+    timer = setUnrefTimeout(onTimer, ms);
   }
 
   function onTimer(): void {
@@ -156,7 +183,7 @@ export function createBatchSpanProcessor(
   function pump(): Promise<void> {
     if (inFlight !== undefined) return inFlight;
     if (length === 0) return Promise.resolve();
-    stopTimer(timer);
+    clearTimer(timer);
     timer = undefined;
     const batch = take(maxBatchSize);
     inFlight = exportBatch(batch).then(() => {
@@ -193,13 +220,12 @@ export function createBatchSpanProcessor(
       const settle = (result: ExportResult): void => {
         if (settled) return;
         settled = true;
-        stopTimer(timeout);
+        clearTimer(timeout);
         resolve(result);
       };
-      const timeout = startTimer(
+      const timeout = setUnrefTimeout(
         () => settle({ code: ExportResultCode.FAILED, error: new Error("export timed out") }),
         exportTimeoutMs,
-        true,
       );
       const suppressed: Context = suppressTracing(context.active());
       context.with(suppressed, () => {
@@ -250,7 +276,7 @@ export function createBatchSpanProcessor(
   function shutdown(): Promise<void> {
     if (shutdownPromise === undefined) {
       closed = true;
-      stopTimer(timer);
+      clearTimer(timer);
       timer = undefined;
       shutdownPromise = withDeadline(
         (async () => {
@@ -285,14 +311,14 @@ async function waitForResources(batch: ReadableSpan[]): Promise<void> {
 /** Settles when `work` does or after `ms`, whichever comes first; never rejects. */
 function withDeadline(work: Promise<unknown>, ms: number): Promise<void> {
   return new Promise<void>((resolve) => {
-    const timeout = startTimer(resolve, ms, true);
+    const timeout = setUnrefTimeout(resolve, ms);
     work.then(
       () => {
-        stopTimer(timeout);
+        clearTimer(timeout);
         resolve();
       },
       (error: unknown) => {
-        stopTimer(timeout);
+        clearTimer(timeout);
         diag.debug("groundwork batch span processor: flush failed", error);
         resolve();
       },

@@ -1,0 +1,189 @@
+import type { Span } from "@opentelemetry/api";
+import type { LogLevel } from "./levels";
+import { quoteJson, type SerializeOptions, serializeJson, toPlain } from "./serialize";
+import type { LogRecord } from "./sinks";
+import type { JsonMember, LogFields, LogRoot, LogState } from "./state";
+import { copyFields } from "./state";
+
+// Encoding one record: JSON lines, text lines, records for record sinks and
+// span-event attributes. Field JSON is cached per log (see LogState).
+
+const RESERVED = new Set(["ts", "level", "msg", "trace_id", "span_id", "service", "version"]);
+
+let lastMs = -1;
+let lastIso = "";
+
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
+// Distinct key names whose prefixes a root caches; keys beyond are computed each time.
+const MAX_CACHED_MEMBERS = 4096;
+
+function memberOf(root: LogRoot, key: string): JsonMember {
+  let member = root.members.get(key);
+  if (member === undefined) {
+    const redact = root.serialize.redact;
+    member = {
+      prefix: `,${quoteJson(RESERVED.has(key) ? `fields.${key}` : key)}:`,
+      redacted: redact?.has(key.toLowerCase()) === true,
+    };
+    if (root.members.size < MAX_CACHED_MEMBERS) root.members.set(key, member);
+  }
+  return member;
+}
+
+// Primitives, the common case, skip the general serialiser.
+function valueJson(v: unknown, s: SerializeOptions): string {
+  switch (typeof v) {
+    case "string":
+      return v.length <= s.limits.maxStringLength ? quoteJson(v) : serializeJson(v, s);
+    case "number":
+      return Number.isFinite(v) ? String(v) : `"${String(v)}"`;
+    case "boolean":
+      return v ? "true" : "false";
+    default:
+      return serializeJson(v, s);
+  }
+}
+
+function jsonMembers(fields: LogFields, root: LogRoot): string {
+  let out = "";
+  const s = root.serialize;
+  for (const key in fields) {
+    const v = fields[key];
+    if (v === undefined) continue;
+    const member = memberOf(root, key);
+    out += member.prefix + (member.redacted ? quoteJson(s.redactWith) : valueJson(v, s));
+  }
+  return out;
+}
+
+function fieldsJson(state: LogState): string {
+  state.json ??= jsonMembers(state.fields, state.root);
+  return state.json;
+}
+
+/** The call's fields as JSON members, or null when one shadows a log field (the slow, merging path). */
+function callFieldsJson(state: LogState, fields: LogFields): string | null {
+  for (const key in fields) if (key in state.fields) return null;
+  return jsonMembers(fields, state.root);
+}
+
+export function mergedFields(state: LogState, fields: LogFields | undefined): LogFields {
+  const merged: LogFields = Object.create(null);
+  for (const key in state.fields) merged[key] = state.fields[key];
+  if (fields) copyFields(merged, fields);
+  return merged;
+}
+
+export function jsonLine(
+  state: LogState,
+  level: LogLevel,
+  msg: string,
+  fields: LogFields | undefined,
+  span: Span | undefined,
+  time: number,
+): string {
+  const root = state.root;
+  let line = `{"ts":"${isoTime(time)}","level":"${level}","msg":${quoteJson(msg)}`;
+  if (fields === undefined) line += fieldsJson(state);
+  else {
+    const call = callFieldsJson(state, fields);
+    line +=
+      call === null ? jsonMembers(mergedFields(state, fields), root) : fieldsJson(state) + call;
+  }
+  if (span !== undefined) {
+    const sc = span.spanContext();
+    line += `,"trace_id":"${sc.traceId}","span_id":"${sc.spanId}"`;
+  }
+  return `${line + root.serviceJson}}`;
+}
+
+const TEXT_LEVEL: Record<LogLevel, string> = {
+  trace: "TRACE",
+  debug: "DEBUG",
+  info: "INFO ",
+  warn: "WARN ",
+  error: "ERROR",
+  fatal: "FATAL",
+};
+
+function textValue(key: string, value: unknown, s: SerializeOptions): string {
+  if (s.redact?.has(key.toLowerCase())) return s.redactWith;
+  if (typeof value === "string") {
+    const json = serializeJson(value, s);
+    return /^"[^\s"=\\]*"$/.test(json) && json.length > 2 ? json.slice(1, -1) : json;
+  }
+  return serializeJson(value, s);
+}
+
+export function textLine(
+  state: LogState,
+  level: LogLevel,
+  msg: string,
+  fields: LogFields | undefined,
+  span: Span | undefined,
+  time: number,
+): string {
+  const root = state.root;
+  let line = `${isoTime(time)} ${TEXT_LEVEL[level]} ${msg}`;
+  const merged = fields === undefined ? state.fields : mergedFields(state, fields);
+  for (const key in merged) {
+    const v = merged[key];
+    if (v === undefined) continue;
+    line += ` ${key}=${textValue(key, v, root.serialize)}`;
+  }
+  if (span !== undefined) {
+    const sc = span.spanContext();
+    line += ` trace_id=${sc.traceId} span_id=${sc.spanId}`;
+  }
+  return line;
+}
+
+export function buildRecord(
+  state: LogState,
+  level: LogLevel,
+  msg: string,
+  fields: LogFields | undefined,
+  span: Span | undefined,
+  time: number,
+): LogRecord {
+  const root = state.root;
+  const plain = toPlain(mergedFields(state, fields), root.serialize);
+  const record: LogRecord = {
+    time,
+    level,
+    msg,
+    fields: plain !== null && typeof plain === "object" ? (plain as LogFields) : {},
+  };
+  if (span !== undefined) {
+    const sc = span.spanContext();
+    record.traceId = sc.traceId;
+    record.spanId = sc.spanId;
+  }
+  if (root.serviceName !== undefined) record.service = root.serviceName;
+  if (root.serviceVersion !== undefined) record.version = root.serviceVersion;
+  return record;
+}
+
+type AttributeValue = string | number | boolean;
+
+export function spanEventAttributes(
+  state: LogState,
+  level: LogLevel,
+  fields: LogFields | undefined,
+): Record<string, AttributeValue> {
+  const attrs: Record<string, AttributeValue> = { "log.severity": level };
+  const plain = toPlain(mergedFields(state, fields), state.root.serialize) as LogFields;
+  for (const key in plain) {
+    const v = plain[key];
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") attrs[key] = v;
+    else if (v !== null && v !== undefined) attrs[key] = JSON.stringify(v);
+  }
+  return attrs;
+}

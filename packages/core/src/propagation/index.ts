@@ -1,0 +1,12 @@
+export type { HeaderGetter, HeaderRecord, HeaderSetter, HeadersLike } from "./w3c";
+export {
+  BAGGAGE_HEADER,
+  formatBaggage,
+  formatTraceparent,
+  parseBaggage,
+  parseTraceparent,
+  parseTracestate,
+  TRACEPARENT_HEADER,
+  TRACESTATE_HEADER,
+  w3cPropagator,
+} from "./w3c";
