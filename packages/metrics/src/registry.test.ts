@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defineMetrics } from "./define";
 import { MetricsError } from "./errors";
-import { createRegistry, registryOptionsFromSettings } from "./registry";
+import { createRegistry } from "./registry";
 import { findSamples, flattenSamples } from "./snapshot";
 import { counter, exponentialBuckets, gauge, histogram, info, linearBuckets } from "./spec";
 
@@ -9,7 +9,7 @@ const quiet = { runtimeInfo: false } as const;
 
 describe("naming", () => {
   it("prefixes the service and suffixes counters with _total", () => {
-    const registry = createRegistry({ service: "shop", ...quiet });
+    const registry = createRegistry({ serviceName: "shop", ...quiet });
     const http = defineMetrics(
       "http",
       { requests: counter({ help: "Requests served", labels: ["method"] }) },
@@ -22,7 +22,7 @@ describe("naming", () => {
   });
 
   it("puts the service in a label with service_name_format=label", () => {
-    const registry = createRegistry({ service: "shop", serviceNameFormat: "label", ...quiet });
+    const registry = createRegistry({ serviceName: "shop", serviceNameFormat: "label", ...quiet });
     const http = defineMetrics(
       "http",
       {
@@ -44,21 +44,9 @@ describe("naming", () => {
     const m = defineMetrics("jobs", { done: counter({ help: "Jobs done" }) }, { registry });
     m.done.inc();
     expect(registry.collect()).toContain("jobs_done_total 1\n");
-    registry.configure({ service: "my-shop.eu" });
+    registry.configure({ serviceName: "my-shop.eu" });
     expect(registry.collect()).toContain("my_shop_eu_jobs_done_total 1\n");
-    expect(registry.options.service).toBe("my-shop.eu");
-  });
-
-  it("maps the snake_case settings keys", () => {
-    const registry = createRegistry(
-      registryOptionsFromSettings({ service_name_format: "label", report_optional: true }, "shop"),
-    );
-    expect(registry.options).toMatchObject({
-      service: "shop",
-      serviceNameFormat: "label",
-      reportOptional: true,
-    });
-    expect(registryOptionsFromSettings({})).toEqual({});
+    expect(registry.options.serviceName).toBe("my-shop.eu");
   });
 
   it("appends the unit once and strips a given _total/_info suffix", () => {
@@ -199,16 +187,16 @@ describe("validation at definition time", () => {
   });
 
   it("rejects bad registry and family options", () => {
-    expect(code(() => createRegistry({ maxSeriesPerFamily: 0 }))).toBe("ERR_METRIC_OPTIONS");
-    expect(code(() => createRegistry({ service: "" }))).toBe("ERR_METRIC_OPTIONS");
+    expect(code(() => createRegistry({ maxSeriesPerFamily: 0 }))).toBe("ERR_INVALID_OPTION");
+    expect(code(() => createRegistry({ serviceName: "" }))).toBe("ERR_INVALID_OPTION");
     expect(code(() => createRegistry({ serviceNameFormat: "suffix" as unknown as "label" }))).toBe(
-      "ERR_METRIC_OPTIONS",
+      "ERR_INVALID_OPTION",
     );
     expect(
       code(() =>
         defineMetrics("a", { b: counter({ help: "B", maxSeries: 1.5 }) }, { registry: registry() }),
       ),
-    ).toBe("ERR_METRIC_OPTIONS");
+    ).toBe("ERR_INVALID_OPTION");
     expect(
       code(() =>
         defineMetrics(
@@ -217,7 +205,7 @@ describe("validation at definition time", () => {
           { registry: {} as ReturnType<typeof createRegistry> },
         ),
       ),
-    ).toBe("ERR_METRIC_OPTIONS");
+    ).toBe("ERR_INVALID_OPTION");
   });
 
   it("validates bucket helpers", () => {
@@ -423,7 +411,7 @@ describe("gauges, histograms, info", () => {
 
   it("exposes info metrics and the build_info/runtime_info built-ins", () => {
     const registry = createRegistry({
-      service: "shop",
+      serviceName: "shop",
       build: { version: "1.2.3", revision: "abc" },
     });
     const m = defineMetrics(
@@ -525,7 +513,7 @@ describe("exposition", () => {
 
 describe("collectors", () => {
   it("exposes families from collectors with the service prefix", () => {
-    const registry = createRegistry({ service: "shop", ...quiet });
+    const registry = createRegistry({ serviceName: "shop", ...quiet });
     let emitted = 0;
     registry.registerCollector(() => [
       {
@@ -586,7 +574,7 @@ describe("collectors", () => {
 
 describe("snapshot", () => {
   it("returns plain data and flattens to scrape samples", () => {
-    const registry = createRegistry({ service: "svc", ...quiet });
+    const registry = createRegistry({ serviceName: "svc", ...quiet });
     const m = defineMetrics(
       "http",
       {

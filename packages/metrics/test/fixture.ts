@@ -21,7 +21,7 @@ export const HOSTILE = [
 /** A registry exercising every type, both suffixes, units, collectors and hostile labels. */
 export function fixtureRegistry(options: { info?: boolean; service?: string } = {}): Registry {
   const registry = createRegistry({
-    service: options.service ?? "gwit",
+    serviceName: options.service ?? "gwit",
     runtimeInfo: options.info ?? true,
     ...(options.info === false ? {} : { build: { version: "1.2.3", revision: "abc123" } }),
   });

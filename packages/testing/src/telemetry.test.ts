@@ -93,7 +93,7 @@ describe("testTelemetry metrics", () => {
     const { counter, createRegistry, defineMetrics, histogram } = await import(
       "@groundwork/metrics"
     );
-    const registry = createRegistry({ service: "shop" });
+    const registry = createRegistry({ serviceName: "shop" });
     const http = defineMetrics(
       "http",
       {

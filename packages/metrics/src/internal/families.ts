@@ -1,7 +1,7 @@
+import { monotonicNow } from "@groundwork/platform";
 import type { HistogramSample, MetricFamilySnapshot, NumberSample } from "../snapshot";
 import type { LabelValue } from "../spec";
 import { escapeHelpOpenMetrics, escapeHelpText, labelPairs } from "./escape";
-import { monotonicMs, unixSeconds } from "./web";
 
 /** What a family needs from the registry that owns it. */
 export interface FamilyHost {
@@ -16,6 +16,11 @@ export type FamilyType = "counter" | "gauge" | "histogram" | "info";
 
 /** The value every label takes in the series that collects label sets beyond the limit. */
 export const OVERFLOW_LABEL_VALUE = "__overflow__";
+
+/** Wall-clock Unix time in seconds, for `_created` and `setToCurrentTime()`. */
+function unixSeconds(): number {
+  return Date.now() / 1000;
+}
 
 export interface FamilyConfig {
   readonly name: string;
@@ -347,9 +352,9 @@ export class HistogramSeries extends SeriesCore {
   }
 
   startTimer(): () => number {
-    const start = monotonicMs();
+    const start = monotonicNow();
     return () => {
-      const seconds = (monotonicMs() - start) / 1000;
+      const seconds = (monotonicNow() - start) / 1000;
       this.observe(seconds);
       return seconds;
     };
