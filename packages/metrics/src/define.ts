@@ -165,11 +165,9 @@ function infoHandle(family: InfoFamilyCore): unknown {
     {
       set: (labels: Labels) => {
         family.clear();
-        family.get(labels);
+        family.add(labels);
       },
-      add: (labels: Labels) => {
-        family.get(labels);
-      },
+      add: (labels: Labels) => family.add(labels),
       remove: (labels: Labels) => family.remove(labels),
       clear: () => family.clear(),
     },

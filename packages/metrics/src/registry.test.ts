@@ -304,6 +304,83 @@ describe("counters", () => {
     expect(findSamples(registry.snapshot(), "api_calls_total", { user: "new" })[0]?.value).toBe(1);
   });
 
+  it("keeps a user's label value equal to the overflow marker out of a second, colliding series", () => {
+    const registry = createRegistry({ ...quiet, maxSeriesPerFamily: 2 });
+    const o = defineMetrics("o", { c: counter({ help: "C", labels: ["a"] }) }, { registry });
+    o.c({ a: "__overflow__" }).inc();
+    o.c({ a: "x" }).inc();
+    o.c({ a: "y" }).inc();
+    o.c({ a: "z" }).inc();
+    const lines = registry
+      .collect()
+      .split("\n")
+      .filter((l) => l.startsWith("o_c_total"));
+    // The marker value is folded into the overflow series: printed once, counted as overflow.
+    expect(lines).toEqual([
+      'o_c_total{a="x"} 1',
+      'o_c_total{a="y"} 1',
+      'o_c_total{a="__overflow__"} 2',
+    ]);
+    expect(
+      findSamples(registry.snapshot(), "metrics_series_overflow_total", { metric: "o_c" })[0]
+        ?.value,
+    ).toBe(2);
+  });
+
+  it("counts every recording through a held overflow series, and only recordings", () => {
+    const registry = createRegistry({ ...quiet, maxSeriesPerFamily: 1 });
+    const m = defineMetrics(
+      "api",
+      {
+        calls: counter({ help: "Calls", labels: ["user"] }),
+        depth: gauge({ help: "Depth", labels: ["user"], maxSeries: 1 }),
+        took: histogram({ help: "Took", labels: ["user"], maxSeries: 1, buckets: [1] }),
+        flag: info({ help: "Flags", labels: ["name"], maxSeries: 1 }),
+      },
+      { registry },
+    );
+    const overflowOf = (metric: string) =>
+      findSamples(registry.snapshot(), "metrics_series_overflow_total", { metric })[0]?.value ?? 0;
+    const invalidOf = (metric: string) =>
+      findSamples(registry.snapshot(), "metrics_invalid_values_total", { metric })[0]?.value ?? 0;
+    m.calls({ user: "kept" }).inc();
+    const held = m.calls({ user: "over" });
+    // A lookup alone records nothing.
+    expect(overflowOf("api_calls")).toBe(0);
+    for (let i = 0; i < 100; i++) held.inc();
+    expect(overflowOf("api_calls")).toBe(100);
+    expect(
+      findSamples(registry.snapshot(), "api_calls_total", { user: "__overflow__" })[0]?.value,
+    ).toBe(100);
+    // Dropped values are invalid, not overflow.
+    held.inc(Number.NaN);
+    m.calls.inc({ user: "other" }, -1);
+    expect(overflowOf("api_calls")).toBe(100);
+    expect(invalidOf("api_calls")).toBe(2);
+
+    m.depth.set({ user: "kept" }, 1);
+    const depth = m.depth({ user: "over" });
+    depth.set(2);
+    depth.inc();
+    depth.dec();
+    depth.inc(Number.NaN);
+    expect(overflowOf("api_depth")).toBe(3);
+    expect(invalidOf("api_depth")).toBe(1);
+
+    m.took.observe({ user: "kept" }, 0.5);
+    const took = m.took({ user: "over" });
+    took.observe(0.5);
+    took.observe(2);
+    took.observe(Number.NaN);
+    expect(overflowOf("api_took")).toBe(2);
+    expect(invalidOf("api_took")).toBe(1);
+
+    m.flag.add({ name: "kept" });
+    m.flag.add({ name: "a" });
+    m.flag.add({ name: "b" });
+    expect(overflowOf("api_flag")).toBe(2);
+  });
+
   it("honours a per-family maxSeries", () => {
     const registry = createRegistry(quiet);
     const m = defineMetrics(

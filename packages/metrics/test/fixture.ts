@@ -47,6 +47,17 @@ export function fixtureRegistry(options: { info?: boolean; service?: string } = 
   http.latency.observe({ route: "/" }, 3);
   http.inflight.set(-2.5);
   http.payload.inc(1024);
+  // A user's label value equal to the overflow marker, then more label sets
+  // than the family keeps: the exposition must still hold one series per label set.
+  const tenant = defineMetrics(
+    "tenant",
+    { calls: counter({ help: "Calls by tenant", labels: ["tenant"], maxSeries: 2 }) },
+    { registry },
+  );
+  tenant.calls({ tenant: "__overflow__" }).inc(5);
+  tenant.calls({ tenant: "a" }).inc();
+  tenant.calls({ tenant: "b" }).inc();
+  tenant.calls({ tenant: "c" }).inc(3);
   if (options.info !== false) {
     const app = defineMetrics(
       "app",
