@@ -467,7 +467,10 @@ describe("gauges, histograms, info", () => {
     for (const v of values) m.big.observe(v);
     const snap = registry.snapshot().find((f) => f.name === "h_big");
     if (snap?.type !== "histogram") throw new Error("histogram expected");
-    for (const b of snap.samples[0]?.buckets ?? []) {
+    expect(snap.samples).toHaveLength(1);
+    const buckets = snap.samples[0]?.buckets;
+    expect(buckets?.map((b) => b.le)).toEqual(bounds);
+    for (const b of buckets as NonNullable<typeof buckets>) {
       expect(b.count).toBe(values.filter((v) => v <= b.le).length);
     }
   });
@@ -476,14 +479,23 @@ describe("gauges, histograms, info", () => {
     const registry = createRegistry(quiet);
     const m = defineMetrics(
       "job",
-      { run: histogram({ help: "Run time", unit: "seconds" }) },
+      { run: histogram({ help: "Run time", unit: "seconds", buckets: [0.01, 60] }) },
       { registry },
     );
     const stop = m.run.startTimer();
     await new Promise((resolve) => setTimeout(resolve, 20));
     const seconds = stop();
-    expect(seconds).toBeGreaterThanOrEqual(0);
+    // At least the sleep (a timer may fire up to a millisecond early), in seconds not
+    // milliseconds; the upper bound leaves room for a loaded machine.
+    expect(seconds).toBeGreaterThanOrEqual(0.019);
+    expect(seconds).toBeLessThan(10);
     expect(m.run.get()).toEqual({ count: 1, sum: seconds });
+    const snap = registry.snapshot().find((f) => f.name === "job_run_seconds");
+    if (snap?.type !== "histogram") throw new Error("histogram expected");
+    expect(snap.samples[0]?.buckets).toEqual([
+      { le: 0.01, count: 0 },
+      { le: 60, count: 1 },
+    ]);
   });
 
   it("exposes info metrics and the build_info/runtime_info built-ins", () => {
