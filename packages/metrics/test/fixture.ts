@@ -18,12 +18,19 @@ export const HOSTILE = [
   "",
 ] as const;
 
-/** A registry exercising every type, both suffixes, units, collectors and hostile labels. */
-export function fixtureRegistry(options: { info?: boolean; service?: string } = {}): Registry {
+/**
+ * A registry exercising every type, both suffixes, units, collectors and hostile labels.
+ * `openMetricsOnly: false` leaves out what is valid OpenMetrics 1.0 but that promtool's
+ * text parser refuses outright: info families and a `"` in a HELP text.
+ */
+export function fixtureRegistry(
+  options: { openMetricsOnly?: boolean; service?: string } = {},
+): Registry {
+  const full = options.openMetricsOnly !== false;
   const registry = createRegistry({
     serviceName: options.service ?? "gwit",
-    runtimeInfo: options.info ?? true,
-    ...(options.info === false ? {} : { build: { version: "1.2.3", revision: "abc123" } }),
+    runtimeInfo: full,
+    ...(full ? { build: { version: "1.2.3", revision: "abc123" } } : {}),
   });
   const http = defineMetrics(
     "http",
@@ -58,13 +65,17 @@ export function fixtureRegistry(options: { info?: boolean; service?: string } = 
   tenant.calls({ tenant: "a" }).inc();
   tenant.calls({ tenant: "b" }).inc();
   tenant.calls({ tenant: "c" }).inc(3);
-  if (options.info !== false) {
+  if (full) {
     const app = defineMetrics(
       "app",
-      { feature: info({ help: "Enabled features", labels: ["name"] }) },
+      {
+        feature: info({ help: "Enabled features", labels: ["name"] }),
+        mode: gauge({ help: 'Serving mode (1 = "degraded")' }),
+      },
       { registry },
     );
     app.feature.add({ name: 'search "beta"' });
+    app.mode.set(1);
   }
   registry.registerCollector(() => [
     {

@@ -94,6 +94,8 @@ describe.each<ExpositionFormat>(["openmetrics", "prometheus"])(
       expect(new Set(paths)).toEqual(new Set(HOSTILE));
       const feature = stored.find((s) => s.metric.__name__ === "gwit_app_feature_info");
       expect(feature?.metric.name).toBe('search "beta"');
+      // A scrape of a family whose HELP has a quote (escaped in OpenMetrics) stored its sample.
+      expect(stored.find((s) => s.metric.__name__ === "gwit_app_mode")?.value).toBe("1");
     });
 
     it("stored _created only from OpenMetrics", () => {
