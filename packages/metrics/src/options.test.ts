@@ -81,6 +81,7 @@ describe("invalid options throw ERR_INVALID_OPTION at construction", () => {
     ["temporality unknown", () => createOtlpMetricsPusher({ temporality: loose("sum") })],
     ["intervalMs negative", () => createOtlpMetricsPusher({ intervalMs: -1 })],
     ["intervalMs infinite", () => createOtlpMetricsPusher({ intervalMs: Infinity })],
+    ["sender without send()", () => createOtlpMetricsPusher({ sender: loose({ shutdown() {} }) })],
   ])("createOtlpMetricsPusher: %s", (_, fn) => {
     expect(codeOf(fn)).toBe("ERR_INVALID_OPTION");
   });

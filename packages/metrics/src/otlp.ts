@@ -136,7 +136,7 @@ const UCUM: Readonly<Record<string, string>> = {
  * @throws MetricsError `ERR_INVALID_OPTION` for invalid options (a registry
  *   not made by `createRegistry`, an unknown protocol or temporality, a
  *   negative or non-finite interval or timeout, an endpoint that is not an
- *   http(s) URL)
+ *   http(s) URL, a `sender` without `send()` and `shutdown()`)
  * @example
  * ```ts
  * const pusher = createOtlpMetricsPusher({ endpoint: "https://otel.example.com/v1/metrics", intervalMs: 0 });
@@ -178,6 +178,13 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
   const intervalMs = options.intervalMs ?? 60_000;
   if (!(typeof intervalMs === "number" && intervalMs >= 0 && intervalMs < Infinity)) {
     invalid("intervalMs must be a finite number of milliseconds, 0 or more");
+  }
+  const given = options.sender;
+  if (
+    given !== undefined &&
+    (given === null || typeof given.send !== "function" || typeof given.shutdown !== "function")
+  ) {
+    invalid("sender must have send() and shutdown() methods");
   }
   const sender =
     options.sender ??
