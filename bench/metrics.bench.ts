@@ -7,7 +7,7 @@ const METHODS = ["GET", "POST", "PUT", "DELETE"] as const;
 const STATUSES = ["200", "201", "404", "500"] as const;
 
 // --- hot paths -------------------------------------------------------------
-const registry = createRegistry({ service: "bench", runtimeInfo: false });
+const registry = createRegistry({ serviceName: "bench", runtimeInfo: false });
 const http = defineMetrics(
   "http",
   {
@@ -46,7 +46,7 @@ const oursChild = http.requests({ method: "GET", status: "200" });
 const peerChild = peerRequests.labels({ method: "GET", status: "200" });
 
 // --- rendering: 1,000 series (10 counters × 100 label sets) ------------------
-const renderOurs = createRegistry({ service: "bench", runtimeInfo: false });
+const renderOurs = createRegistry({ serviceName: "bench", runtimeInfo: false });
 const renderPeer = new client.Registry();
 const renderPeerOm = new client.Registry<client.OpenMetricsContentType>();
 renderPeerOm.setContentType(client.Registry.OPENMETRICS_CONTENT_TYPE);

@@ -1,11 +1,19 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: {
+    index: "src/index.ts",
+    // OTLP push and the Pushgateway client (`@groundwork/metrics/otlp`, `/pushgateway`).
+    otlp: "src/otlp.ts",
+    pushgateway: "src/pushgateway.ts",
+  },
   format: ["esm", "cjs"],
   dts: true,
   clean: true,
   sourcemap: true,
   target: "es2022",
   platform: "neutral",
+  // The subpath entries import the root by package name so every entry shares one copy
+  // (one MetricsError class, one defaultRegistry).
+  external: ["@groundwork/metrics"],
 });

@@ -9,12 +9,11 @@ import {
 import {
   counter,
   createRegistry,
+  createTelemetryCollector,
   defineMetrics,
   handleMetricsRequest,
   histogram,
   type Registry,
-  registryOptionsFromSettings,
-  telemetryCollector,
 } from "@groundwork/metrics";
 import { limiter, rateLimit } from "@groundwork/ratelimit";
 import { telemetryOptionsFromSettings } from "@groundwork/settings";
@@ -148,10 +147,12 @@ export async function startService(
   );
 
   const registry = createRegistry({
-    ...registryOptionsFromSettings(settings.telemetry.metrics, serviceName),
+    serviceName,
+    serviceNameFormat: settings.telemetry.metrics.service_name_format,
+    reportOptional: settings.telemetry.metrics.report_optional,
     build: { version: serviceVersion },
   });
-  registry.registerCollector(telemetryCollector(telemetry));
+  registry.registerCollector(createTelemetryCollector(telemetry));
   const http = defineMetrics(
     "http",
     {

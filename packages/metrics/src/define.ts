@@ -1,3 +1,4 @@
+import { MetricsError } from "./errors";
 import type {
   AnyFamilyCore,
   CounterFamilyCore,
@@ -18,7 +19,9 @@ type Labels = Readonly<Record<string, LabelValue>>;
  * compiler accepts when recording.
  *
  * Names, label names, help text and buckets are checked here, so mistakes
- * fail at startup with a {@link MetricsError}, not at scrape time.
+ * fail at startup with a {@link MetricsError}, not at scrape time
+ * (`ERR_INVALID_OPTION` for a malformed spec or a registry not made by
+ * {@link createRegistry}).
  *
  * @param group - the middle part of every name, e.g. `"http"`
  * @param spec - metric name → `counter()`, `gauge()`, `histogram()` or `info()`
@@ -42,7 +45,10 @@ export function defineMetrics<const S extends Record<string, MetricSpec>>(
   spec: S,
   options: DefineMetricsOptions = {},
 ): MetricGroup<S> {
-  const registry = registryImpl(options.registry ?? defaultRegistry);
+  if (spec === null || typeof spec !== "object") {
+    throw new MetricsError("ERR_INVALID_OPTION", `metric group ${group}: spec must be an object`);
+  }
+  const registry = registryImpl(options?.registry ?? defaultRegistry);
   const out: Record<string, unknown> = {};
   const defined: string[] = [];
   try {
@@ -159,11 +165,9 @@ function infoHandle(family: InfoFamilyCore): unknown {
     {
       set: (labels: Labels) => {
         family.clear();
-        family.get(labels);
+        family.add(labels);
       },
-      add: (labels: Labels) => {
-        family.get(labels);
-      },
+      add: (labels: Labels) => family.add(labels),
       remove: (labels: Labels) => family.remove(labels),
       clear: () => family.clear(),
     },

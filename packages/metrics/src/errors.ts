@@ -1,18 +1,24 @@
+import type { GroundworkErrorShape } from "@groundwork/platform";
+
 /** Stable codes carried by {@link MetricsError}. */
 export type MetricsErrorCode =
+  | "ERR_INVALID_OPTION"
   | "ERR_METRIC_NAME"
   | "ERR_LABEL_NAME"
   | "ERR_METRIC_HELP"
   | "ERR_METRIC_BUCKETS"
-  | "ERR_METRIC_DUPLICATE"
-  | "ERR_METRIC_OPTIONS";
+  | "ERR_METRIC_DUPLICATE";
 
 /**
- * Raised when a metric is declared wrongly: a bad name or label name, missing
- * help text, invalid buckets, or a name already taken in the registry.
+ * The one error class of `@groundwork/metrics`. It is thrown at construction
+ * only — by `createRegistry`, `defineMetrics`, the bucket helpers, the OTLP
+ * pusher and the Pushgateway client — for invalid options
+ * (`ERR_INVALID_OPTION`) or a metric declared wrongly: a bad name or label
+ * name, missing help text, invalid buckets, or a name already taken in the
+ * registry.
  *
- * It is only thrown at definition time (module load), never from `inc`,
- * `set` or `observe`: recording a value never throws into user code.
+ * Recording a value (`inc`, `set`, `observe`) never throws into user code: an
+ * invalid value is dropped and counted.
  *
  * @example
  * ```ts
@@ -24,14 +30,14 @@ export type MetricsErrorCode =
  * }
  * ```
  */
-export class MetricsError extends Error {
+export class MetricsError extends Error implements GroundworkErrorShape<MetricsErrorCode> {
   /** Machine-readable reason; stable across releases. */
   readonly code: MetricsErrorCode;
 
   /**
    * @param code - the stable error code
-   * @param message - a sentence naming the metric and what is wrong
-   * @param options - standard error options (`cause`)
+   * @param message - a sentence naming the metric or option and what is wrong
+   * @param options - standard error options (`cause`). Default none.
    */
   constructor(code: MetricsErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);

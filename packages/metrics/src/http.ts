@@ -1,69 +1,6 @@
-import {
-  type ExpositionFormat,
-  OPENMETRICS_CONTENT_TYPE,
-  PROMETHEUS_CONTENT_TYPE,
-  type Registry,
-} from "./registry";
-
-/**
- * Picks the exposition format for an `Accept` header: OpenMetrics 1.0 when the
- * client accepts `application/openmetrics-text` (version 1.0.0 or unspecified)
- * at least as much as plain text, otherwise the Prometheus text format.
- *
- * @param accept - the request's `Accept` header; missing or empty means text
- * @returns `"openmetrics"` or `"prometheus"`
- * @example
- * ```ts
- * negotiateFormat("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"); // "openmetrics"
- * negotiateFormat("text/plain"); // "prometheus"
- * ```
- */
-export function negotiateFormat(accept: string | null | undefined): ExpositionFormat {
-  if (!accept) return "prometheus";
-  let om = 0;
-  let text = 0;
-  for (const range of accept.split(",")) {
-    const [rawType = "", ...params] = range.split(";");
-    const type = rawType.trim().toLowerCase();
-    let q = 1;
-    let version: string | undefined;
-    for (const p of params) {
-      const eq = p.indexOf("=");
-      if (eq < 0) continue;
-      const key = p.slice(0, eq).trim().toLowerCase();
-      const value = p
-        .slice(eq + 1)
-        .trim()
-        .replace(/^"|"$/g, "");
-      if (key === "q") {
-        const n = Number(value);
-        q = Number.isFinite(n) ? Math.min(Math.max(n, 0), 1) : 0;
-      } else if (key === "version") {
-        version = value;
-      }
-    }
-    if (type === "application/openmetrics-text") {
-      if (version === undefined || version === "1.0.0") om = Math.max(om, q);
-    } else if (type === "text/plain" || type === "text/*" || type === "*/*") {
-      text = Math.max(text, q);
-    }
-  }
-  return om > 0 && om >= text ? "openmetrics" : "prometheus";
-}
-
-/**
- * The content type that goes with a format.
- *
- * @param format - `"prometheus"` or `"openmetrics"`
- * @returns the `Content-Type` header value
- * @example
- * ```ts
- * contentTypeOf("openmetrics"); // "application/openmetrics-text; version=1.0.0; charset=utf-8"
- * ```
- */
-export function contentTypeOf(format: ExpositionFormat): string {
-  return format === "openmetrics" ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE;
-}
+import { runtimeGlobal } from "@groundwork/platform";
+import { contentTypeOf, negotiateFormat } from "./format";
+import type { Registry } from "./registry";
 
 /** The parts of a fetch `Request` the handler reads. */
 export interface MetricsRequest {
@@ -107,7 +44,7 @@ interface ResponseConstructor {
  * ```
  */
 export function handleMetricsRequest(registry: Registry, request: MetricsRequest): RuntimeResponse {
-  const ResponseCtor = (globalThis as unknown as { Response: ResponseConstructor }).Response;
+  const ResponseCtor = runtimeGlobal<ResponseConstructor>("Response") as ResponseConstructor;
   const method = request.method.toUpperCase();
   if (method !== "GET" && method !== "HEAD") {
     return new ResponseCtor("method not allowed\n", {
@@ -121,19 +58,4 @@ export function handleMetricsRequest(registry: Registry, request: MetricsRequest
     status: 200,
     headers: { "content-type": contentTypeOf(format), "cache-control": "no-store" },
   });
-}
-
-/**
- * A fetch handler serving one registry, for routers that take handlers.
- *
- * @param registry - the registry to render
- * @returns `(request) => Response`
- * @example
- * ```ts
- * const metrics = metricsHandler(defaultRegistry);
- * // in a router: if (url.pathname === "/metrics") return metrics(request);
- * ```
- */
-export function metricsHandler(registry: Registry): (request: MetricsRequest) => RuntimeResponse {
-  return (request) => handleMetricsRequest(registry, request);
 }

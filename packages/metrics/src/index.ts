@@ -1,38 +1,23 @@
 export { defineMetrics } from "./define";
 export type { MetricsErrorCode } from "./errors";
 export { MetricsError } from "./errors";
+export type { ExpositionFormat } from "./format";
+export {
+  contentTypeOf,
+  negotiateFormat,
+  OPENMETRICS_CONTENT_TYPE,
+  PROMETHEUS_CONTENT_TYPE,
+} from "./format";
 export type { MetricsRequest, MetricsResponse, RuntimeResponse } from "./http";
-export { contentTypeOf, handleMetricsRequest, metricsHandler, negotiateFormat } from "./http";
-export type {
-  MetricsTemporality,
-  OtlpMetricsPusher,
-  OtlpMetricsPusherOptions,
-  OtlpMetricsPusherStats,
-} from "./otlp";
-export { createOtlpMetricsPusher, DEFAULT_OTLP_METRICS_ENDPOINT } from "./otlp";
-export type {
-  PushgatewayClient,
-  PushgatewayFetch,
-  PushgatewayOptions,
-  PushgatewayOutcome,
-} from "./pushgateway";
-export { createPushgatewayClient } from "./pushgateway";
+export { handleMetricsRequest } from "./http";
 export type {
   DefineMetricsOptions,
-  ExpositionFormat,
-  MetricsSettings,
   Registry,
   RegistryOptions,
   ResolvedRegistryOptions,
   ServiceNameFormat,
 } from "./registry";
-export {
-  createRegistry,
-  defaultRegistry,
-  OPENMETRICS_CONTENT_TYPE,
-  PROMETHEUS_CONTENT_TYPE,
-  registryOptionsFromSettings,
-} from "./registry";
+export { createRegistry, defaultRegistry } from "./registry";
 export type {
   Collector,
   FlatSample,
@@ -68,7 +53,7 @@ export {
   info,
   linearBuckets,
 } from "./spec";
-export { telemetryCollector } from "./telemetry-collector";
+export { createTelemetryCollector } from "./telemetry-collector";
 export type {
   Counter,
   CounterSeries,

@@ -21,7 +21,7 @@ function capturingSender(): OtlpHttpSender & { bodies: (Uint8Array | string)[] }
 
 describe("OTLP encoding", () => {
   it("encodes sums and histograms as OTLP JSON", async () => {
-    const registry = createRegistry({ service: "edge", runtimeInfo: false });
+    const registry = createRegistry({ serviceName: "edge", runtimeInfo: false });
     const m = defineMetrics(
       "worker",
       {

@@ -8,6 +8,15 @@ import {
   type OtlpRetryOptions,
   partialSuccessError,
 } from "@groundwork/core/otlp";
+import {
+  defaultRegistry,
+  type HistogramSample,
+  type MetricFamilySnapshot,
+  MetricsError,
+  type NumberSample,
+  type Registry,
+} from "@groundwork/metrics";
+import { setUnrefInterval } from "@groundwork/platform";
 import { type Attributes, diag, type HrTime } from "@opentelemetry/api";
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from "@opentelemetry/otlp-transformer";
 import type { Resource } from "@opentelemetry/resources";
@@ -19,9 +28,7 @@ import type {
   MetricData,
   ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
-import { startInterval, unixSeconds } from "./internal/web";
-import { defaultRegistry, type Registry, registryImpl } from "./registry";
-import type { HistogramSample, MetricFamilySnapshot, NumberSample } from "./snapshot";
+import { isUnscopedSource, UNSCOPED_SNAPSHOT, type UnscopedSource } from "./internal/unscoped";
 
 /** Default OTLP/HTTP metrics endpoint (a local collector). */
 export const DEFAULT_OTLP_METRICS_ENDPOINT = "http://localhost:4318/v1/metrics";
@@ -60,7 +67,7 @@ export interface OtlpMetricsPusherOptions {
   intervalMs?: number;
   /**
    * The OpenTelemetry resource. Default: `service.name` from the registry's
-   * `service` option (`unknown_service` without one) and the SDK attributes.
+   * `serviceName` option (`unknown_service` without one) and the SDK attributes.
    */
   resource?: Resource;
 }
@@ -126,6 +133,10 @@ const UCUM: Readonly<Record<string, string>> = {
  *   protobuf), temporality (default cumulative), intervalMs (default 60 000;
  *   0 = only on flush), sender/headers/timeout/retry, resource
  * @returns the pusher; call `shutdown()` when the service stops
+ * @throws MetricsError `ERR_INVALID_OPTION` for invalid options (a registry
+ *   not made by `createRegistry`, an unknown protocol or temporality, a
+ *   negative or non-finite interval or timeout, an endpoint that is not an
+ *   http(s) URL, a `sender` without `send()` and `shutdown()`)
  * @example
  * ```ts
  * const pusher = createOtlpMetricsPusher({ endpoint: "https://otel.example.com/v1/metrics", intervalMs: 0 });
@@ -139,18 +150,51 @@ const UCUM: Readonly<Record<string, string>> = {
  * ```
  */
 export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}): OtlpMetricsPusher {
-  const registry = registryImpl(options.registry ?? defaultRegistry);
+  const registry = options.registry ?? defaultRegistry;
+  if (!isUnscopedSource(registry)) invalid("registry must come from createRegistry()");
+  const source: UnscopedSource = registry;
   const protocol: OtlpProtocol = options.protocol ?? "http/protobuf";
+  if (protocol !== "http/protobuf" && protocol !== "http/json") {
+    invalid(`protocol must be "http/protobuf" or "http/json", got ${JSON.stringify(protocol)}`);
+  }
+  const endpoint = options.endpoint ?? DEFAULT_OTLP_METRICS_ENDPOINT;
+  if (typeof endpoint !== "string" || !/^https?:\/\/[^/]/i.test(endpoint)) {
+    invalid(`endpoint must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
+  }
+  if (
+    options.timeoutMs !== undefined &&
+    !(
+      typeof options.timeoutMs === "number" &&
+      options.timeoutMs > 0 &&
+      options.timeoutMs < Infinity
+    )
+  ) {
+    invalid("timeoutMs must be a positive finite number of milliseconds");
+  }
+  const temporality = options.temporality ?? "cumulative";
+  if (temporality !== "cumulative" && temporality !== "delta") {
+    invalid(`temporality must be "cumulative" or "delta", got ${JSON.stringify(temporality)}`);
+  }
+  const intervalMs = options.intervalMs ?? 60_000;
+  if (!(typeof intervalMs === "number" && intervalMs >= 0 && intervalMs < Infinity)) {
+    invalid("intervalMs must be a finite number of milliseconds, 0 or more");
+  }
+  const given = options.sender;
+  if (
+    given !== undefined &&
+    (given === null || typeof given.send !== "function" || typeof given.shutdown !== "function")
+  ) {
+    invalid("sender must have send() and shutdown() methods");
+  }
   const sender =
     options.sender ??
     createOtlpHttpSender({
-      endpoint: options.endpoint ?? DEFAULT_OTLP_METRICS_ENDPOINT,
+      endpoint,
       protocol,
       ...(options.headers === undefined ? {} : { headers: options.headers }),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.retry === undefined ? {} : { retry: options.retry }),
     });
-  const temporality = options.temporality ?? "cumulative";
   const delta = temporality === "delta" ? new DeltaState() : undefined;
   let pushed = 0;
   let failed = 0;
@@ -163,14 +207,14 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
 
   const resource = (): Resource =>
     options.resource ??
-    createServiceResource({ serviceName: registry.options.service ?? "unknown_service" });
+    createServiceResource({ serviceName: registry.options.serviceName ?? "unknown_service" });
 
   async function push(): Promise<ExportOutcome> {
     let body: Uint8Array;
-    const now = unixSeconds();
+    const now = Date.now() / 1000;
     let commit: (() => void) | undefined;
     try {
-      const families = registry.unscopedSnapshot();
+      const families = source[UNSCOPED_SNAPSHOT]();
       const converted = delta
         ? delta.convert(families, now)
         : { metrics: toMetrics(families, now, undefined), commit: undefined };
@@ -233,10 +277,9 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
     return queued;
   }
 
-  const intervalMs = options.intervalMs ?? 60_000;
   const stopTimer =
-    intervalMs > 0 && Number.isFinite(intervalMs)
-      ? startInterval(() => {
+    intervalMs > 0
+      ? setUnrefInterval(() => {
           void flush();
         }, intervalMs)
       : undefined;
@@ -441,4 +484,8 @@ function seriesKey(family: string, labels: Readonly<Record<string, string>>): st
   let key = family;
   for (const name of Object.keys(labels).sort()) key += `\u0000${name}\u0001${labels[name]}`;
   return key;
+}
+
+function invalid(message: string): never {
+  throw new MetricsError("ERR_INVALID_OPTION", message);
 }

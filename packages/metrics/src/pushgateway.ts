@@ -1,6 +1,10 @@
-import { MetricsError } from "./errors";
-import { checkLabelNames } from "./internal/validate";
-import { defaultRegistry, PROMETHEUS_CONTENT_TYPE, type Registry } from "./registry";
+import {
+  defaultRegistry,
+  MetricsError,
+  PROMETHEUS_CONTENT_TYPE,
+  type Registry,
+} from "@groundwork/metrics";
+import { clearTimer, runtimeGlobal, setUnrefTimeout } from "@groundwork/platform";
 
 /** The `fetch` the Pushgateway client calls; the runtime's global one by default. */
 export type PushgatewayFetch = (
@@ -47,6 +51,9 @@ export interface PushgatewayClient {
 }
 
 const PLAIN = /^[A-Za-z0-9._~-]+$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+type AbortControllerConstructor = new () => { readonly signal: unknown; abort(): void };
 
 /**
  * Creates a client that pushes a registry to a Prometheus Pushgateway (or a
@@ -58,6 +65,9 @@ const PLAIN = /^[A-Za-z0-9._~-]+$/;
  *   `registry` (default {@link defaultRegistry}), `headers`, `timeoutMs`
  *   (default 10 000), `fetch`
  * @returns `push()`, `pushAdd()` and `delete()`, which never reject
+ * @throws MetricsError `ERR_INVALID_OPTION` for invalid options (a `url` that
+ *   is not http(s), an empty `job`, a bad grouping label name, a timeout that
+ *   is not a positive finite number, a `fetch` that is not a function)
  * @example
  * ```ts
  * const gateway = createPushgatewayClient({ url: "http://127.0.0.1:9091", job: "nightly-export" });
@@ -66,27 +76,41 @@ const PLAIN = /^[A-Za-z0-9._~-]+$/;
  * ```
  */
 export function createPushgatewayClient(options: PushgatewayOptions): PushgatewayClient {
+  if (options === null || typeof options !== "object") invalid("options must be an object");
+  if (typeof options.url !== "string" || !/^https?:\/\/[^/]/i.test(options.url)) {
+    invalid(`url must be an http(s) URL, got ${JSON.stringify(options.url)}`);
+  }
   if (typeof options.job !== "string" || options.job === "") {
-    throw new MetricsError("ERR_METRIC_OPTIONS", "Pushgateway job must be a non-empty string");
+    invalid("job must be a non-empty string");
   }
   const grouping = options.grouping ?? {};
-  checkLabelNames("Pushgateway grouping", Object.keys(grouping), ["job"]);
+  for (const [name, value] of Object.entries(grouping)) {
+    if (!LABEL_NAME.test(name) || name.startsWith("__") || name === "job") {
+      invalid(`grouping label ${JSON.stringify(name)} is not a valid label name, or is reserved`);
+    }
+    if (typeof value !== "string") invalid(`grouping label ${name} must have a string value`);
+  }
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  if (!(typeof timeoutMs === "number" && timeoutMs > 0 && timeoutMs < Infinity)) {
+    invalid("timeoutMs must be a positive finite number of milliseconds");
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== "function") {
+    invalid("fetch must be a function");
+  }
   let path = `/metrics/${segment("job", options.job)}`;
   for (const [name, value] of Object.entries(grouping)) path += `/${segment(name, value)}`;
   const url = options.url.replace(/\/+$/, "") + path;
   const registry = options.registry ?? defaultRegistry;
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  if (registry === null || typeof registry !== "object" || typeof registry.collect !== "function") {
+    invalid("registry must come from createRegistry()");
+  }
 
   async function request(method: "PUT" | "POST" | "DELETE"): Promise<PushgatewayOutcome> {
-    const fetchImpl = options.fetch ?? (globalThis as { fetch?: PushgatewayFetch }).fetch;
+    const fetchImpl = options.fetch ?? runtimeGlobal<PushgatewayFetch>("fetch");
     if (fetchImpl === undefined) return { ok: false, detail: "no fetch in this runtime" };
-    const g = globalThis as unknown as {
-      AbortController: new () => { signal: unknown; abort(): void };
-      setTimeout(fn: () => void, ms: number): unknown;
-      clearTimeout(handle: unknown): void;
-    };
-    const controller = new g.AbortController();
-    const timer = g.setTimeout(() => controller.abort(), timeoutMs);
+    const Controller = runtimeGlobal<AbortControllerConstructor>("AbortController");
+    const controller = Controller === undefined ? undefined : new Controller();
+    const timer = setUnrefTimeout(() => controller?.abort(), timeoutMs);
     try {
       const headers: Record<string, string> = { ...options.headers };
       let body: string | undefined;
@@ -98,7 +122,7 @@ export function createPushgatewayClient(options: PushgatewayOptions): Pushgatewa
         method,
         headers,
         ...(body === undefined ? {} : { body }),
-        signal: controller.signal,
+        ...(controller === undefined ? {} : { signal: controller.signal }),
       });
       const text = await response.text();
       if (response.status >= 200 && response.status < 300)
@@ -107,7 +131,7 @@ export function createPushgatewayClient(options: PushgatewayOptions): Pushgatewa
     } catch (error) {
       return { ok: false, detail: error instanceof Error ? error.message : String(error) };
     } finally {
-      g.clearTimeout(timer);
+      clearTimer(timer);
     }
   }
 
@@ -125,12 +149,16 @@ function segment(name: string, value: string): string {
 }
 
 function base64url(text: string): string {
-  const Encoder = (
-    globalThis as unknown as { TextEncoder: new () => { encode(s: string): Uint8Array } }
-  ).TextEncoder;
+  // Every supported runtime (Node 20+, workerd, browsers) has both.
+  type Encoder = new () => { encode(s: string): Uint8Array };
+  const Encoder = runtimeGlobal<Encoder>("TextEncoder") as Encoder;
+  const btoa = runtimeGlobal<(data: string) => string>("btoa") as (data: string) => string;
   const bytes = new Encoder().encode(text);
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);
-  const btoa = (globalThis as unknown as { btoa(data: string): string }).btoa;
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+function invalid(message: string): never {
+  throw new MetricsError("ERR_INVALID_OPTION", `Pushgateway: ${message}`);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defineMetrics } from "./define";
 import { MetricsError } from "./errors";
-import { createRegistry, registryOptionsFromSettings } from "./registry";
+import { createRegistry } from "./registry";
 import { findSamples, flattenSamples } from "./snapshot";
 import { counter, exponentialBuckets, gauge, histogram, info, linearBuckets } from "./spec";
 
@@ -9,7 +9,7 @@ const quiet = { runtimeInfo: false } as const;
 
 describe("naming", () => {
   it("prefixes the service and suffixes counters with _total", () => {
-    const registry = createRegistry({ service: "shop", ...quiet });
+    const registry = createRegistry({ serviceName: "shop", ...quiet });
     const http = defineMetrics(
       "http",
       { requests: counter({ help: "Requests served", labels: ["method"] }) },
@@ -22,7 +22,7 @@ describe("naming", () => {
   });
 
   it("puts the service in a label with service_name_format=label", () => {
-    const registry = createRegistry({ service: "shop", serviceNameFormat: "label", ...quiet });
+    const registry = createRegistry({ serviceName: "shop", serviceNameFormat: "label", ...quiet });
     const http = defineMetrics(
       "http",
       {
@@ -44,21 +44,9 @@ describe("naming", () => {
     const m = defineMetrics("jobs", { done: counter({ help: "Jobs done" }) }, { registry });
     m.done.inc();
     expect(registry.collect()).toContain("jobs_done_total 1\n");
-    registry.configure({ service: "my-shop.eu" });
+    registry.configure({ serviceName: "my-shop.eu" });
     expect(registry.collect()).toContain("my_shop_eu_jobs_done_total 1\n");
-    expect(registry.options.service).toBe("my-shop.eu");
-  });
-
-  it("maps the snake_case settings keys", () => {
-    const registry = createRegistry(
-      registryOptionsFromSettings({ service_name_format: "label", report_optional: true }, "shop"),
-    );
-    expect(registry.options).toMatchObject({
-      service: "shop",
-      serviceNameFormat: "label",
-      reportOptional: true,
-    });
-    expect(registryOptionsFromSettings({})).toEqual({});
+    expect(registry.options.serviceName).toBe("my-shop.eu");
   });
 
   it("appends the unit once and strips a given _total/_info suffix", () => {
@@ -199,16 +187,16 @@ describe("validation at definition time", () => {
   });
 
   it("rejects bad registry and family options", () => {
-    expect(code(() => createRegistry({ maxSeriesPerFamily: 0 }))).toBe("ERR_METRIC_OPTIONS");
-    expect(code(() => createRegistry({ service: "" }))).toBe("ERR_METRIC_OPTIONS");
+    expect(code(() => createRegistry({ maxSeriesPerFamily: 0 }))).toBe("ERR_INVALID_OPTION");
+    expect(code(() => createRegistry({ serviceName: "" }))).toBe("ERR_INVALID_OPTION");
     expect(code(() => createRegistry({ serviceNameFormat: "suffix" as unknown as "label" }))).toBe(
-      "ERR_METRIC_OPTIONS",
+      "ERR_INVALID_OPTION",
     );
     expect(
       code(() =>
         defineMetrics("a", { b: counter({ help: "B", maxSeries: 1.5 }) }, { registry: registry() }),
       ),
-    ).toBe("ERR_METRIC_OPTIONS");
+    ).toBe("ERR_INVALID_OPTION");
     expect(
       code(() =>
         defineMetrics(
@@ -217,7 +205,7 @@ describe("validation at definition time", () => {
           { registry: {} as ReturnType<typeof createRegistry> },
         ),
       ),
-    ).toBe("ERR_METRIC_OPTIONS");
+    ).toBe("ERR_INVALID_OPTION");
   });
 
   it("validates bucket helpers", () => {
@@ -316,6 +304,83 @@ describe("counters", () => {
     expect(findSamples(registry.snapshot(), "api_calls_total", { user: "new" })[0]?.value).toBe(1);
   });
 
+  it("keeps a user's label value equal to the overflow marker out of a second, colliding series", () => {
+    const registry = createRegistry({ ...quiet, maxSeriesPerFamily: 2 });
+    const o = defineMetrics("o", { c: counter({ help: "C", labels: ["a"] }) }, { registry });
+    o.c({ a: "__overflow__" }).inc();
+    o.c({ a: "x" }).inc();
+    o.c({ a: "y" }).inc();
+    o.c({ a: "z" }).inc();
+    const lines = registry
+      .collect()
+      .split("\n")
+      .filter((l) => l.startsWith("o_c_total"));
+    // The marker value is folded into the overflow series: printed once, counted as overflow.
+    expect(lines).toEqual([
+      'o_c_total{a="x"} 1',
+      'o_c_total{a="y"} 1',
+      'o_c_total{a="__overflow__"} 2',
+    ]);
+    expect(
+      findSamples(registry.snapshot(), "metrics_series_overflow_total", { metric: "o_c" })[0]
+        ?.value,
+    ).toBe(2);
+  });
+
+  it("counts every recording through a held overflow series, and only recordings", () => {
+    const registry = createRegistry({ ...quiet, maxSeriesPerFamily: 1 });
+    const m = defineMetrics(
+      "api",
+      {
+        calls: counter({ help: "Calls", labels: ["user"] }),
+        depth: gauge({ help: "Depth", labels: ["user"], maxSeries: 1 }),
+        took: histogram({ help: "Took", labels: ["user"], maxSeries: 1, buckets: [1] }),
+        flag: info({ help: "Flags", labels: ["name"], maxSeries: 1 }),
+      },
+      { registry },
+    );
+    const overflowOf = (metric: string) =>
+      findSamples(registry.snapshot(), "metrics_series_overflow_total", { metric })[0]?.value ?? 0;
+    const invalidOf = (metric: string) =>
+      findSamples(registry.snapshot(), "metrics_invalid_values_total", { metric })[0]?.value ?? 0;
+    m.calls({ user: "kept" }).inc();
+    const held = m.calls({ user: "over" });
+    // A lookup alone records nothing.
+    expect(overflowOf("api_calls")).toBe(0);
+    for (let i = 0; i < 100; i++) held.inc();
+    expect(overflowOf("api_calls")).toBe(100);
+    expect(
+      findSamples(registry.snapshot(), "api_calls_total", { user: "__overflow__" })[0]?.value,
+    ).toBe(100);
+    // Dropped values are invalid, not overflow.
+    held.inc(Number.NaN);
+    m.calls.inc({ user: "other" }, -1);
+    expect(overflowOf("api_calls")).toBe(100);
+    expect(invalidOf("api_calls")).toBe(2);
+
+    m.depth.set({ user: "kept" }, 1);
+    const depth = m.depth({ user: "over" });
+    depth.set(2);
+    depth.inc();
+    depth.dec();
+    depth.inc(Number.NaN);
+    expect(overflowOf("api_depth")).toBe(3);
+    expect(invalidOf("api_depth")).toBe(1);
+
+    m.took.observe({ user: "kept" }, 0.5);
+    const took = m.took({ user: "over" });
+    took.observe(0.5);
+    took.observe(2);
+    took.observe(Number.NaN);
+    expect(overflowOf("api_took")).toBe(2);
+    expect(invalidOf("api_took")).toBe(1);
+
+    m.flag.add({ name: "kept" });
+    m.flag.add({ name: "a" });
+    m.flag.add({ name: "b" });
+    expect(overflowOf("api_flag")).toBe(2);
+  });
+
   it("honours a per-family maxSeries", () => {
     const registry = createRegistry(quiet);
     const m = defineMetrics(
@@ -402,7 +467,10 @@ describe("gauges, histograms, info", () => {
     for (const v of values) m.big.observe(v);
     const snap = registry.snapshot().find((f) => f.name === "h_big");
     if (snap?.type !== "histogram") throw new Error("histogram expected");
-    for (const b of snap.samples[0]?.buckets ?? []) {
+    expect(snap.samples).toHaveLength(1);
+    const buckets = snap.samples[0]?.buckets;
+    expect(buckets?.map((b) => b.le)).toEqual(bounds);
+    for (const b of buckets as NonNullable<typeof buckets>) {
       expect(b.count).toBe(values.filter((v) => v <= b.le).length);
     }
   });
@@ -411,19 +479,28 @@ describe("gauges, histograms, info", () => {
     const registry = createRegistry(quiet);
     const m = defineMetrics(
       "job",
-      { run: histogram({ help: "Run time", unit: "seconds" }) },
+      { run: histogram({ help: "Run time", unit: "seconds", buckets: [0.01, 60] }) },
       { registry },
     );
     const stop = m.run.startTimer();
     await new Promise((resolve) => setTimeout(resolve, 20));
     const seconds = stop();
-    expect(seconds).toBeGreaterThanOrEqual(0);
+    // At least the sleep (a timer may fire up to a millisecond early), in seconds not
+    // milliseconds; the upper bound leaves room for a loaded machine.
+    expect(seconds).toBeGreaterThanOrEqual(0.019);
+    expect(seconds).toBeLessThan(10);
     expect(m.run.get()).toEqual({ count: 1, sum: seconds });
+    const snap = registry.snapshot().find((f) => f.name === "job_run_seconds");
+    if (snap?.type !== "histogram") throw new Error("histogram expected");
+    expect(snap.samples[0]?.buckets).toEqual([
+      { le: 0.01, count: 0 },
+      { le: 60, count: 1 },
+    ]);
   });
 
   it("exposes info metrics and the build_info/runtime_info built-ins", () => {
     const registry = createRegistry({
-      service: "shop",
+      serviceName: "shop",
       build: { version: "1.2.3", revision: "abc" },
     });
     const m = defineMetrics(
@@ -525,7 +602,7 @@ describe("exposition", () => {
 
 describe("collectors", () => {
   it("exposes families from collectors with the service prefix", () => {
-    const registry = createRegistry({ service: "shop", ...quiet });
+    const registry = createRegistry({ serviceName: "shop", ...quiet });
     let emitted = 0;
     registry.registerCollector(() => [
       {
@@ -586,7 +663,7 @@ describe("collectors", () => {
 
 describe("snapshot", () => {
   it("returns plain data and flattens to scrape samples", () => {
-    const registry = createRegistry({ service: "svc", ...quiet });
+    const registry = createRegistry({ serviceName: "svc", ...quiet });
     const m = defineMetrics(
       "http",
       {

@@ -4,9 +4,9 @@ import { InMemorySpanExporter, type SpanExporter } from "@opentelemetry/sdk-trac
 import { describe, expect, it } from "vitest";
 import { createRegistry } from "./registry";
 import { findSamples } from "./snapshot";
-import { telemetryCollector } from "./telemetry-collector";
+import { createTelemetryCollector } from "./telemetry-collector";
 
-describe("telemetryCollector", () => {
+describe("createTelemetryCollector", () => {
   it("exposes log volume, drops and span export counters", async () => {
     const telemetry = createTelemetry({
       serviceName: "api",
@@ -15,8 +15,8 @@ describe("telemetryCollector", () => {
     });
     for (let i = 0; i < 5; i++) telemetry.log.warn("noisy", {}, { rateLimit: "2/h" });
     telemetry.log.info("hello");
-    const registry = createRegistry({ service: "api" });
-    registry.registerCollector(telemetryCollector(telemetry));
+    const registry = createRegistry({ serviceName: "api" });
+    registry.registerCollector(createTelemetryCollector(telemetry));
     const snap = registry.snapshot();
     expect(findSamples(snap, "api_log_events", { level: "warn" })[0]?.value).toBe(2);
     expect(findSamples(snap, "api_log_events", { level: "info" })[0]?.value).toBe(1);
@@ -45,8 +45,8 @@ describe("telemetryCollector", () => {
     const tracer = telemetry.tracing?.tracer;
     for (let i = 0; i < 3; i++) tracer?.startSpan(`s${i}`).end();
     await telemetry.forceFlush();
-    const registry = createRegistry({ service: "api" });
-    registry.registerCollector(telemetryCollector(telemetry));
+    const registry = createRegistry({ serviceName: "api" });
+    registry.registerCollector(createTelemetryCollector(telemetry));
     const snap = registry.snapshot();
     expect(findSamples(snap, "api_trace_spans_exported")[0]?.value).toBe(2);
     expect(findSamples(snap, "api_trace_spans_rejected")[0]?.value).toBe(1);

@@ -1,10 +1,9 @@
-import type { LogLevel, TelemetryStats } from "@groundwork/core";
+import { LOG_LEVELS, type LogLevel, type TelemetryStats } from "@groundwork/core";
+import { MetricsError } from "./errors";
 import type { Collector, MetricFamilySnapshot, NumberSample } from "./snapshot";
 
-const LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error", "fatal"];
-
 function perLevel(counts: Readonly<Record<LogLevel, number>>): NumberSample[] {
-  return LEVELS.map((level) => ({ labels: { level }, value: counts[level] }));
+  return LOG_LEVELS.map((level) => ({ labels: { level }, value: counts[level] }));
 }
 
 function counter(name: string, help: string, value: number): MetricFamilySnapshot {
@@ -12,7 +11,7 @@ function counter(name: string, help: string, value: number): MetricFamilySnapsho
 }
 
 /**
- * A collector exposing a telemetry instance's own counters — log volume per
+ * Creates a collector exposing a telemetry instance's own counters — log volume per
  * level, records dropped by rate limits, sink errors, and span export
  * outcomes — so a service can alert on telemetry it is losing.
  *
@@ -24,13 +23,20 @@ function counter(name: string, help: string, value: number): MetricFamilySnapsho
  *
  * @param telemetry - anything with `stats()`, e.g. the result of `createTelemetry`.
  * @returns a collector for `registry.registerCollector`.
+ * @throws MetricsError `ERR_INVALID_OPTION` when `telemetry` has no `stats()` method.
  * @example
  * ```ts
  * const telemetry = createTelemetry({ serviceName: "api" });
- * defaultRegistry.registerCollector(telemetryCollector(telemetry));
+ * defaultRegistry.registerCollector(createTelemetryCollector(telemetry));
  * ```
  */
-export function telemetryCollector(telemetry: { stats(): TelemetryStats }): Collector {
+export function createTelemetryCollector(telemetry: { stats(): TelemetryStats }): Collector {
+  if (typeof telemetry?.stats !== "function") {
+    throw new MetricsError(
+      "ERR_INVALID_OPTION",
+      "createTelemetryCollector needs an object with a stats() method, e.g. from createTelemetry()",
+    );
+  }
   return () => {
     const { logs, spans } = telemetry.stats();
     const families: MetricFamilySnapshot[] = [

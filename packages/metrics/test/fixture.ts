@@ -18,12 +18,19 @@ export const HOSTILE = [
   "",
 ] as const;
 
-/** A registry exercising every type, both suffixes, units, collectors and hostile labels. */
-export function fixtureRegistry(options: { info?: boolean; service?: string } = {}): Registry {
+/**
+ * A registry exercising every type, both suffixes, units, collectors and hostile labels.
+ * `openMetricsOnly: false` leaves out what is valid OpenMetrics 1.0 but that promtool's
+ * text parser refuses outright: info families and a `"` in a HELP text.
+ */
+export function fixtureRegistry(
+  options: { openMetricsOnly?: boolean; service?: string } = {},
+): Registry {
+  const full = options.openMetricsOnly !== false;
   const registry = createRegistry({
-    service: options.service ?? "gwit",
-    runtimeInfo: options.info ?? true,
-    ...(options.info === false ? {} : { build: { version: "1.2.3", revision: "abc123" } }),
+    serviceName: options.service ?? "gwit",
+    runtimeInfo: full,
+    ...(full ? { build: { version: "1.2.3", revision: "abc123" } } : {}),
   });
   const http = defineMetrics(
     "http",
@@ -47,13 +54,28 @@ export function fixtureRegistry(options: { info?: boolean; service?: string } = 
   http.latency.observe({ route: "/" }, 3);
   http.inflight.set(-2.5);
   http.payload.inc(1024);
-  if (options.info !== false) {
+  // A user's label value equal to the overflow marker, then more label sets
+  // than the family keeps: the exposition must still hold one series per label set.
+  const tenant = defineMetrics(
+    "tenant",
+    { calls: counter({ help: "Calls by tenant", labels: ["tenant"], maxSeries: 2 }) },
+    { registry },
+  );
+  tenant.calls({ tenant: "__overflow__" }).inc(5);
+  tenant.calls({ tenant: "a" }).inc();
+  tenant.calls({ tenant: "b" }).inc();
+  tenant.calls({ tenant: "c" }).inc(3);
+  if (full) {
     const app = defineMetrics(
       "app",
-      { feature: info({ help: "Enabled features", labels: ["name"] }) },
+      {
+        feature: info({ help: "Enabled features", labels: ["name"] }),
+        mode: gauge({ help: 'Serving mode (1 = "degraded")' }),
+      },
       { registry },
     );
     app.feature.add({ name: 'search "beta"' });
+    app.mode.set(1);
   }
   registry.registerCollector(() => [
     {

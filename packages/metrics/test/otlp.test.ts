@@ -6,20 +6,19 @@ import {
 import { describe, expect, it } from "vitest";
 import {
   counter,
-  createOtlpMetricsPusher,
   createRegistry,
   defineMetrics,
   gauge,
   histogram,
   info,
-  type OtlpMetricsPusherOptions,
   type Registry,
 } from "../src/index";
+import { createOtlpMetricsPusher, type OtlpMetricsPusherOptions } from "../src/otlp";
 
 const receiver = useOtlpReceiver();
 
 function setup(service = "shop") {
-  const registry = createRegistry({ service, runtimeInfo: false });
+  const registry = createRegistry({ serviceName: service, runtimeInfo: false });
   const m = defineMetrics(
     "http",
     {

@@ -63,6 +63,29 @@ describe.each<ExpositionFormat>(["openmetrics", "prometheus"])(
       }
     });
 
+    it("exposes each series once and stores it once (the overflow series does not collide)", () => {
+      // Every sample line's `name{labels}` part, as the scraper sees it.
+      const exposed = registry
+        .collect(format)
+        .split("\n")
+        .filter((line) => line !== "" && !line.startsWith("#"))
+        .map((line) => line.slice(0, line.lastIndexOf(" ")));
+      // OpenMetrics lines carry no timestamps here, so the series is the whole line up to the value.
+      expect(exposed.length).toBeGreaterThan(40);
+      expect(exposed.filter((s, i) => exposed.indexOf(s) !== i)).toEqual([]);
+      const tenants = stored
+        .filter((s) => s.metric.__name__ === "gwit_tenant_calls_total")
+        .map((s) => [s.metric.tenant, num(s.value)]);
+      expect(new Map(tenants as [string, number][])).toEqual(
+        new Map([
+          ["a", 1],
+          ["b", 1],
+          ["__overflow__", 8],
+        ]),
+      );
+      expect(tenants).toHaveLength(3);
+    });
+
     it("kept hostile label values byte for byte", () => {
       const paths = stored
         .filter((s) => s.metric.__name__ === "gwit_http_requests_total")
@@ -71,6 +94,8 @@ describe.each<ExpositionFormat>(["openmetrics", "prometheus"])(
       expect(new Set(paths)).toEqual(new Set(HOSTILE));
       const feature = stored.find((s) => s.metric.__name__ === "gwit_app_feature_info");
       expect(feature?.metric.name).toBe('search "beta"');
+      // A scrape of a family whose HELP has a quote (escaped in OpenMetrics) stored its sample.
+      expect(stored.find((s) => s.metric.__name__ === "gwit_app_mode")?.value).toBe("1");
     });
 
     it("stored _created only from OpenMetrics", () => {

@@ -1,12 +1,7 @@
 import { type PushgatewayServer, startPushgateway } from "@groundwork/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  counter,
-  createPushgatewayClient,
-  createRegistry,
-  defineMetrics,
-  gauge,
-} from "../src/index";
+import { counter, createRegistry, defineMetrics, gauge } from "../src/index";
+import { createPushgatewayClient } from "../src/pushgateway";
 
 let gateway: PushgatewayServer;
 beforeAll(async () => {
@@ -17,7 +12,7 @@ afterAll(async () => {
 });
 
 function jobRegistry() {
-  const registry = createRegistry({ service: "batch", runtimeInfo: false });
+  const registry = createRegistry({ serviceName: "batch", runtimeInfo: false });
   const m = defineMetrics(
     "export",
     {
@@ -62,7 +57,7 @@ describe("Pushgateway push", () => {
     });
     expect((await client.push()).ok).toBe(true);
 
-    const other = createRegistry({ service: "batch", runtimeInfo: false });
+    const other = createRegistry({ serviceName: "batch", runtimeInfo: false });
     defineMetrics("extra", { runs: counter({ help: "Runs" }) }, { registry: other }).runs.inc(3);
     const add = createPushgatewayClient({ url: gateway.url, job: "merge", registry: other });
     expect((await add.pushAdd()).ok).toBe(true);

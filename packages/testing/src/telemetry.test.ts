@@ -120,7 +120,7 @@ describe("createTestTelemetry metrics", () => {
     const { counter, createRegistry, defineMetrics, histogram } = await import(
       "@groundwork/metrics"
     );
-    const registry = createRegistry({ service: "shop" });
+    const registry = createRegistry({ serviceName: "shop" });
     const http = defineMetrics(
       "http",
       {

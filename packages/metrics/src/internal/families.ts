@@ -1,12 +1,12 @@
+import { monotonicNow } from "@groundwork/platform";
 import type { HistogramSample, MetricFamilySnapshot, NumberSample } from "../snapshot";
 import type { LabelValue } from "../spec";
 import { escapeHelpOpenMetrics, escapeHelpText, labelPairs } from "./escape";
-import { monotonicMs, unixSeconds } from "./web";
 
 /** What a family needs from the registry that owns it. */
 export interface FamilyHost {
   readonly maxSeriesPerFamily: number;
-  /** A recording was redirected to the overflow series. */
+  /** A recording went to the overflow series. */
   overflowed(family: FamilyCore<SeriesCore>): void;
   /** A recording was dropped because its value was invalid (negative increment, NaN). */
   rejected(family: FamilyCore<SeriesCore>): void;
@@ -14,8 +14,18 @@ export interface FamilyHost {
 
 export type FamilyType = "counter" | "gauge" | "histogram" | "info";
 
-/** The value every label takes in the series that collects label sets beyond the limit. */
+/**
+ * The value every label takes in the series that collects label sets beyond
+ * the limit. A label set whose every value is this marker would print as the
+ * overflow series, so it is folded into it rather than kept as a second series
+ * with the same labels.
+ */
 export const OVERFLOW_LABEL_VALUE = "__overflow__";
+
+/** Wall-clock Unix time in seconds, for `_created` and `setToCurrentTime()`. */
+function unixSeconds(): number {
+  return Date.now() / 1000;
+}
 
 export interface FamilyConfig {
   readonly name: string;
@@ -32,6 +42,11 @@ export abstract class SeriesCore {
   /** `{a="x",b="y"}` or empty. */
   readonly braced: string;
   readonly labelValues: readonly string[];
+  /**
+   * Whether this is the family's overflow series: every recording through it
+   * is counted, so a handle held across many recordings counts each one.
+   */
+  isOverflow = false;
   created = 0;
   /** `created` as printed; formatting a float per scrape and series is not free. */
   createdText = "";
@@ -122,20 +137,28 @@ export abstract class FamilyCore<S extends SeriesCore> {
     const key = labelPairs(names, strings);
     let s = this.series.get(key);
     if (s === undefined) {
-      if (this.series.size >= (this.maxSeries ?? this.host.maxSeriesPerFamily)) {
-        this.host.overflowed(this);
-        if (this.overflow === undefined) {
-          const o = names.map(() => OVERFLOW_LABEL_VALUE);
-          this.overflow = this.create(o, labelPairs(names, o));
-        }
+      if (
+        this.series.size >= (this.maxSeries ?? this.host.maxSeriesPerFamily) ||
+        strings.every((v) => v === OVERFLOW_LABEL_VALUE)
+      ) {
         // Not cached: the cache must stay as bounded as the series map.
-        return this.overflow;
+        return this.overflowSeries();
       }
       s = this.create(strings, key);
       this.series.set(key, s);
     }
     this.remember(values, s);
     return s;
+  }
+
+  /** The series recordings beyond the limit go to; recordings through it are counted. */
+  overflowSeries(): S {
+    if (this.overflow === undefined) {
+      const o = this.labelNames.map(() => OVERFLOW_LABEL_VALUE);
+      this.overflow = this.create(o, labelPairs(this.labelNames, o));
+      this.overflow.isOverflow = true;
+    }
+    return this.overflow;
   }
 
   private remember(values: Readonly<Record<string, LabelValue>>, s: S): void {
@@ -218,7 +241,9 @@ export class CounterSeries extends SeriesCore {
       this.value += value;
     } else {
       this.family.host.rejected(this.family);
+      return;
     }
+    if (this.isOverflow) this.family.host.overflowed(this.family);
   }
 
   get(): number {
@@ -261,24 +286,37 @@ export class GaugeSeries extends SeriesCore {
   }
 
   set(value: number): void {
-    if (typeof value === "number") this.value = value;
-    else this.family.host.rejected(this.family);
+    if (typeof value !== "number") {
+      this.family.host.rejected(this.family);
+      return;
+    }
+    this.value = value;
+    if (this.isOverflow) this.family.host.overflowed(this.family);
   }
 
   inc(value?: number): void {
     if (value === undefined) this.value++;
     else if (typeof value === "number" && !Number.isNaN(value)) this.value += value;
-    else this.family.host.rejected(this.family);
+    else {
+      this.family.host.rejected(this.family);
+      return;
+    }
+    if (this.isOverflow) this.family.host.overflowed(this.family);
   }
 
   dec(value?: number): void {
     if (value === undefined) this.value--;
     else if (typeof value === "number" && !Number.isNaN(value)) this.value -= value;
-    else this.family.host.rejected(this.family);
+    else {
+      this.family.host.rejected(this.family);
+      return;
+    }
+    if (this.isOverflow) this.family.host.overflowed(this.family);
   }
 
   setToCurrentTime(): void {
     this.value = unixSeconds();
+    if (this.isOverflow) this.family.host.overflowed(this.family);
   }
 
   get(): number {
@@ -344,12 +382,13 @@ export class HistogramSeries extends SeriesCore {
     this.counts[i]!++;
     this.sum += value;
     this.count++;
+    if (this.isOverflow) this.family.host.overflowed(this.family);
   }
 
   startTimer(): () => number {
-    const start = monotonicMs();
+    const start = monotonicNow();
     return () => {
-      const seconds = (monotonicMs() - start) / 1000;
+      const seconds = (monotonicNow() - start) / 1000;
       this.observe(seconds);
       return seconds;
     };
@@ -410,6 +449,10 @@ export class InfoFamilyCore extends FamilyCore<InfoSeries> {
   readonly type = "info";
   protected create(labelValues: readonly string[], labelStr: string): InfoSeries {
     return new InfoSeries(labelValues, labelStr);
+  }
+  /** Records a label set; for info metrics, the lookup is the recording. */
+  add(values: Readonly<Record<string, LabelValue>>): void {
+    if (this.get(values).isOverflow) this.host.overflowed(this);
   }
   snapshot(name: string, extra: Readonly<Record<string, string>>): MetricFamilySnapshot {
     const samples: NumberSample[] = [];
