@@ -1,7 +1,8 @@
 // Rate limiting against rate-limiter-flexible, in one process run: the
 // in-memory limiter on one key and on 100k keys, and the Redis stores
 // against the same local redis-server (started here, stopped at the end).
-import { ioredisAdapter, limiter, redisLimiter } from "@groundwork/ratelimit";
+import { createLimiter } from "@groundwork/ratelimit";
+import { createRedisLimiter, ioredisAdapter } from "@groundwork/ratelimit/redis";
 import { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis } from "rate-limiter-flexible";
 import { startRedis } from "../packages/test-support/src/index";
@@ -13,13 +14,13 @@ const keys = Array.from({ length: KEYS }, (_, i) => `user:${i}`);
 // refusing differs (rate-limiter-flexible rejects a promise) and is measured apart.
 const HIGH = 1_000_000_000;
 
-const ours = limiter({ rate: `${HIGH}/s`, maxKeys: 2 * KEYS });
+const ours = createLimiter({ rate: `${HIGH}/s`, maxKeys: 2 * KEYS });
 // The default clock is read at most once per microtask checkpoint (and again
 // before refusing); this one reads performance.now() on every call, as the peer
 // reads Date.now(), to show what that caching is worth.
-const oursPrecise = limiter({ rate: `${HIGH}/s`, clock: () => performance.now() });
-const oursMany = limiter({ rate: `${HIGH}/min`, maxKeys: 2 * KEYS });
-const oursRefusing = limiter({ rate: "1/h", burst: 1 });
+const oursPrecise = createLimiter({ rate: `${HIGH}/s`, clock: () => performance.now() });
+const oursMany = createLimiter({ rate: `${HIGH}/min`, maxKeys: 2 * KEYS });
+const oursRefusing = createLimiter({ rate: "1/h", burst: 1 });
 const peer = new RateLimiterMemory({ points: HIGH, duration: 1 });
 const peerMany = new RateLimiterMemory({ points: HIGH, duration: 60 });
 const peerRefusing = new RateLimiterMemory({ points: 1, duration: 3_600 });
@@ -89,7 +90,7 @@ const redis = await startRedis();
 const oursClient = new Redis(redis.url);
 const peerClient = new Redis(redis.url);
 try {
-  const oursRedis = redisLimiter({
+  const oursRedis = createRedisLimiter({
     client: ioredisAdapter(oursClient),
     rate: `${HIGH}/s`,
     prefix: "bench:gw",

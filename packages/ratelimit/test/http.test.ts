@@ -4,7 +4,9 @@ import type { AddressInfo } from "node:net";
 import { type RedisServer, startRedis } from "@groundwork/test-support";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ioredisAdapter, type Limiter, limiter, rateLimit, redisLimiter } from "../src/index";
+import { rateLimit } from "../src/http/index";
+import { createLimiter, type Limiter } from "../src/index";
+import { createRedisLimiter, ioredisAdapter } from "../src/redis/index";
 
 // Serves a fetch-style handler over node:http, as an adapter would: the
 // socket's address is passed along so a key function can use it.
@@ -55,11 +57,11 @@ afterAll(async () => {
 
 describe("rateLimit over a real HTTP server", () => {
   const stores: [string, () => Limiter][] = [
-    ["memory", () => limiter({ rate: "2/min", burst: 3 })],
+    ["memory", () => createLimiter({ rate: "2/min", burst: 3 })],
     [
       "redis",
       () =>
-        redisLimiter({
+        createRedisLimiter({
           client: ioredisAdapter(io),
           rate: "2/min",
           burst: 3,
@@ -72,11 +74,11 @@ describe("rateLimit over a real HTTP server", () => {
     it(`limits per client and sets the draft headers (${name} store)`, async () => {
       let served = 0;
       const app = rateLimit(
+        { limiter: make(), trustedProxies: 1, policyName: "api" },
         async (request: Request, _remote: string) => {
           served++;
           return new Response(`hello ${new URL(request.url).pathname}`);
         },
-        { limiter: make(), trustedProxies: 1, policyName: "api" },
       );
       const server = await serve(app);
       try {
@@ -105,10 +107,13 @@ describe("rateLimit over a real HTTP server", () => {
   }
 
   it("can key on the socket address passed by the server adapter", async () => {
-    const app = rateLimit(async (_request: Request, _remote: string) => new Response("ok"), {
-      limiter: limiter({ rate: "1/min", burst: 1 }),
-      key: (_request, remote) => remote,
-    });
+    const app = rateLimit(
+      {
+        limiter: createLimiter({ rate: "1/min", burst: 1 }),
+        key: (_request, remote) => remote,
+      },
+      async (_request: Request, _remote: string) => new Response("ok"),
+    );
     const server = await serve(app);
     try {
       expect((await fetch(server.url)).status).toBe(200);

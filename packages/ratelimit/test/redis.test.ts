@@ -3,12 +3,12 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  createRedisLimiter,
   GCRA_SCRIPT,
   ioredisAdapter,
   nodeRedisAdapter,
   type RedisScriptClient,
-  redisLimiter,
-} from "../src/index";
+} from "../src/redis/index";
 import { limiterConformance } from "./conformance";
 
 type NodeRedisClient = ReturnType<typeof createClient>;
@@ -38,14 +38,14 @@ limiterConformance({
   name: "redis via ioredis",
   exact: true,
   create: ({ rate, burst }) =>
-    redisLimiter({ client: ioredisAdapter(io), rate, burst, prefix: prefix() }),
+    createRedisLimiter({ client: ioredisAdapter(io), rate, burst, prefix: prefix() }),
 });
 
 limiterConformance({
   name: "redis via node-redis",
   exact: true,
   create: ({ rate, burst }) =>
-    redisLimiter({ client: nodeRedisAdapter(nodeRedis), rate, burst, prefix: prefix() }),
+    createRedisLimiter({ client: nodeRedisAdapter(nodeRedis), rate, burst, prefix: prefix() }),
 });
 
 describe("redis store against a real redis-server", () => {
@@ -61,9 +61,14 @@ describe("redis store against a real redis-server", () => {
     try {
       const limiters = [
         ...clients.map((c) =>
-          redisLimiter({ client: ioredisAdapter(c), rate: "1/min", burst: 50, prefix: p }),
+          createRedisLimiter({ client: ioredisAdapter(c), rate: "1/min", burst: 50, prefix: p }),
         ),
-        redisLimiter({ client: nodeRedisAdapter(nodeRedis), rate: "1/min", burst: 50, prefix: p }),
+        createRedisLimiter({
+          client: nodeRedisAdapter(nodeRedis),
+          rate: "1/min",
+          burst: 50,
+          prefix: p,
+        }),
       ];
       const results = await Promise.all(
         Array.from({ length: 900 }, (_, i) => limiters[i % limiters.length]!.check("hot")),
@@ -86,7 +91,7 @@ describe("redis store against a real redis-server", () => {
     );
     try {
       const limiters = clients.map((c) =>
-        redisLimiter({ client: ioredisAdapter(c), rate: "20/s", burst: 5, prefix: p }),
+        createRedisLimiter({ client: ioredisAdapter(c), rate: "20/s", burst: 5, prefix: p }),
       );
       let admitted = 0;
       const start = performance.now();
@@ -110,8 +115,13 @@ describe("redis store against a real redis-server", () => {
 
   it("two limiter instances on different clients share one state", async () => {
     const p = prefix();
-    const a = redisLimiter({ client: ioredisAdapter(io), rate: "1/min", burst: 3, prefix: p });
-    const b = redisLimiter({
+    const a = createRedisLimiter({
+      client: ioredisAdapter(io),
+      rate: "1/min",
+      burst: 3,
+      prefix: p,
+    });
+    const b = createRedisLimiter({
       client: nodeRedisAdapter(nodeRedis),
       rate: "1/min",
       burst: 3,
@@ -127,7 +137,7 @@ describe("redis store against a real redis-server", () => {
 
   it("gives keys a TTL so idle keys vanish", async () => {
     const p = prefix();
-    const l = redisLimiter({ client: ioredisAdapter(io), rate: "20/s", burst: 2, prefix: p });
+    const l = createRedisLimiter({ client: ioredisAdapter(io), rate: "20/s", burst: 2, prefix: p });
     const r = await l.check("ttl");
     const ttl = await io.pttl(`${p}:ttl`);
     expect(ttl).toBeGreaterThan(0);
@@ -141,7 +151,7 @@ describe("redis store against a real redis-server", () => {
 
   it("a refused check writes nothing and cost 0 creates no key", async () => {
     const p = prefix();
-    const l = redisLimiter({ client: ioredisAdapter(io), rate: "1/s", burst: 1, prefix: p });
+    const l = createRedisLimiter({ client: ioredisAdapter(io), rate: "1/s", burst: 1, prefix: p });
     expect((await l.check("peek", { cost: 0 })).allowed).toBe(true);
     expect(await io.exists(`${p}:peek`)).toBe(0);
     expect((await l.check("big", { cost: 2 })).allowed).toBe(false);
@@ -149,7 +159,12 @@ describe("redis store against a real redis-server", () => {
   });
 
   it("reloads the script after SCRIPT FLUSH", async () => {
-    const l = redisLimiter({ client: ioredisAdapter(io), rate: "1/s", burst: 5, prefix: prefix() });
+    const l = createRedisLimiter({
+      client: ioredisAdapter(io),
+      rate: "1/s",
+      burst: 5,
+      prefix: prefix(),
+    });
     expect((await l.check("k")).remaining).toBe(4);
     await io.script("FLUSH");
     expect((await l.check("k")).remaining).toBe(3);
@@ -170,7 +185,7 @@ describe("redis store against a real redis-server", () => {
         return inner.scriptLoad(script);
       },
     };
-    const l = redisLimiter({ client: counting, rate: "10/s", prefix: prefix() });
+    const l = createRedisLimiter({ client: counting, rate: "10/s", prefix: prefix() });
     await Promise.all([l.check("a"), l.check("b"), l.check("c")]);
     await l.check("d");
     expect(calls.filter((c) => c === "load")).toHaveLength(1);
@@ -187,7 +202,7 @@ describe("redis store against a real redis-server", () => {
       },
       scriptLoad: (script) => inner.scriptLoad(script),
     };
-    const l = redisLimiter({ client: counting, rate: "1/min", burst: 5, prefix: prefix() });
+    const l = createRedisLimiter({ client: counting, rate: "1/min", burst: 5, prefix: prefix() });
     await l.check("warm-up");
     calls.length = 0;
     const results = await Promise.all(Array.from({ length: 8 }, () => l.check("hot")));
@@ -211,7 +226,7 @@ describe("redis store against a real redis-server", () => {
   });
 
   it("applies each check's cost in turn within one call", async () => {
-    const l = redisLimiter({
+    const l = createRedisLimiter({
       client: ioredisAdapter(io),
       rate: "1/min",
       burst: 4,
@@ -242,7 +257,7 @@ describe("redis store against a real redis-server", () => {
       },
       scriptLoad: (script) => inner.scriptLoad(script),
     };
-    const l = redisLimiter({ client: counting, rate: "1/min", burst: 200, prefix: prefix() });
+    const l = createRedisLimiter({ client: counting, rate: "1/min", burst: 200, prefix: prefix() });
     await l.check("warm-up");
     calls = 0;
     const results = await Promise.all(Array.from({ length: 300 }, () => l.check("big")));
@@ -255,7 +270,7 @@ describe("redis store against a real redis-server", () => {
     // Two instances whose own clocks disagree cannot disagree on the limit:
     // nothing in the check depends on the caller's time.
     const p = prefix();
-    const l = redisLimiter({ client: ioredisAdapter(io), rate: "1/s", burst: 1, prefix: p });
+    const l = createRedisLimiter({ client: ioredisAdapter(io), rate: "1/s", burst: 1, prefix: p });
     await l.check("clock");
     const stored = Number(await io.get(`${p}:clock`));
     const [sec, usec] = (await io.time()) as [string | number, string | number];

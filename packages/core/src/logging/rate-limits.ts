@@ -1,4 +1,4 @@
-import { limiter, type MemoryLimiter, parseRate } from "@groundwork/ratelimit";
+import { createLimiter, type MemoryLimiter, parseRate } from "@groundwork/ratelimit";
 import type { LogLevel } from "./levels";
 import type { LogCallOptions, RateSpec } from "./options";
 
@@ -33,7 +33,7 @@ export function createRateLimits(
   const globalLimiter =
     global === undefined
       ? undefined
-      : limiter({
+      : createLimiter({
           rate: { per: "second", count: global.maxEventsPerSecond },
           ...(global.burst === undefined ? {} : { burst: global.burst }),
         });
@@ -61,7 +61,7 @@ export function createRateLimits(
       }
     }
     if (entry === null) return undefined;
-    entry.byLevel[level] ??= limiter({ rate: entry.spec, maxKeys: MAX_CALL_SITES });
+    entry.byLevel[level] ??= createLimiter({ rate: entry.spec, maxKeys: MAX_CALL_SITES });
     return entry.byLevel[level];
   };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { limiter } from "../memory";
+import { createLimiter } from "../memory";
 import { clientIp, rateLimit } from "./middleware";
 
 const req = (headers: Record<string, string> = {}) =>
@@ -29,11 +29,11 @@ describe("rateLimit middleware", () => {
   it("passes through with RateLimit headers, then answers 429 without calling the handler", async () => {
     let calls = 0;
     const handler = rateLimit(
+      { limiter: createLimiter({ rate: "1/min", burst: 2 }) },
       (_r: Request) => {
         calls++;
         return ok();
       },
-      { limiter: limiter({ rate: "1/min", burst: 2 }) },
     );
     const headers = { "CF-Connecting-IP": "203.0.113.1" };
     const first = await handler(req(headers));
@@ -54,37 +54,49 @@ describe("rateLimit middleware", () => {
   });
 
   it("keys by header, by function, and exempts requests the function returns undefined for", async () => {
-    const byHeader = rateLimit((_r: Request) => ok(), {
-      limiter: limiter({ rate: "1/min", burst: 1 }),
-      key: { header: "X-Api-Key" },
-    });
+    const byHeader = rateLimit(
+      {
+        limiter: createLimiter({ rate: "1/min", burst: 1 }),
+        key: { header: "X-Api-Key" },
+      },
+      (_r: Request) => ok(),
+    );
     expect((await byHeader(req({ "X-Api-Key": "a" }))).status).toBe(200);
     expect((await byHeader(req({ "X-Api-Key": "a" }))).status).toBe(429);
     expect((await byHeader(req({ "X-Api-Key": "b" }))).status).toBe(200);
 
-    const byFn = rateLimit((_r: Request, tenant: string) => new Response(tenant), {
-      limiter: limiter({ rate: "1/min", burst: 1 }),
-      key: (r, tenant) => (r.headers.has("X-Internal") ? undefined : tenant),
-    });
+    const byFn = rateLimit(
+      {
+        limiter: createLimiter({ rate: "1/min", burst: 1 }),
+        key: (r, tenant) => (r.headers.has("X-Internal") ? undefined : tenant),
+      },
+      (_r: Request, tenant: string) => new Response(tenant),
+    );
     expect((await byFn(req(), "t1")).status).toBe(200);
     expect((await byFn(req(), "t1")).status).toBe(429);
     expect((await byFn(req({ "X-Internal": "1" }), "t1")).status).toBe(200);
   });
 
   it("puts clients without an address in one shared bucket", async () => {
-    const handler = rateLimit((_r: Request) => ok(), {
-      limiter: limiter({ rate: "1/min", burst: 1 }),
-    });
+    const handler = rateLimit(
+      {
+        limiter: createLimiter({ rate: "1/min", burst: 1 }),
+      },
+      (_r: Request) => ok(),
+    );
     expect((await handler(req())).status).toBe(200);
     expect((await handler(req({ "X-Forwarded-For": "192.0.2.1" }))).status).toBe(429);
   });
 
   it("charges a per-request cost", async () => {
-    const handler = rateLimit((_r: Request) => ok(), {
-      limiter: limiter({ rate: "1/min", burst: 5 }),
-      key: () => "k",
-      cost: (r) => (r.headers.get("X-Bulk") ? 4 : 1),
-    });
+    const handler = rateLimit(
+      {
+        limiter: createLimiter({ rate: "1/min", burst: 5 }),
+        key: () => "k",
+        cost: (r) => (r.headers.get("X-Bulk") ? 4 : 1),
+      },
+      (_r: Request) => ok(),
+    );
     expect((await handler(req({ "X-Bulk": "1" }))).headers.get("RateLimit")).toBe(
       '"default";r=1;t=240',
     );
@@ -93,28 +105,34 @@ describe("rateLimit middleware", () => {
   });
 
   it("omits Retry-After for a request that can never pass", async () => {
-    const handler = rateLimit((_r: Request) => ok(), {
-      limiter: limiter({ rate: "1/min", burst: 2 }),
-      key: () => "k",
-      cost: 3,
-    });
+    const handler = rateLimit(
+      {
+        limiter: createLimiter({ rate: "1/min", burst: 2 }),
+        key: () => "k",
+        cost: 3,
+      },
+      (_r: Request) => ok(),
+    );
     const res = await handler(req());
     expect(res.status).toBe(429);
     expect(res.headers.get("Retry-After")).toBeNull();
   });
 
   it("uses a custom 429 response and policy name, and can leave 2xx responses alone", async () => {
-    const handler = rateLimit((_r: Request) => ok(), {
-      limiter: limiter({ rate: "1/min", burst: 1 }),
-      key: () => "k",
-      policyName: "api",
-      headers: false,
-      onLimited: (result) =>
-        Response.json(
-          { error: "slow down", retryAfterMs: Math.round(result.retryAfterMs) },
-          { status: 429 },
-        ),
-    });
+    const handler = rateLimit(
+      {
+        limiter: createLimiter({ rate: "1/min", burst: 1 }),
+        key: () => "k",
+        policyName: "api",
+        headers: false,
+        onLimited: (result) =>
+          Response.json(
+            { error: "slow down", retryAfterMs: Math.round(result.retryAfterMs) },
+            { status: 429 },
+          ),
+      },
+      (_r: Request) => ok(),
+    );
     const passed = await handler(req());
     expect(passed.headers.get("RateLimit")).toBeNull();
     const limited = await handler(req());
@@ -138,10 +156,13 @@ describe("rateLimit middleware", () => {
       });
       return res;
     };
-    const handler = rateLimit((_r: Request) => frozen(), {
-      limiter: limiter({ rate: "1/min", burst: 1 }),
-      key: () => "k",
-    });
+    const handler = rateLimit(
+      {
+        limiter: createLimiter({ rate: "1/min", burst: 1 }),
+        key: () => "k",
+      },
+      (_r: Request) => frozen(),
+    );
     const res = await handler(req());
     expect(res.status).toBe(200);
     expect(res.headers.get("RateLimit")).toBe('"default";r=0;t=60');
@@ -155,11 +176,14 @@ describe("rateLimit middleware", () => {
       exact: true,
       check: () => Promise.reject(new Error("store down")),
     };
-    const handler = rateLimit((_r: Request) => ok(), {
-      limiter: broken,
-      key: () => "k",
-      onError: (e) => errors.push(e),
-    });
+    const handler = rateLimit(
+      {
+        limiter: broken,
+        key: () => "k",
+        onError: (e) => errors.push(e),
+      },
+      (_r: Request) => ok(),
+    );
     const res = await handler(req());
     expect(res.status).toBe(200);
     expect(res.headers.get("RateLimit")).toBeNull();
@@ -177,7 +201,7 @@ describe("rateLimit middleware", () => {
         resetAfterMs: Number.NaN,
       }),
     };
-    const res = await rateLimit((_r: Request) => ok(), { limiter: degraded, key: () => "k" })(
+    const res = await rateLimit({ limiter: degraded, key: () => "k" }, (_r: Request) => ok())(
       req(),
     );
     expect(res.status).toBe(200);
@@ -187,7 +211,9 @@ describe("rateLimit middleware", () => {
 
   it("rejects a bad trustedProxies option", () => {
     expect(() =>
-      rateLimit((_r: Request) => ok(), { limiter: limiter({ rate: "1/s" }), trustedProxies: -1 }),
+      rateLimit({ limiter: createLimiter({ rate: "1/s" }), trustedProxies: -1 }, (_r: Request) =>
+        ok(),
+      ),
     ).toThrowError(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
   });
 });

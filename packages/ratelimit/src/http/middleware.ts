@@ -1,4 +1,5 @@
-import { RateLimitError } from "../errors";
+import { runtimeGlobal } from "@groundwork/platform";
+import { invalidOption, RateLimitError } from "../errors";
 import type { Limiter, RateLimitResult } from "../types";
 import { formatPolicy, formatRateLimit, formatRetryAfter } from "./headers";
 
@@ -73,30 +74,35 @@ interface FullResponse extends ResponseLike {
  * `RateLimit` (IETF httpapi draft). The handler is not called for refused
  * requests. Limiter failures let the request through (see `onError`).
  *
- * @param handler - the handler to protect; extra arguments (env, ctx) are passed through.
  * @param options - limiter (required), key (`"ip"`), trustedProxies (0),
  *   cost (1), policyName (`"default"`), headers (`true`), onLimited, onError.
+ * @param handler - the handler to protect; extra arguments (env, ctx) are passed through.
  * @returns the wrapped handler.
+ * @throws {RateLimitError} `ERR_INVALID_OPTION` for any invalid option.
  * @example
  * ```ts
+ * import { createLimiter } from "@groundwork/ratelimit";
+ * import { rateLimit } from "@groundwork/ratelimit/http";
+ *
  * const handler = rateLimit(
+ *   { limiter: createLimiter({ rate: "10/s", burst: 20 }), key: "ip" },
  *   (request: Request) => new Response("hello"),
- *   { limiter: limiter({ rate: "10/s", burst: 20 }), key: "ip" },
  * );
  * ```
  */
 export function rateLimit<Req extends RequestLike, Res extends ResponseLike, A extends unknown[]>(
-  handler: (request: Req, ...rest: A) => Res | Promise<Res>,
   options: RateLimitOptions<Req, Res, A>,
+  handler: (request: Req, ...rest: A) => Res | Promise<Res>,
 ): (request: Req, ...rest: A) => Promise<Res> {
+  if (typeof handler !== "function") throw invalidOption("handler must be a function");
   const { limiter, onLimited, onError } = options;
+  if (typeof limiter !== "object" || limiter === null || typeof limiter.check !== "function") {
+    throw invalidOption("limiter must be a Limiter (createLimiter, createRedisLimiter, …)");
+  }
   const keySource = options.key ?? "ip";
   const trustedProxies = options.trustedProxies ?? 0;
   if (!Number.isInteger(trustedProxies) || trustedProxies < 0) {
-    throw new RateLimitError(
-      "ERR_INVALID_OPTION",
-      `trustedProxies must be a non-negative integer, got ${trustedProxies}`,
-    );
+    throw invalidOption(`trustedProxies must be a non-negative integer, got ${trustedProxies}`);
   }
   const name = options.policyName ?? "default";
   const addHeaders = options.headers ?? true;
@@ -217,7 +223,7 @@ export function clientIp(request: RequestLike, trustedProxies = 0): string | und
 }
 
 function responseConstructor(): ResponseConstructor {
-  const ctor = (globalThis as unknown as { Response?: ResponseConstructor }).Response;
+  const ctor = runtimeGlobal<ResponseConstructor>("Response");
   if (!ctor) {
     throw new RateLimitError("ERR_INVALID_OPTION", "this runtime has no global Response");
   }

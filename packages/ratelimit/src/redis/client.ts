@@ -26,13 +26,15 @@ export interface NodeRedisLike {
 }
 
 /**
- * Adapts an `ioredis` client (or cluster) for {@link redisLimiter}.
+ * Adapts an `ioredis` client (or cluster) for {@link createRedisLimiter}.
  *
  * @param client - a connected `ioredis` `Redis` or `Cluster`.
  * @returns the adapter.
  * @example
  * ```ts
  * import Redis from "ioredis";
+ * import { ioredisAdapter } from "@groundwork/ratelimit/redis";
+ *
  * const store = ioredisAdapter(new Redis("redis://127.0.0.1:6379"));
  * ```
  */
@@ -44,13 +46,15 @@ export function ioredisAdapter(client: IoredisLike): RedisScriptClient {
 }
 
 /**
- * Adapts a `node-redis` client (the `redis` package, v4 or v5) for {@link redisLimiter}.
+ * Adapts a `node-redis` client (the `redis` package, v4 or v5) for {@link createRedisLimiter}.
  *
  * @param client - a connected client from `createClient()`.
  * @returns the adapter.
  * @example
  * ```ts
  * import { createClient } from "redis";
+ * import { nodeRedisAdapter } from "@groundwork/ratelimit/redis";
+ *
  * const client = await createClient({ url: "redis://127.0.0.1:6379" }).connect();
  * const store = nodeRedisAdapter(client);
  * ```

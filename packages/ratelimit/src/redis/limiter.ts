@@ -1,7 +1,7 @@
-import { RateLimitError } from "../errors";
+import { queueMicrotask } from "@groundwork/platform";
+import { invalidOption, RateLimitError } from "../errors";
 import { deadlines, type Ticket } from "../internal/deadlines";
-import { timers } from "../internal/runtime";
-import { parseRate, type RateInput, resolveBurst } from "../rate";
+import { type RateInput, resolveRate } from "../rate";
 import type {
   AsyncLimiter,
   Awaitable,
@@ -16,7 +16,7 @@ import { GCRA_SCRIPT } from "./script";
 /** What a Redis-backed limiter answers when Redis fails and there is no fallback. */
 export type FailPolicy = "open" | "closed";
 
-/** Options of {@link redisLimiter}. */
+/** Options of {@link createRedisLimiter}. */
 export interface RedisLimiterOptions {
   /** A client adapter: `ioredisAdapter(client)`, `nodeRedisAdapter(client)` or your own. */
   client: RedisScriptClient;
@@ -34,7 +34,7 @@ export interface RedisLimiterOptions {
   fail?: FailPolicy;
   /**
    * A limiter to ask instead while Redis fails, typically an in-memory
-   * `limiter()` with a per-instance share of the rate. Takes precedence over `fail`.
+   * `createLimiter()` with a per-instance share of the rate. Takes precedence over `fail`.
    */
   fallback?: Limiter;
   /** Give up on Redis after this many milliseconds. Default 1 000. */
@@ -90,31 +90,52 @@ export interface RedisLimiter extends AsyncLimiter {
  *   rate's count), prefix (`"gw:rl"`), fail (`"open"`), fallback, timeoutMs
  *   (1 000), throwOnError (`false`), onError.
  * @returns an asynchronous limiter.
- * @throws {RateLimitError} `ERR_INVALID_RATE`, `ERR_INVALID_BURST` or `ERR_INVALID_OPTION` for bad options.
+ * @throws {RateLimitError} `ERR_INVALID_OPTION` for any invalid option.
  * @example
  * ```ts
  * import Redis from "ioredis";
- * const api = redisLimiter({
+ * import { createLimiter } from "@groundwork/ratelimit";
+ * import { createRedisLimiter, ioredisAdapter } from "@groundwork/ratelimit/redis";
+ *
+ * const api = createRedisLimiter({
  *   client: ioredisAdapter(new Redis()),
  *   rate: "100/min",
  *   burst: 20,
- *   fallback: limiter({ rate: "25/min", burst: 5 }),
+ *   fallback: createLimiter({ rate: "25/min", burst: 5 }),
  * });
  * const r = await api.check("user:42");
  * ```
  */
-export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
-  const rate = parseRate(options.rate);
-  const burst = resolveBurst(rate, options.burst);
+export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
+  const { rate, burst } = resolveRate(options.rate, options.burst);
+  const { client, fallback, onError } = options;
+  if (
+    typeof client !== "object" ||
+    client === null ||
+    typeof client.evalsha !== "function" ||
+    typeof client.scriptLoad !== "function"
+  ) {
+    throw invalidOption(
+      "client must be a RedisScriptClient (see ioredisAdapter, nodeRedisAdapter)",
+    );
+  }
   const timeoutMs = options.timeoutMs ?? 1_000;
-  if (!(timeoutMs > 0)) {
-    throw new RateLimitError("ERR_INVALID_OPTION", `timeoutMs must be positive, got ${timeoutMs}`);
+  if (typeof timeoutMs !== "number" || !(timeoutMs > 0) || timeoutMs === Number.POSITIVE_INFINITY) {
+    throw invalidOption(`timeoutMs must be a positive finite number, got ${String(timeoutMs)}`);
   }
   const fail = options.fail ?? "open";
   if (fail !== "open" && fail !== "closed") {
-    throw new RateLimitError("ERR_INVALID_OPTION", `fail must be "open" or "closed", got ${fail}`);
+    throw invalidOption(`fail must be "open" or "closed", got ${String(fail)}`);
   }
-  const { client, fallback, onError } = options;
+  if (options.prefix !== undefined && typeof options.prefix !== "string") {
+    throw invalidOption("prefix must be a string");
+  }
+  if (fallback !== undefined && typeof fallback?.check !== "function") {
+    throw invalidOption("fallback must be a Limiter");
+  }
+  if (onError !== undefined && typeof onError !== "function") {
+    throw invalidOption("onError must be a function");
+  }
   const throwOnError = options.throwOnError ?? false;
   const prefix = options.prefix ?? "gw:rl";
   const interval = rate.intervalMs;
@@ -289,11 +310,9 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
 
   function check(key?: string, checkOptions?: CheckOptions): Promise<RateLimitResult> {
     const cost = checkOptions?.cost ?? 1;
-    if (!(cost >= 0) || cost === Number.POSITIVE_INFINITY) {
-      return Promise.reject(
-        new RateLimitError("ERR_INVALID_COST", `cost must be a finite number ≥ 0, got ${cost}`),
-      );
-    }
+    // A cost no bucket can hold (negative, NaN, infinite) is refused for
+    // good without asking Redis; checks never throw.
+    if (!(cost >= 0) || cost === Number.POSITIVE_INFINITY) return Promise.resolve(NEVER);
     return new Promise<RateLimitResult>((resolve, reject) => {
       const p: Pending = {
         deadline: watchdog.deadline(),
@@ -310,7 +329,7 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
       else batch.push(p);
       if (!flushScheduled) {
         flushScheduled = true;
-        timers.queueMicrotask(flush);
+        queueMicrotask(flush);
       }
     });
   }
@@ -322,6 +341,13 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
     stats: () => ({ checks, errors, lastError }),
   };
 }
+
+const NEVER: RateLimitResult = Object.freeze({
+  allowed: false,
+  remaining: Number.NaN,
+  retryAfterMs: Number.POSITIVE_INFINITY,
+  resetAfterMs: Number.NaN,
+});
 
 /** The result of the check whose four numbers start at `at` in the script's reply. */
 function parseResult(reply: readonly unknown[], at: number): RateLimitResult | undefined {
