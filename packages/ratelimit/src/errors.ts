@@ -5,13 +5,16 @@
  *   `createWorkersLimiter`, `rateLimit`) was given an invalid option, the rate
  *   and the burst included (the parse error is the `cause`);
  * - `ERR_STORE_UNAVAILABLE`, `ERR_STORE_REPLY`: a remote store failed; seen
- *   by `onError` hooks, and thrown only when asked to (`throwOnError`).
+ *   by `onError` hooks, and thrown only when asked to (`throwOnError`);
+ * - `ERR_NO_KEY`: the HTTP middleware refused a request it found no client
+ *   address or key for; told to its `onError` hook, never thrown.
  */
 export type RateLimitErrorCode =
   | "ERR_INVALID_RATE"
   | "ERR_INVALID_OPTION"
   | "ERR_STORE_UNAVAILABLE"
-  | "ERR_STORE_REPLY";
+  | "ERR_STORE_REPLY"
+  | "ERR_NO_KEY";
 
 /**
  * The one error class of `@groundwork/ratelimit`: invalid configuration at

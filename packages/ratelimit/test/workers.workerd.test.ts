@@ -47,7 +47,8 @@ describe("createWorkersLimiter in workerd", () => {
   it("drives the HTTP middleware end to end", async () => {
     const limit = createWorkersLimiter({ binding: env.RL_HTTP, limit: 3, period: 60 });
     let served = 0;
-    const handler = rateLimit({ limiter: limit }, (_request: Request) => {
+    // In a Worker, Cloudflare sets CF-Connecting-IP on every request.
+    const handler = rateLimit({ limiter: limit, trustCloudflare: true }, (_request: Request) => {
       served++;
       return new Response("ok");
     });
