@@ -271,12 +271,17 @@ describe("redis store against a real redis-server", () => {
     // nothing in the check depends on the caller's time.
     const p = prefix();
     const l = createRedisLimiter({ client: ioredisAdapter(io), rate: "1/s", burst: 1, prefix: p });
-    await l.check("clock");
-    const stored = Number(await io.get(`${p}:clock`));
-    const [sec, usec] = (await io.time()) as [string | number, string | number];
     // The script counts milliseconds from 2023-11-14 (Unix time 1.7e9 s).
-    const serverNow = (Number(sec) - 1_700_000_000) * 1_000 + Number(usec) / 1_000;
-    expect(stored - serverNow).toBeGreaterThan(900);
-    expect(stored - serverNow).toBeLessThanOrEqual(1_000);
+    const serverNow = async () => {
+      const [sec, usec] = (await io.time()) as [string | number, string | number];
+      return (Number(sec) - 1_700_000_000) * 1_000 + Number(usec) / 1_000;
+    };
+    const before = await serverNow();
+    await l.check("clock");
+    const after = await serverNow();
+    // The check ran between the two readings, and stored its time plus 1 s.
+    const checkedAt = Number(await io.get(`${p}:clock`)) - 1_000;
+    expect(checkedAt).toBeGreaterThanOrEqual(before - 0.001);
+    expect(checkedAt).toBeLessThanOrEqual(after + 0.001);
   });
 });
