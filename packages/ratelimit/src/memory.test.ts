@@ -134,6 +134,28 @@ describe("limiter (in-memory GCRA)", () => {
     expect.assertions(bad.length + 1);
   });
 
+  it("schedules nothing per check with the default clock (awaited checks stay cheap)", () => {
+    // One check per tick, as a request handler makes them: a microtask (or
+    // timer) per check would cost more than the decision itself.
+    const scope = globalThis as unknown as { queueMicrotask: (cb: () => void) => void };
+    const original = scope.queueMicrotask;
+    let queued = 0;
+    scope.queueMicrotask = (cb) => {
+      queued++;
+      original(cb);
+    };
+    try {
+      const l = createLimiter({ rate: "1000/s", burst: 10 });
+      for (let i = 0; i < 20; i++) {
+        l.check(`k${i % 3}`);
+        l.allow();
+      }
+    } finally {
+      scope.queueMicrotask = original;
+    }
+    expect(queued).toBe(0);
+  });
+
   it("reset and clear forget state", () => {
     const l = createLimiter({ rate: "1/s", burst: 1, clock: fakeClock().now });
     l.allow("a");

@@ -171,7 +171,7 @@ describe("redis store against a real redis-server", () => {
     expect(l.stats()).toMatchObject({ checks: 2, errors: 0 });
   });
 
-  it("loads the script once for concurrent first checks, then one EVALSHA per check", async () => {
+  it("loads the script once for concurrent first checks; distinct keys in one tick share a call", async () => {
     const calls: string[] = [];
     const inner = ioredisAdapter(io);
     const counting: RedisScriptClient = {
@@ -189,7 +189,7 @@ describe("redis store against a real redis-server", () => {
     await Promise.all([l.check("a"), l.check("b"), l.check("c")]);
     await l.check("d");
     expect(calls.filter((c) => c === "load")).toHaveLength(1);
-    expect(calls.filter((c) => c === "evalsha")).toHaveLength(4);
+    expect(calls.filter((c) => c === "evalsha")).toHaveLength(2);
   });
 
   it("decides the checks made on one key in one tick with one script call, in order", async () => {
@@ -206,7 +206,7 @@ describe("redis store against a real redis-server", () => {
     await l.check("warm-up");
     calls.length = 0;
     const results = await Promise.all(Array.from({ length: 8 }, () => l.check("hot")));
-    expect(calls).toEqual([["60000", "300000", "1", "1", "1", "1", "1", "1", "1", "1"]]);
+    expect(calls).toEqual([["60000", "300000", "8", "1", "1", "1", "1", "1", "1", "1", "1"]]);
     expect(results.map((r) => r.allowed)).toEqual([
       true,
       true,
@@ -223,6 +223,83 @@ describe("redis store against a real redis-server", () => {
     expect(new Set(waits).size).toBe(1);
     expect(waits[0]).toBeGreaterThan(59_000);
     expect(l.stats()).toMatchObject({ checks: 9, errors: 0 });
+  });
+
+  it("decides 50 checks on 50 distinct keys in flight with one script call, each exactly", async () => {
+    const calls: string[][] = [];
+    const inner = ioredisAdapter(io);
+    const counting: RedisScriptClient = {
+      evalsha: (sha, keys, args) => {
+        calls.push(keys);
+        return inner.evalsha(sha, keys, args);
+      },
+      scriptLoad: (script) => inner.scriptLoad(script),
+    };
+    const l = createRedisLimiter({ client: counting, rate: "1/min", burst: 2, prefix: prefix() });
+    await l.check("warm-up");
+    calls.length = 0;
+    const keys = Array.from({ length: 50 }, (_, i) => `user:${i}`);
+    // Each key checked three times in the tick: allowed, allowed, refused.
+    const results = await Promise.all(keys.flatMap((k) => [l.check(k), l.check(k), l.check(k)]));
+    expect(calls).toHaveLength(2); // 150 checks, at most 128 per call
+    expect(new Set(calls.flat()).size).toBe(50);
+    for (let i = 0; i < 50; i++) {
+      expect(results.slice(i * 3, i * 3 + 3).map((r) => [r.allowed, r.remaining])).toEqual([
+        [true, 1],
+        [true, 0],
+        [false, 0],
+      ]);
+    }
+  });
+
+  it("answers a flood on a denied key locally until its next unit accrues", async () => {
+    let calls = 0;
+    const inner = ioredisAdapter(io);
+    const counting: RedisScriptClient = {
+      evalsha: (sha, keys, args) => {
+        calls++;
+        return inner.evalsha(sha, keys, args);
+      },
+      scriptLoad: (script) => inner.scriptLoad(script),
+    };
+    const l = createRedisLimiter({ client: counting, rate: "5/s", burst: 1, prefix: prefix() });
+    expect((await l.check("abuser")).allowed).toBe(true);
+    const first = await l.check("abuser");
+    expect(first).toMatchObject({ allowed: false, remaining: 0 });
+    calls = 0;
+    const flood = await Promise.all(Array.from({ length: 1_000 }, () => l.check("abuser")));
+    expect(calls).toBe(0);
+    expect(l.stats().localDenials).toBe(1_000);
+    for (const r of flood) {
+      expect(r).toMatchObject({ allowed: false, remaining: 0 });
+      expect(r.retryAfterMs).toBeGreaterThan(0);
+      expect(r.retryAfterMs).toBeLessThanOrEqual(first.retryAfterMs);
+    }
+    // A peek and other keys still ask Redis.
+    expect((await l.check("abuser", { cost: 0 })).allowed).toBe(true);
+    expect((await l.check("someone-else")).allowed).toBe(true);
+    expect(calls).toBe(2);
+    // Once the next unit has accrued, Redis decides again, and admits.
+    await new Promise((r) => setTimeout(r, first.retryAfterMs + 10));
+    expect((await l.check("abuser")).allowed).toBe(true);
+    expect(calls).toBe(3);
+  });
+
+  it("keeps the deny cache bounded", async () => {
+    const l = createRedisLimiter({
+      client: ioredisAdapter(io),
+      rate: "1/min",
+      burst: 1,
+      prefix: prefix(),
+      denyCacheSize: 10,
+    });
+    const keys = Array.from({ length: 30 }, (_, i) => `k${i}`);
+    await Promise.all(keys.map((k) => l.check(k)));
+    await Promise.all(keys.map((k) => l.check(k))); // 30 refusals, 10 remembered
+    const before = l.stats().checks;
+    await Promise.all(keys.map((k) => l.check(k)));
+    expect(l.stats().localDenials).toBe(10);
+    expect(l.stats().checks - before).toBe(20);
   });
 
   it("applies each check's cost in turn within one call", async () => {
@@ -252,7 +329,7 @@ describe("redis store against a real redis-server", () => {
     const counting: RedisScriptClient = {
       evalsha: (sha, keys, args) => {
         calls++;
-        expect(args.length - 2).toBeLessThanOrEqual(128);
+        expect(args.length - 2 - keys.length).toBeLessThanOrEqual(128);
         return inner.evalsha(sha, keys, args);
       },
       scriptLoad: (script) => inner.scriptLoad(script),

@@ -100,7 +100,7 @@ describe("createRedisLimiter with a misbehaving client", () => {
       evalsha: async (_sha, _keys, args) => {
         calls.push(args);
         if (calls.length === 2) throw new Error("NOSCRIPT No matching script.");
-        return args.slice(2).flatMap((_, i) => [1, 9 - i, 0, 1000]);
+        return args.slice(3).flatMap((_, i) => [1, 9 - i, 0, 1000]);
       },
       scriptLoad: async () => {
         loads++;
@@ -112,8 +112,8 @@ describe("createRedisLimiter with a misbehaving client", () => {
     const results = await Promise.all([l.check("k"), l.check("k", { cost: 2 }), l.check("k")]);
     expect(results.map((r) => r.remaining)).toEqual([9, 8, 7]);
     expect(calls.slice(1)).toEqual([
-      ["100", "1000", "1", "2", "1"],
-      ["100", "1000", "1", "2", "1"],
+      ["100", "1000", "3", "1", "2", "1"],
+      ["100", "1000", "3", "1", "2", "1"],
     ]);
     expect(loads).toBe(2);
     expect(l.stats()).toMatchObject({ checks: 4, errors: 0 });
