@@ -338,7 +338,8 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
       // Handlers go straight onto the evalsha promise (not adopted through
       // an outer then), so its rejection is handled the moment it exists.
       load().then(
-        (loaded) => run(call, () => client.evalsha(loaded, call.keys, call.args)),
+        // A cluster node other than the one that loaded it may still answer NOSCRIPT.
+        (loaded) => run(call, () => client.evalsha(loaded, call.keys, call.args), loaded),
         (err: unknown) => errored(call.batch, err),
       );
       return;
