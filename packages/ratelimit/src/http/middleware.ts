@@ -102,7 +102,15 @@ interface FullResponse extends ResponseLike {
  * `RateLimit` (IETF httpapi draft). The handler is not called for refused
  * requests. Limiter failures let the request through (see `onError`).
  *
- * @param options - limiter (required), key (`"ip"`), trustedProxies (0),
+ * By default requests are keyed on the connection's peer address, taken from
+ * the handler's second argument `{ remoteAddress }` (what `@groundwork/node`
+ * passes) or from `peerAddress`; forwarding headers count only when trusted
+ * (`trustedProxies`, `trustCloudflare`), and a request with no usable key is
+ * refused (`unkeyed`), never put in a shared bucket.
+ *
+ * @param options - limiter (required), key (`"ip"`), peerAddress (the second
+ *   argument's `remoteAddress`), trustedProxies (0), proxyHeader
+ *   (`"X-Forwarded-For"`), trustCloudflare (`false`), unkeyed (`"refuse"`),
  *   cost (1), policyName (`"default"`), headers (`true`), onLimited, onError.
  * @param handler - the handler to protect; extra arguments (env, ctx) are passed through.
  * @returns the wrapped handler.
@@ -112,9 +120,10 @@ interface FullResponse extends ResponseLike {
  * import { createLimiter } from "@groundwork/ratelimit";
  * import { rateLimit } from "@groundwork/ratelimit/http";
  *
+ * // Behind a server adapter that calls handler(request, { remoteAddress }).
  * const handler = rateLimit(
- *   { limiter: createLimiter({ rate: "10/s", burst: 20 }), key: "ip" },
- *   (request: Request) => new Response("hello"),
+ *   { limiter: createLimiter({ rate: "10/s", burst: 20 }) },
+ *   (request: Request, connection: { remoteAddress: string }) => new Response("hello"),
  * );
  * ```
  */
