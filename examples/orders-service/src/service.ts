@@ -15,7 +15,8 @@ import {
   histogram,
   type Registry,
 } from "@groundwork/metrics";
-import { limiter, rateLimit } from "@groundwork/ratelimit";
+import { createLimiter } from "@groundwork/ratelimit";
+import { rateLimit } from "@groundwork/ratelimit/http";
 import { telemetryOptionsFromSettings } from "@groundwork/settings";
 import { nodeSinkFor } from "@groundwork/settings/node";
 import { type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
@@ -211,23 +212,26 @@ export async function startService(
     return json(201, order, { location: `/orders/${order.id}` });
   }
 
-  const limitedCreateOrder = rateLimit(createOrder, {
-    limiter: limiter({ rate: settings.rate_limit.rate, burst: settings.rate_limit.burst }),
-    key: { header: "x-client-id" },
-    policyName: "orders",
-    onLimited: (result, request) => {
-      // One call site, limited itself: a client hammering the API must not
-      // turn into a flood of warnings.
-      log.warn(
-        "order creation rate limited",
-        { client_id: request.headers.get("x-client-id") ?? "unknown" },
-        { rateLimit: "1/s" },
-      );
-      return problem(429, "too many requests", {
-        retry_after_ms: Math.ceil(result.retryAfterMs),
-      });
+  const limitedCreateOrder = rateLimit(
+    {
+      limiter: createLimiter({ rate: settings.rate_limit.rate, burst: settings.rate_limit.burst }),
+      key: { header: "x-client-id" },
+      policyName: "orders",
+      onLimited: (result, request) => {
+        // One call site, limited itself: a client hammering the API must not
+        // turn into a flood of warnings.
+        log.warn(
+          "order creation rate limited",
+          { client_id: request.headers.get("x-client-id") ?? "unknown" },
+          { rateLimit: "1/s" },
+        );
+        return problem(429, "too many requests", {
+          retry_after_ms: Math.ceil(result.retryAfterMs),
+        });
+      },
     },
-  });
+    createOrder,
+  );
 
   function route(
     method: string,

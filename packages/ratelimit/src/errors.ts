@@ -1,22 +1,32 @@
-/** Stable error codes raised by `@groundwork/ratelimit`. */
+/**
+ * Stable error codes raised by `@groundwork/ratelimit`:
+ * - `ERR_INVALID_RATE`: `parseRate` was given a malformed or non-positive rate;
+ * - `ERR_INVALID_OPTION`: a factory (`createLimiter`, `createRedisLimiter`,
+ *   `createWorkersLimiter`, `rateLimit`) was given an invalid option, the rate
+ *   and the burst included (the parse error is the `cause`);
+ * - `ERR_STORE_UNAVAILABLE`, `ERR_STORE_REPLY`: a remote store failed; seen
+ *   by `onError` hooks, and thrown only when asked to (`throwOnError`);
+ * - `ERR_NO_KEY`: the HTTP middleware refused a request it found no client
+ *   address or key for; told to its `onError` hook, never thrown.
+ */
 export type RateLimitErrorCode =
   | "ERR_INVALID_RATE"
-  | "ERR_INVALID_BURST"
-  | "ERR_INVALID_COST"
   | "ERR_INVALID_OPTION"
   | "ERR_STORE_UNAVAILABLE"
-  | "ERR_STORE_REPLY";
+  | "ERR_STORE_REPLY"
+  | "ERR_NO_KEY";
 
 /**
- * Error raised for invalid limiter configuration or, when a store limiter is
- * configured with `onStoreError: "throw"`, for a failing store.
+ * The one error class of `@groundwork/ratelimit`: invalid configuration at
+ * construction, and store failures where a caller asked to see them.
+ * Checks themselves never throw.
  *
  * @example
  * ```ts
  * try {
- *   parseRate("ten per second");
+ *   createLimiter({ rate: "ten per second" });
  * } catch (err) {
- *   if (err instanceof RateLimitError && err.code === "ERR_INVALID_RATE") {
+ *   if (err instanceof RateLimitError && err.code === "ERR_INVALID_OPTION") {
  *     // fix the configuration
  *   }
  * }
@@ -36,4 +46,13 @@ export class RateLimitError extends Error {
     this.name = "RateLimitError";
     this.code = code;
   }
+}
+
+/** Shorthand for the construction-time error every factory throws. */
+export function invalidOption(message: string, cause?: unknown): RateLimitError {
+  return new RateLimitError(
+    "ERR_INVALID_OPTION",
+    message,
+    cause === undefined ? undefined : { cause },
+  );
 }

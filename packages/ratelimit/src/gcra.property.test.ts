@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { limiter } from "./memory";
+import { createLimiter } from "./memory";
 
 // For GCRA with emission interval T and burst B, any window of length W
 // admits at most floor(W / T) + B units: the theoretical arrival time
@@ -26,7 +26,7 @@ describe("GCRA properties", () => {
     fc.assert(
       fc.property(scenario, ({ count, periodMs, burst, steps }) => {
         let now = 10_000;
-        const l = limiter({ rate: `${count}/${periodMs}ms`, burst, clock: () => now });
+        const l = createLimiter({ rate: `${count}/${periodMs}ms`, burst, clock: () => now });
         const interval = periodMs / count;
         const admits: { t: number; cost: number }[] = [];
         for (const step of steps) {
@@ -52,8 +52,8 @@ describe("GCRA properties", () => {
     fc.assert(
       fc.property(scenario, ({ count, periodMs, burst, steps }) => {
         let now = 10_000;
-        const a = limiter({ rate: `${count}/${periodMs}ms`, burst, clock: () => now });
-        const b = limiter({ rate: `${count}/${periodMs}ms`, burst, clock: () => now });
+        const a = createLimiter({ rate: `${count}/${periodMs}ms`, burst, clock: () => now });
+        const b = createLimiter({ rate: `${count}/${periodMs}ms`, burst, clock: () => now });
         const interval = periodMs / count;
         for (const step of steps) {
           now += step.gap;
@@ -80,7 +80,7 @@ describe("GCRA properties", () => {
         (count, burst, cost) => {
           fc.pre(cost <= burst);
           let now = 0;
-          const l = limiter({ rate: `${count}/s`, burst, clock: () => now });
+          const l = createLimiter({ rate: `${count}/s`, burst, clock: () => now });
           while (l.allow("k", 1));
           const refused = l.check("k", { cost });
           expect(refused.allowed).toBe(false);

@@ -1,8 +1,8 @@
 import { limiterConformance } from "../test/conformance";
-import { limiter } from "./memory";
+import { createLimiter } from "./memory";
 
 limiterConformance({
   name: "memory",
   exact: true,
-  create: ({ rate, burst }) => limiter({ rate, burst }),
+  create: ({ rate, burst }) => createLimiter({ rate, burst }),
 });

@@ -1,10 +1,10 @@
-import { RateLimitError } from "./errors";
+import { monotonicNow } from "@groundwork/platform";
+import { invalidOption } from "./errors";
 import { epsilonFor, remainingAt } from "./internal/gcra";
-import { coarseNow, refreshNow } from "./internal/runtime";
-import { parseRate, type RateInput, resolveBurst } from "./rate";
+import { type RateInput, resolveRate } from "./rate";
 import type { CheckOptions, Limiter, LimiterPolicy, RateLimitResult } from "./types";
 
-/** Options of {@link limiter}. */
+/** Options of {@link createLimiter}. */
 export interface MemoryLimiterOptions {
   /** Steady rate, e.g. `"10/s"` or `{ per: "minute", count: 600 }`. Parsed once. */
   rate: RateInput;
@@ -14,10 +14,8 @@ export interface MemoryLimiterOptions {
    */
   burst?: number;
   /**
-   * Monotonic clock in milliseconds, read on every check. Inject one in
-   * tests. Default: `performance.now()` (or `Date.now()`), read at most once
-   * per microtask checkpoint and re-read before refusing, so synchronous
-   * bursts of checks share one reading (see the guide for the bound).
+   * Monotonic clock in milliseconds, read once per check. Inject one in
+   * tests. Default: `performance.now()` (or `Date.now()` where there is none).
    */
   clock?: () => number;
   /**
@@ -38,8 +36,8 @@ export interface MemoryLimiter extends Limiter {
    *
    * @param key - the bucket; default one shared bucket (kept outside the key map).
    * @param options - `cost`, default 1.
-   * @returns the outcome.
-   * @throws {RateLimitError} `ERR_INVALID_COST` for a negative or non-finite cost.
+   * @returns the outcome. A negative, `NaN` or infinite cost is never
+   *   allowed (`retryAfterMs: Infinity`); checks do not throw.
    */
   check(key?: string, options?: CheckOptions): RateLimitResult;
   /**
@@ -48,8 +46,7 @@ export interface MemoryLimiter extends Limiter {
    *
    * @param key - the bucket; default one shared bucket.
    * @param cost - units to consume; default 1.
-   * @returns `true` when allowed.
-   * @throws {RateLimitError} `ERR_INVALID_COST` for a negative or non-finite cost.
+   * @returns `true` when allowed; `false` also for a negative, `NaN` or infinite cost.
    */
   allow(key?: string, cost?: number): boolean;
   /**
@@ -71,39 +68,35 @@ const NO_TAT = Number.NEGATIVE_INFINITY;
  * governor): each key stores one number, its theoretical arrival time. No
  * dependencies; runs in Node, workerd and browsers.
  *
- * @param options - rate (required), burst (default: the rate's count), clock,
- *   maxKeys (default 10 000), sweepIntervalMs (default 60 000).
+ * @param options - rate (required), burst (default: the rate's count), clock
+ *   (default `performance.now()`), maxKeys (default 10 000), sweepIntervalMs
+ *   (default 60 000).
  * @returns a limiter with a synchronous `check` and an allocation-free `allow`.
- * @throws {RateLimitError} `ERR_INVALID_RATE`, `ERR_INVALID_BURST` or `ERR_INVALID_OPTION`.
+ * @throws {RateLimitError} `ERR_INVALID_OPTION` for any invalid option.
  * @example
  * ```ts
- * const perUser = limiter({ rate: "10/s", burst: 20 });
+ * const perUser = createLimiter({ rate: "10/s", burst: 20 });
  * const r = perUser.check("user:42");
  * if (!r.allowed) console.log(`retry in ${r.retryAfterMs} ms`);
  *
- * const logs = limiter({ rate: { per: "second", count: 100 } });
+ * const logs = createLimiter({ rate: { per: "second", count: 100 } });
  * if (logs.allow()) console.log("not rate limited");
  * ```
  */
-export function limiter(options: MemoryLimiterOptions): MemoryLimiter {
-  const rate = parseRate(options.rate);
-  const burst = resolveBurst(rate, options.burst);
+export function createLimiter(options: MemoryLimiterOptions): MemoryLimiter {
+  const { rate, burst } = resolveRate(options.rate, options.burst);
   const maxKeys = options.maxKeys ?? 10_000;
   if (!Number.isInteger(maxKeys) || maxKeys < 1) {
-    throw new RateLimitError(
-      "ERR_INVALID_OPTION",
-      `maxKeys must be a positive integer, got ${maxKeys}`,
-    );
+    throw invalidOption(`maxKeys must be a positive integer, got ${maxKeys}`);
   }
   const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
-  if (!(sweepIntervalMs > 0)) {
-    throw new RateLimitError(
-      "ERR_INVALID_OPTION",
-      `sweepIntervalMs must be positive, got ${sweepIntervalMs}`,
-    );
+  if (typeof sweepIntervalMs !== "number" || !(sweepIntervalMs > 0)) {
+    throw invalidOption(`sweepIntervalMs must be positive, got ${String(sweepIntervalMs)}`);
   }
-  const coarse = options.clock === undefined;
-  const clock = options.clock ?? coarseNow;
+  if (options.clock !== undefined && typeof options.clock !== "function") {
+    throw invalidOption("clock must be a function returning milliseconds");
+  }
+  const clock = options.clock ?? monotonicNow;
   const interval = rate.intervalMs;
   const tau = interval * burst;
   const eps = epsilonFor(interval);
@@ -168,11 +161,10 @@ export function limiter(options: MemoryLimiterOptions): MemoryLimiter {
     return slot;
   };
 
-  const validCost = (cost: number) => {
-    if (!(cost >= 0) || cost === Number.POSITIVE_INFINITY) {
-      throw new RateLimitError("ERR_INVALID_COST", `cost must be a finite number ≥ 0, got ${cost}`);
-    }
-  };
+  // A cost that is not a finite number ≥ 0 is a caller's bug; checks must
+  // not throw, so it becomes a cost no bucket can hold: refused, forever.
+  const validCost = (cost: number) =>
+    cost >= 0 && cost !== Number.POSITIVE_INFINITY ? cost : Number.POSITIVE_INFINITY;
 
   const store = (key: string | undefined, slot: number | undefined, tat: number, now: number) => {
     if (key === undefined) sharedTat = tat;
@@ -181,37 +173,27 @@ export function limiter(options: MemoryLimiterOptions): MemoryLimiter {
   };
 
   function allow(key?: string, cost = 1): boolean {
-    if (cost !== 1) validCost(cost);
-    let now = clock();
+    if (cost !== 1) cost = validCost(cost);
+    const now = clock();
     if (now >= nextSweep) sweepIdle(now);
     const slot = key === undefined ? undefined : slots.get(key);
     const stored = key === undefined ? sharedTat : slot === undefined ? NO_TAT : tats[slot]!;
     const increment = cost * interval;
-    let tat = Math.max(stored, now);
-    if (tat + increment - tau > now + eps) {
-      // The cached reading may be stale: refuse only on a fresh one.
-      if (!coarse) return false;
-      now = refreshNow();
-      tat = Math.max(stored, now);
-      if (tat + increment - tau > now + eps) return false;
-    }
+    const tat = Math.max(stored, now);
+    if (tat + increment - tau > now + eps) return false;
     if (cost > 0) store(key, slot, tat + increment, now);
     return true;
   }
 
   function check(key?: string, options?: CheckOptions): RateLimitResult {
-    const cost = options === undefined ? 1 : (options.cost ?? 1);
-    if (cost !== 1) validCost(cost);
-    let now = clock();
+    let cost = options === undefined ? 1 : (options.cost ?? 1);
+    if (cost !== 1) cost = validCost(cost);
+    const now = clock();
     if (now >= nextSweep) sweepIdle(now);
     const slot = key === undefined ? undefined : slots.get(key);
     const stored = key === undefined ? sharedTat : slot === undefined ? NO_TAT : tats[slot]!;
     const increment = cost * interval;
-    let tat = Math.max(stored, now);
-    if (tat + increment - tau > now + eps && coarse) {
-      now = refreshNow();
-      tat = Math.max(stored, now);
-    }
+    const tat = Math.max(stored, now);
     const newTat = tat + increment;
     const allowAt = newTat - tau;
     if (allowAt > now + eps) {

@@ -1,11 +1,18 @@
-import { RateLimitError } from "./errors";
+import { invalidOption, RateLimitError } from "./errors";
 
 /** Time unit of a rate given as an object. */
 export type RatePeriod = "second" | "minute" | "hour";
 
 /**
- * A rate: `"<count>/<unit>"` (`"10/s"`, `"600/min"`, `"5000/h"`, also
- * `"10/second"`, `"10/minute"`, `"10/hour"`, `"3/10s"`), or an object.
+ * A rate, the one rate type of every Groundwork package: `"<count>/<unit>"`
+ * (`"10/s"`, `"600/min"`, `"5000/h"`, also `"10/second"`, `"10/minute"`,
+ * `"10/hour"`, `"3/10s"`), or an object `{ per, count }`.
+ *
+ * @example
+ * ```ts
+ * const perSecond: RateInput = "10/s";
+ * const perMinute: RateInput = { per: "minute", count: 600 };
+ * ```
  */
 export type RateInput = string | { per: RatePeriod; count: number };
 
@@ -95,17 +102,27 @@ export function parseRate(input: RateInput): Rate {
 }
 
 /**
- * The burst of a limiter: the given one, or the rate's count rounded up.
+ * The rate and burst of a limiter, checked once at construction.
  *
- * @param rate - the parsed rate.
- * @param burst - the configured burst (default: `ceil(rate.count)`, at least 1).
- * @returns the burst.
- * @throws {RateLimitError} `ERR_INVALID_BURST` unless it is a finite number ≥ 1.
+ * @param rate - the configured rate.
+ * @param burst - the configured burst (default: the rate's count rounded up, at least 1).
+ * @returns the parsed rate and the burst.
+ * @throws {RateLimitError} `ERR_INVALID_OPTION` (the parse error as `cause`) for a bad rate,
+ *   or a burst that is not a finite number ≥ 1.
  */
-export function resolveBurst(rate: Rate, burst: number | undefined): number {
-  const b = burst ?? Math.max(1, Math.ceil(rate.count));
-  if (!Number.isFinite(b) || b < 1) {
-    throw new RateLimitError("ERR_INVALID_BURST", `burst must be a finite number ≥ 1, got ${b}`);
+export function resolveRate(
+  rate: RateInput,
+  burst: number | undefined,
+): { rate: Rate; burst: number } {
+  let parsed: Rate;
+  try {
+    parsed = parseRate(rate);
+  } catch (err) {
+    throw invalidOption(`rate: ${(err as Error).message}`, err);
   }
-  return b;
+  const b = burst ?? Math.max(1, Math.ceil(parsed.count));
+  if (typeof b !== "number" || !Number.isFinite(b) || b < 1) {
+    throw invalidOption(`burst must be a finite number ≥ 1, got ${String(b)}`);
+  }
+  return { rate: parsed, burst: b };
 }

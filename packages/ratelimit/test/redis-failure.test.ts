@@ -2,14 +2,13 @@ import { type RedisServer, startRedis } from "@groundwork/test-support";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLimiter, type RateLimitError } from "../src/index";
 import {
+  createRedisLimiter,
   ioredisAdapter,
-  limiter,
   nodeRedisAdapter,
-  type RateLimitError,
   type RedisLimiter,
-  redisLimiter,
-} from "../src/index";
+} from "../src/redis/index";
 
 // Its own server: these tests stop and restart it.
 let server: RedisServer;
@@ -57,22 +56,22 @@ describe("redis store when Redis goes away", () => {
   it("follows the fail policy during a restart, counts errors, and recovers", async () => {
     const seen: RateLimitError[] = [];
     const common = { rate: "1/min", burst: 2, timeoutMs: 300 } as const;
-    const open = redisLimiter({ ...common, client: ioredisAdapter(io), prefix: "open" });
-    const closed = redisLimiter({
+    const open = createRedisLimiter({ ...common, client: ioredisAdapter(io), prefix: "open" });
+    const closed = createRedisLimiter({
       ...common,
       client: nodeRedisAdapter(nodeRedis),
       prefix: "closed",
       fail: "closed",
       onError: (e) => seen.push(e),
     });
-    const fallback = limiter({ rate: "1/min", burst: 1 });
-    const withFallback = redisLimiter({
+    const fallback = createLimiter({ rate: "1/min", burst: 1 });
+    const withFallback = createRedisLimiter({
       ...common,
       client: ioredisAdapter(io),
       prefix: "fallback",
       fallback,
     });
-    const throwing = redisLimiter({
+    const throwing = createRedisLimiter({
       ...common,
       client: ioredisAdapter(io),
       prefix: "throwing",
@@ -115,7 +114,7 @@ describe("redis store when Redis goes away", () => {
   it("applies the fail policy when Redis does not answer within timeoutMs", async () => {
     const admin = new Redis(server.url);
     try {
-      const l = redisLimiter({
+      const l = createRedisLimiter({
         client: ioredisAdapter(io),
         rate: "1/s",
         prefix: "paused",

@@ -3,12 +3,12 @@ import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  createRedisLimiter,
   GCRA_SCRIPT,
   ioredisAdapter,
   nodeRedisAdapter,
   type RedisScriptClient,
-  redisLimiter,
-} from "../src/index";
+} from "../src/redis/index";
 import { limiterConformance } from "./conformance";
 
 type NodeRedisClient = ReturnType<typeof createClient>;
@@ -38,14 +38,14 @@ limiterConformance({
   name: "redis via ioredis",
   exact: true,
   create: ({ rate, burst }) =>
-    redisLimiter({ client: ioredisAdapter(io), rate, burst, prefix: prefix() }),
+    createRedisLimiter({ client: ioredisAdapter(io), rate, burst, prefix: prefix() }),
 });
 
 limiterConformance({
   name: "redis via node-redis",
   exact: true,
   create: ({ rate, burst }) =>
-    redisLimiter({ client: nodeRedisAdapter(nodeRedis), rate, burst, prefix: prefix() }),
+    createRedisLimiter({ client: nodeRedisAdapter(nodeRedis), rate, burst, prefix: prefix() }),
 });
 
 describe("redis store against a real redis-server", () => {
@@ -61,9 +61,14 @@ describe("redis store against a real redis-server", () => {
     try {
       const limiters = [
         ...clients.map((c) =>
-          redisLimiter({ client: ioredisAdapter(c), rate: "1/min", burst: 50, prefix: p }),
+          createRedisLimiter({ client: ioredisAdapter(c), rate: "1/min", burst: 50, prefix: p }),
         ),
-        redisLimiter({ client: nodeRedisAdapter(nodeRedis), rate: "1/min", burst: 50, prefix: p }),
+        createRedisLimiter({
+          client: nodeRedisAdapter(nodeRedis),
+          rate: "1/min",
+          burst: 50,
+          prefix: p,
+        }),
       ];
       const results = await Promise.all(
         Array.from({ length: 900 }, (_, i) => limiters[i % limiters.length]!.check("hot")),
@@ -86,7 +91,7 @@ describe("redis store against a real redis-server", () => {
     );
     try {
       const limiters = clients.map((c) =>
-        redisLimiter({ client: ioredisAdapter(c), rate: "20/s", burst: 5, prefix: p }),
+        createRedisLimiter({ client: ioredisAdapter(c), rate: "20/s", burst: 5, prefix: p }),
       );
       let admitted = 0;
       const start = performance.now();
@@ -110,8 +115,13 @@ describe("redis store against a real redis-server", () => {
 
   it("two limiter instances on different clients share one state", async () => {
     const p = prefix();
-    const a = redisLimiter({ client: ioredisAdapter(io), rate: "1/min", burst: 3, prefix: p });
-    const b = redisLimiter({
+    const a = createRedisLimiter({
+      client: ioredisAdapter(io),
+      rate: "1/min",
+      burst: 3,
+      prefix: p,
+    });
+    const b = createRedisLimiter({
       client: nodeRedisAdapter(nodeRedis),
       rate: "1/min",
       burst: 3,
@@ -127,7 +137,7 @@ describe("redis store against a real redis-server", () => {
 
   it("gives keys a TTL so idle keys vanish", async () => {
     const p = prefix();
-    const l = redisLimiter({ client: ioredisAdapter(io), rate: "20/s", burst: 2, prefix: p });
+    const l = createRedisLimiter({ client: ioredisAdapter(io), rate: "20/s", burst: 2, prefix: p });
     const r = await l.check("ttl");
     const ttl = await io.pttl(`${p}:ttl`);
     expect(ttl).toBeGreaterThan(0);
@@ -141,7 +151,7 @@ describe("redis store against a real redis-server", () => {
 
   it("a refused check writes nothing and cost 0 creates no key", async () => {
     const p = prefix();
-    const l = redisLimiter({ client: ioredisAdapter(io), rate: "1/s", burst: 1, prefix: p });
+    const l = createRedisLimiter({ client: ioredisAdapter(io), rate: "1/s", burst: 1, prefix: p });
     expect((await l.check("peek", { cost: 0 })).allowed).toBe(true);
     expect(await io.exists(`${p}:peek`)).toBe(0);
     expect((await l.check("big", { cost: 2 })).allowed).toBe(false);
@@ -149,14 +159,19 @@ describe("redis store against a real redis-server", () => {
   });
 
   it("reloads the script after SCRIPT FLUSH", async () => {
-    const l = redisLimiter({ client: ioredisAdapter(io), rate: "1/s", burst: 5, prefix: prefix() });
+    const l = createRedisLimiter({
+      client: ioredisAdapter(io),
+      rate: "1/s",
+      burst: 5,
+      prefix: prefix(),
+    });
     expect((await l.check("k")).remaining).toBe(4);
     await io.script("FLUSH");
     expect((await l.check("k")).remaining).toBe(3);
     expect(l.stats()).toMatchObject({ checks: 2, errors: 0 });
   });
 
-  it("loads the script once for concurrent first checks, then one EVALSHA per check", async () => {
+  it("loads the script once for concurrent first checks; distinct keys in one tick share a call", async () => {
     const calls: string[] = [];
     const inner = ioredisAdapter(io);
     const counting: RedisScriptClient = {
@@ -170,11 +185,11 @@ describe("redis store against a real redis-server", () => {
         return inner.scriptLoad(script);
       },
     };
-    const l = redisLimiter({ client: counting, rate: "10/s", prefix: prefix() });
+    const l = createRedisLimiter({ client: counting, rate: "10/s", prefix: prefix() });
     await Promise.all([l.check("a"), l.check("b"), l.check("c")]);
     await l.check("d");
     expect(calls.filter((c) => c === "load")).toHaveLength(1);
-    expect(calls.filter((c) => c === "evalsha")).toHaveLength(4);
+    expect(calls.filter((c) => c === "evalsha")).toHaveLength(2);
   });
 
   it("decides the checks made on one key in one tick with one script call, in order", async () => {
@@ -187,11 +202,11 @@ describe("redis store against a real redis-server", () => {
       },
       scriptLoad: (script) => inner.scriptLoad(script),
     };
-    const l = redisLimiter({ client: counting, rate: "1/min", burst: 5, prefix: prefix() });
+    const l = createRedisLimiter({ client: counting, rate: "1/min", burst: 5, prefix: prefix() });
     await l.check("warm-up");
     calls.length = 0;
     const results = await Promise.all(Array.from({ length: 8 }, () => l.check("hot")));
-    expect(calls).toEqual([["60000", "300000", "1", "1", "1", "1", "1", "1", "1", "1"]]);
+    expect(calls).toEqual([["60000", "300000", "8", "1", "1", "1", "1", "1", "1", "1", "1"]]);
     expect(results.map((r) => r.allowed)).toEqual([
       true,
       true,
@@ -210,8 +225,85 @@ describe("redis store against a real redis-server", () => {
     expect(l.stats()).toMatchObject({ checks: 9, errors: 0 });
   });
 
+  it("decides 50 checks on 50 distinct keys in flight with one script call, each exactly", async () => {
+    const calls: string[][] = [];
+    const inner = ioredisAdapter(io);
+    const counting: RedisScriptClient = {
+      evalsha: (sha, keys, args) => {
+        calls.push(keys);
+        return inner.evalsha(sha, keys, args);
+      },
+      scriptLoad: (script) => inner.scriptLoad(script),
+    };
+    const l = createRedisLimiter({ client: counting, rate: "1/min", burst: 2, prefix: prefix() });
+    await l.check("warm-up");
+    calls.length = 0;
+    const keys = Array.from({ length: 50 }, (_, i) => `user:${i}`);
+    // Each key checked three times in the tick: allowed, allowed, refused.
+    const results = await Promise.all(keys.flatMap((k) => [l.check(k), l.check(k), l.check(k)]));
+    expect(calls).toHaveLength(2); // 150 checks, at most 128 per call
+    expect(new Set(calls.flat()).size).toBe(50);
+    for (let i = 0; i < 50; i++) {
+      expect(results.slice(i * 3, i * 3 + 3).map((r) => [r.allowed, r.remaining])).toEqual([
+        [true, 1],
+        [true, 0],
+        [false, 0],
+      ]);
+    }
+  });
+
+  it("answers a flood on a denied key locally until its next unit accrues", async () => {
+    let calls = 0;
+    const inner = ioredisAdapter(io);
+    const counting: RedisScriptClient = {
+      evalsha: (sha, keys, args) => {
+        calls++;
+        return inner.evalsha(sha, keys, args);
+      },
+      scriptLoad: (script) => inner.scriptLoad(script),
+    };
+    const l = createRedisLimiter({ client: counting, rate: "5/s", burst: 1, prefix: prefix() });
+    expect((await l.check("abuser")).allowed).toBe(true);
+    const first = await l.check("abuser");
+    expect(first).toMatchObject({ allowed: false, remaining: 0 });
+    calls = 0;
+    const flood = await Promise.all(Array.from({ length: 1_000 }, () => l.check("abuser")));
+    expect(calls).toBe(0);
+    expect(l.stats().localDenials).toBe(1_000);
+    for (const r of flood) {
+      expect(r).toMatchObject({ allowed: false, remaining: 0 });
+      expect(r.retryAfterMs).toBeGreaterThan(0);
+      expect(r.retryAfterMs).toBeLessThanOrEqual(first.retryAfterMs);
+    }
+    // A peek and other keys still ask Redis.
+    expect((await l.check("abuser", { cost: 0 })).allowed).toBe(true);
+    expect((await l.check("someone-else")).allowed).toBe(true);
+    expect(calls).toBe(2);
+    // Once the next unit has accrued, Redis decides again, and admits.
+    await new Promise((r) => setTimeout(r, first.retryAfterMs + 10));
+    expect((await l.check("abuser")).allowed).toBe(true);
+    expect(calls).toBe(3);
+  });
+
+  it("keeps the deny cache bounded", async () => {
+    const l = createRedisLimiter({
+      client: ioredisAdapter(io),
+      rate: "1/min",
+      burst: 1,
+      prefix: prefix(),
+      denyCacheSize: 10,
+    });
+    const keys = Array.from({ length: 30 }, (_, i) => `k${i}`);
+    await Promise.all(keys.map((k) => l.check(k)));
+    await Promise.all(keys.map((k) => l.check(k))); // 30 refusals, 10 remembered
+    const before = l.stats().checks;
+    await Promise.all(keys.map((k) => l.check(k)));
+    expect(l.stats().localDenials).toBe(10);
+    expect(l.stats().checks - before).toBe(20);
+  });
+
   it("applies each check's cost in turn within one call", async () => {
-    const l = redisLimiter({
+    const l = createRedisLimiter({
       client: ioredisAdapter(io),
       rate: "1/min",
       burst: 4,
@@ -237,12 +329,12 @@ describe("redis store against a real redis-server", () => {
     const counting: RedisScriptClient = {
       evalsha: (sha, keys, args) => {
         calls++;
-        expect(args.length - 2).toBeLessThanOrEqual(128);
+        expect(args.length - 2 - keys.length).toBeLessThanOrEqual(128);
         return inner.evalsha(sha, keys, args);
       },
       scriptLoad: (script) => inner.scriptLoad(script),
     };
-    const l = redisLimiter({ client: counting, rate: "1/min", burst: 200, prefix: prefix() });
+    const l = createRedisLimiter({ client: counting, rate: "1/min", burst: 200, prefix: prefix() });
     await l.check("warm-up");
     calls = 0;
     const results = await Promise.all(Array.from({ length: 300 }, () => l.check("big")));
@@ -255,13 +347,18 @@ describe("redis store against a real redis-server", () => {
     // Two instances whose own clocks disagree cannot disagree on the limit:
     // nothing in the check depends on the caller's time.
     const p = prefix();
-    const l = redisLimiter({ client: ioredisAdapter(io), rate: "1/s", burst: 1, prefix: p });
-    await l.check("clock");
-    const stored = Number(await io.get(`${p}:clock`));
-    const [sec, usec] = (await io.time()) as [string | number, string | number];
+    const l = createRedisLimiter({ client: ioredisAdapter(io), rate: "1/s", burst: 1, prefix: p });
     // The script counts milliseconds from 2023-11-14 (Unix time 1.7e9 s).
-    const serverNow = (Number(sec) - 1_700_000_000) * 1_000 + Number(usec) / 1_000;
-    expect(stored - serverNow).toBeGreaterThan(900);
-    expect(stored - serverNow).toBeLessThanOrEqual(1_000);
+    const serverNow = async () => {
+      const [sec, usec] = (await io.time()) as [string | number, string | number];
+      return (Number(sec) - 1_700_000_000) * 1_000 + Number(usec) / 1_000;
+    };
+    const before = await serverNow();
+    await l.check("clock");
+    const after = await serverNow();
+    // The check ran between the two readings, and stored its time plus 1 s.
+    const checkedAt = Number(await io.get(`${p}:clock`)) - 1_000;
+    expect(checkedAt).toBeGreaterThanOrEqual(before - 0.001);
+    expect(checkedAt).toBeLessThanOrEqual(after + 0.001);
   });
 });

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { type RateLimitBinding, rateLimit, workersLimiter } from "../src/index";
+import { rateLimit } from "../src/http/index";
+import { createWorkersLimiter, type RateLimitBinding } from "../src/workers/index";
 import { limiterConformance } from "./conformance";
 
 // The binding counts in wall-clock-aligned windows of `period` seconds; a
@@ -18,13 +19,13 @@ limiterConformance({
   create: ({ burst }) => {
     const binding = byBurst[burst];
     if (!binding) throw new Error(`no binding configured with limit ${burst}`);
-    return workersLimiter({ binding, limit: burst, period: 60 });
+    return createWorkersLimiter({ binding, limit: burst, period: 60 });
   },
 });
 
-describe("workersLimiter in workerd", () => {
+describe("createWorkersLimiter in workerd", () => {
   it("reports what it cannot know as NaN and the period as an upper bound", async () => {
-    const l = workersLimiter({ binding: env.RL_5, limit: 5, period: 60 });
+    const l = createWorkersLimiter({ binding: env.RL_5, limit: 5, period: 60 });
     const key = `bound:${Math.random()}`;
     const first = await l.check(key);
     expect(first.allowed).toBe(true);
@@ -35,24 +36,22 @@ describe("workersLimiter in workerd", () => {
   });
 
   it("validates its options", () => {
-    expect(() => workersLimiter({ binding: env.RL_5, limit: 0, period: 60 })).toThrowError(
+    expect(() => createWorkersLimiter({ binding: env.RL_5, limit: 0, period: 60 })).toThrowError(
       expect.objectContaining({ code: "ERR_INVALID_OPTION" }),
     );
     expect(() =>
-      workersLimiter({ binding: env.RL_5, limit: 5, period: 30 as unknown as 60 }),
+      createWorkersLimiter({ binding: env.RL_5, limit: 5, period: 30 as unknown as 60 }),
     ).toThrowError(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
   });
 
   it("drives the HTTP middleware end to end", async () => {
-    const limit = workersLimiter({ binding: env.RL_HTTP, limit: 3, period: 60 });
+    const limit = createWorkersLimiter({ binding: env.RL_HTTP, limit: 3, period: 60 });
     let served = 0;
-    const handler = rateLimit(
-      (_request: Request) => {
-        served++;
-        return new Response("ok");
-      },
-      { limiter: limit },
-    );
+    // In a Worker, Cloudflare sets CF-Connecting-IP on every request.
+    const handler = rateLimit({ limiter: limit, trustCloudflare: true }, (_request: Request) => {
+      served++;
+      return new Response("ok");
+    });
     const ip = `198.51.100.${Math.floor(Math.random() * 250)}`;
     const get = () =>
       handler(new Request("https://example.test/", { headers: { "CF-Connecting-IP": ip } }));

@@ -27,4 +27,6 @@ export type {
 export { checkMetrics, startPrometheus, startPushgateway } from "./prometheus";
 export type { RedisServer, StartRedisOptions } from "./redis";
 export { startRedis } from "./redis";
+export type { RedisCluster, StartRedisClusterOptions } from "./redis-cluster";
+export { startRedisCluster } from "./redis-cluster";
 export { useOtlpReceiver } from "./use-otlp-receiver";

@@ -69,7 +69,22 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   };
 }
 
-async function launch(binary: string, port: number, readyTimeoutMs: number): Promise<ChildProcess> {
+/**
+ * Starts one `redis-server` on a loopback port without persistence and waits
+ * for `PING`. Shared with the cluster launcher, which adds its own arguments.
+ *
+ * @param binary - path of redis-server.
+ * @param port - the port.
+ * @param readyTimeoutMs - how long to wait for PING.
+ * @param extraArgs - more command-line options.
+ * @returns the child process.
+ */
+export async function launch(
+  binary: string,
+  port: number,
+  readyTimeoutMs: number,
+  extraArgs: string[] = [],
+): Promise<ChildProcess> {
   const child = spawn(
     binary,
     [
@@ -85,6 +100,7 @@ async function launch(binary: string, port: number, readyTimeoutMs: number): Pro
       "no",
       "--loglevel",
       "warning",
+      ...extraArgs,
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );

@@ -1,4 +1,4 @@
-import { limiter, type MemoryLimiter, parseRate, type RateInput } from "@groundwork/ratelimit";
+import { createLimiter, type MemoryLimiter, parseRate, type RateInput } from "@groundwork/ratelimit";
 import { CoreError } from "../errors";
 import type { LogLevel } from "./levels";
 import type { LogCallOptions } from "./options";
@@ -36,7 +36,7 @@ export function createRateLimits(
   let globalLimiter: MemoryLimiter | undefined;
   if (global !== undefined) {
     try {
-      globalLimiter = limiter({
+      globalLimiter = createLimiter({
         rate: { per: "second", count: global.maxEventsPerSecond },
         ...(global.burst === undefined ? {} : { burst: global.burst }),
       });
@@ -72,7 +72,7 @@ export function createRateLimits(
       }
     }
     if (entry === null) return undefined;
-    entry.byLevel[level] ??= limiter({ rate: entry.spec, maxKeys: MAX_CALL_SITES });
+    entry.byLevel[level] ??= createLimiter({ rate: entry.spec, maxKeys: MAX_CALL_SITES });
     return entry.byLevel[level];
   };
 

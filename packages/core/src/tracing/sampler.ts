@@ -1,4 +1,4 @@
-import { limiter, type MemoryLimiter } from "@groundwork/ratelimit";
+import { createLimiter, type MemoryLimiter } from "@groundwork/ratelimit";
 import { type Context, isSpanContextValid, TraceFlags, trace } from "@opentelemetry/api";
 import { type Sampler, SamplingDecision, type SamplingResult } from "@opentelemetry/sdk-trace-base";
 import { CoreError } from "../errors";
@@ -121,7 +121,7 @@ function createGate(rateLimit: TraceRateLimit): MemoryLimiter {
     );
   }
   try {
-    return limiter({
+    return createLimiter({
       rate: { per: "second", count },
       ...(rateLimit.burst !== undefined ? { burst: rateLimit.burst } : {}),
       ...(rateLimit.clock !== undefined ? { clock: rateLimit.clock } : {}),

@@ -21,23 +21,33 @@ describe("rate-limit header formatting", () => {
     expect(formatPolicy("é", { count: 1, periodMs: 1_000, burst: 1 })).toBe('"?";q=1;w=1');
   });
 
-  it("formats RateLimit with whole seconds rounded up", () => {
+  it("formats RateLimit with t, the time until the next unit, in whole seconds rounded up", () => {
+    // 10 per 10 s, burst 10: one unit per second; 2.001 s until full means
+    // 7.999 s of credit, 7 whole units usable and the 8th in 1 ms.
+    const policy = { count: 10, periodMs: 10_000, burst: 10 };
     expect(
-      formatRateLimit("default", {
-        allowed: true,
-        remaining: 7,
-        retryAfterMs: 0,
-        resetAfterMs: 2_001,
-      }),
-    ).toBe('"default";r=7;t=3');
+      formatRateLimit(
+        "default",
+        { allowed: true, remaining: 7, retryAfterMs: 0, resetAfterMs: 2_001 },
+        policy,
+      ),
+    ).toBe('"default";r=7;t=1');
+    // A slow rate: the next unit is 40 s away (1 per minute, half a minute spent).
     expect(
-      formatRateLimit("default", {
-        allowed: false,
-        remaining: 0,
-        retryAfterMs: 5,
-        resetAfterMs: 0,
-      }),
-    ).toBe('"default";r=0;t=0');
+      formatRateLimit(
+        "default",
+        { allowed: false, remaining: 0, retryAfterMs: 30_000, resetAfterMs: 90_000 },
+        { count: 1, periodMs: 60_000, burst: 2 },
+      ),
+    ).toBe('"default";r=0;t=30');
+    // Full: nothing more to accrue.
+    expect(
+      formatRateLimit(
+        "default",
+        { allowed: true, remaining: 10, retryAfterMs: 0, resetAfterMs: 0 },
+        policy,
+      ),
+    ).toBe('"default";r=10;t=0');
   });
 
   it("formats Retry-After as at least one second, and not at all for never", () => {
@@ -53,12 +63,11 @@ describe("rounding", () => {
     expect(formatRetryAfter(60_000.0000001)).toBe("60");
     expect(formatRetryAfter(60_000.002)).toBe("61");
     expect(
-      formatRateLimit("d", {
-        allowed: true,
-        remaining: 1,
-        retryAfterMs: 0,
-        resetAfterMs: 30_000.001,
-      }),
+      formatRateLimit(
+        "d",
+        { allowed: true, remaining: 1, retryAfterMs: 0, resetAfterMs: 30_000.001 },
+        { count: 1, periodMs: 30_000, burst: 2 },
+      ),
     ).toBe('"d";r=1;t=30');
   });
 });

@@ -26,20 +26,47 @@ export function formatPolicy(name: string, policy: LimiterPolicy): string {
 }
 
 /**
- * `RateLimit` value (IETF httpapi draft): `"<name>";r=<remaining>;t=<seconds until full>`.
+ * `RateLimit` value (IETF httpapi draft): `"<name>";r=<remaining>;t=<seconds>`,
+ * where `t` is, as the draft defines it, the time until more quota is made
+ * available: with GCRA, until the next unit accrues (`0` when the key is at
+ * a full burst). A refused request of cost 1 may retry after exactly `t`, so
+ * `t` never points past `Retry-After`, and `Retry-After` (the time until the
+ * refused request itself is admitted) is never earlier than `t`.
  *
  * @param name - policy identifier, the same as in `RateLimit-Policy`.
- * @param result - an exact check result (`remaining` is a number).
+ * @param result - an exact check result (`remaining` and `resetAfterMs` are numbers).
+ * @param policy - the limiter's policy, for the emission interval.
  * @returns the header value.
  * @example
  * ```ts
- * formatRateLimit("api", { allowed: true, remaining: 9, retryAfterMs: 0, resetAfterMs: 100 }); // "\"api\";r=9;t=1"
+ * const policy = { count: 10, periodMs: 1_000, burst: 10 };
+ * formatRateLimit("api", { allowed: true, remaining: 8, retryAfterMs: 0, resetAfterMs: 200 }, policy); // "\"api\";r=8;t=1"
  * ```
  */
-export function formatRateLimit(name: string, result: RateLimitResult): string {
+export function formatRateLimit(
+  name: string,
+  result: RateLimitResult,
+  policy: LimiterPolicy,
+): string {
   const r = Math.max(0, Math.floor(result.remaining));
-  const t = Math.max(0, wholeSeconds(result.resetAfterMs));
+  const t = Math.max(0, wholeSeconds(nextUnitMs(result, policy)));
   return `${sfString(name)};r=${r};t=${t}`;
+}
+
+/**
+ * Milliseconds until the key gains one more unit of quota: `0` at a full
+ * burst. GCRA refills continuously, one unit per interval `T`; with `tau =
+ * burst × T` and `resetAfterMs` the time until full, `tau − resetAfterMs`
+ * has accrued, of which `remaining` whole units are usable now, so the next
+ * one completes `(remaining + 1) × T − (tau − resetAfterMs)` from now.
+ */
+function nextUnitMs(result: RateLimitResult, policy: LimiterPolicy): number {
+  const reset = result.resetAfterMs;
+  if (!(reset > 0)) return 0;
+  const interval = policy.periodMs / policy.count;
+  const tau = interval * policy.burst;
+  const next = (Math.max(0, Math.floor(result.remaining)) + 1) * interval - (tau - reset);
+  return Math.min(reset, Math.max(0, next));
 }
 
 /**

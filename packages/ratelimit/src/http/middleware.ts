@@ -1,5 +1,7 @@
-import { RateLimitError } from "../errors";
+import { runtimeGlobal } from "@groundwork/platform";
+import { invalidOption, RateLimitError } from "../errors";
 import type { Limiter, RateLimitResult } from "../types";
+import { type ClientAddressOptions, clientIp, type ProxyHeader } from "./client-address";
 import { formatPolicy, formatRateLimit, formatRetryAfter } from "./headers";
 
 // Web-standard Request/Response described structurally: this package
@@ -16,9 +18,10 @@ export interface ResponseLike {
 }
 
 /**
- * Where the rate-limit key comes from: `"ip"` (the `CF-Connecting-IP`
- * header, then `X-Forwarded-For` if `trustedProxies` > 0), a request header,
- * or a function. A function returning `undefined` exempts the request.
+ * Where the rate-limit key comes from: `"ip"` (the client address: the
+ * connection's peer, or a trusted forwarding header; see
+ * {@link RateLimitOptions.trustedProxies}), a request header, or a function.
+ * A function returning `undefined` exempts the request.
  */
 export type KeySource<Req, A extends unknown[]> =
   | "ip"
@@ -33,14 +36,40 @@ export interface RateLimitOptions<
 > {
   /** Any limiter: in-memory, Redis or Workers binding. */
   limiter: Limiter;
-  /** Key source. Default `"ip"`. Requests with no IP or header share the key `"unknown"`. */
+  /**
+   * Key source. Default `"ip"`. A request without a usable key (no address
+   * known, or the header missing) is handled by `unkeyed`, never put in a
+   * shared bucket.
+   */
   key?: KeySource<Req, A>;
   /**
-   * Proxies in front of the service that append to `X-Forwarded-For`. With
-   * n > 0 the client is the n-th address from the right. Default 0: the
-   * header is ignored, because clients can forge it.
+   * Reads the address of the connection's peer. Default: the
+   * `remoteAddress` string of the handler's second argument, when it is an
+   * object that has one (what `@groundwork/node` passes: `(request, { remoteAddress })`).
+   */
+  peerAddress?: (request: Req, ...rest: A) => string | undefined;
+  /**
+   * Proxies in front of the service, each appending to `proxyHeader`. With
+   * n > 0 the chain (header entries, then the peer) is walked from the right
+   * over n trusted hops. Default 0: forwarding headers are ignored, because
+   * clients can forge them.
    */
   trustedProxies?: number;
+  /** The header the trusted proxies write. Default `"X-Forwarded-For"`. */
+  proxyHeader?: ProxyHeader;
+  /**
+   * Key on `CF-Connecting-IP`. Set it in a Worker (Cloudflare sets the field
+   * on every request) or behind Cloudflare when the origin accepts no other
+   * traffic; anywhere else clients can forge it. Default `false`.
+   */
+  trustCloudflare?: boolean;
+  /**
+   * What happens to a request without a usable key: `"refuse"` answers 429
+   * (through `onLimited`, with `retryAfterMs: Infinity` and no `Retry-After`)
+   * and tells `onError` (`ERR_NO_KEY`); `"allow"` serves it unlimited.
+   * Default `"refuse"`.
+   */
+  unkeyed?: "refuse" | "allow";
   /** Units a request costs: a number or a function of the request. Default 1. */
   cost?: number | ((request: Req, ...rest: A) => number);
   /** Policy name in the `RateLimit-Policy` and `RateLimit` headers. Default `"default"`. */
@@ -73,41 +102,100 @@ interface FullResponse extends ResponseLike {
  * `RateLimit` (IETF httpapi draft). The handler is not called for refused
  * requests. Limiter failures let the request through (see `onError`).
  *
- * @param handler - the handler to protect; extra arguments (env, ctx) are passed through.
- * @param options - limiter (required), key (`"ip"`), trustedProxies (0),
+ * By default requests are keyed on the connection's peer address, taken from
+ * the handler's second argument `{ remoteAddress }` (what `@groundwork/node`
+ * passes) or from `peerAddress`; forwarding headers count only when trusted
+ * (`trustedProxies`, `trustCloudflare`), and a request with no usable key is
+ * refused (`unkeyed`), never put in a shared bucket.
+ *
+ * @param options - limiter (required), key (`"ip"`), peerAddress (the second
+ *   argument's `remoteAddress`), trustedProxies (0), proxyHeader
+ *   (`"X-Forwarded-For"`), trustCloudflare (`false`), unkeyed (`"refuse"`),
  *   cost (1), policyName (`"default"`), headers (`true`), onLimited, onError.
+ * @param handler - the handler to protect; extra arguments (env, ctx) are passed through.
  * @returns the wrapped handler.
+ * @throws {RateLimitError} `ERR_INVALID_OPTION` for any invalid option.
  * @example
  * ```ts
+ * import { createLimiter } from "@groundwork/ratelimit";
+ * import { rateLimit } from "@groundwork/ratelimit/http";
+ *
+ * // Behind a server adapter that calls handler(request, { remoteAddress }).
  * const handler = rateLimit(
- *   (request: Request) => new Response("hello"),
- *   { limiter: limiter({ rate: "10/s", burst: 20 }), key: "ip" },
+ *   { limiter: createLimiter({ rate: "10/s", burst: 20 }) },
+ *   (request: Request, connection: { remoteAddress: string }) => new Response("hello"),
  * );
  * ```
  */
 export function rateLimit<Req extends RequestLike, Res extends ResponseLike, A extends unknown[]>(
-  handler: (request: Req, ...rest: A) => Res | Promise<Res>,
   options: RateLimitOptions<Req, Res, A>,
+  handler: (request: Req, ...rest: A) => Res | Promise<Res>,
 ): (request: Req, ...rest: A) => Promise<Res> {
+  if (typeof handler !== "function") throw invalidOption("handler must be a function");
   const { limiter, onLimited, onError } = options;
+  if (typeof limiter !== "object" || limiter === null || typeof limiter.check !== "function") {
+    throw invalidOption("limiter must be a Limiter (createLimiter, createRedisLimiter, …)");
+  }
   const keySource = options.key ?? "ip";
+  if (
+    keySource !== "ip" &&
+    typeof keySource !== "function" &&
+    (typeof keySource !== "object" || keySource === null || typeof keySource.header !== "string")
+  ) {
+    throw invalidOption('key must be "ip", { header } or a function');
+  }
   const trustedProxies = options.trustedProxies ?? 0;
   if (!Number.isInteger(trustedProxies) || trustedProxies < 0) {
-    throw new RateLimitError(
-      "ERR_INVALID_OPTION",
-      `trustedProxies must be a non-negative integer, got ${trustedProxies}`,
+    throw invalidOption(`trustedProxies must be a non-negative integer, got ${trustedProxies}`);
+  }
+  const proxyHeader = options.proxyHeader ?? "X-Forwarded-For";
+  if (proxyHeader !== "X-Forwarded-For" && proxyHeader !== "Forwarded") {
+    throw invalidOption(
+      `proxyHeader must be "X-Forwarded-For" or "Forwarded", got ${String(proxyHeader)}`,
     );
   }
+  const unkeyed = options.unkeyed ?? "refuse";
+  if (unkeyed !== "refuse" && unkeyed !== "allow") {
+    throw invalidOption(`unkeyed must be "refuse" or "allow", got ${String(unkeyed)}`);
+  }
+  const { peerAddress } = options;
+  if (peerAddress !== undefined && typeof peerAddress !== "function") {
+    throw invalidOption("peerAddress must be a function");
+  }
+  if (onLimited === undefined && runtimeGlobal("Response") === undefined) {
+    throw invalidOption("this runtime has no global Response: pass onLimited");
+  }
+  const addressOptions: ClientAddressOptions = {
+    trustedProxies,
+    proxyHeader,
+    trustCloudflare: options.trustCloudflare === true,
+  };
   const name = options.policyName ?? "default";
   const addHeaders = options.headers ?? true;
   const policyHeader = formatPolicy(name, limiter.policy);
   const cost = options.cost ?? 1;
   const fixedCost = typeof cost === "number" ? { cost } : undefined;
 
-  const keyOf = (request: Req, rest: A): string | undefined | Promise<string | undefined> => {
-    if (keySource === "ip") return clientIp(request, trustedProxies) ?? "unknown";
+  const peerOf = (request: Req, rest: A): string | undefined => {
+    if (peerAddress) return peerAddress(request, ...rest);
+    const conn = rest[0] as { remoteAddress?: unknown } | null | undefined;
+    return typeof conn === "object" && conn !== null && typeof conn.remoteAddress === "string"
+      ? conn.remoteAddress
+      : undefined;
+  };
+
+  // `null`: no usable key (handled by `unkeyed`); `undefined`: exempt.
+  const keyOf = (
+    request: Req,
+    rest: A,
+  ): string | null | undefined | Promise<string | undefined> => {
+    if (keySource === "ip") {
+      addressOptions.peerAddress = peerOf(request, rest);
+      return clientIp(request, addressOptions) ?? null;
+    }
     if (typeof keySource === "function") return keySource(request, ...rest);
-    return request.headers.get(keySource.header) ?? "unknown";
+    const value = request.headers.get(keySource.header);
+    return value === null || value === "" ? null : value;
   };
 
   const report = (err: unknown) => {
@@ -123,7 +211,17 @@ export function rateLimit<Req extends RequestLike, Res extends ResponseLike, A e
     let result: RateLimitResult | undefined;
     try {
       const key = await keyOf(request, rest);
-      if (key !== undefined) {
+      if (key === null) {
+        if (unkeyed === "refuse") {
+          report(
+            new RateLimitError(
+              "ERR_NO_KEY",
+              "request refused: no client address or key (see the rateLimit options key, peerAddress, trustedProxies)",
+            ),
+          );
+          result = NO_KEY;
+        }
+      } else if (key !== undefined) {
         const checkOptions =
           fixedCost ?? (typeof cost === "function" ? { cost: cost(request, ...rest) } : undefined);
         result = await limiter.check(key, checkOptions);
@@ -163,7 +261,7 @@ export function rateLimit<Req extends RequestLike, Res extends ResponseLike, A e
           Number.isFinite(result.remaining) &&
           Number.isFinite(result.resetAfterMs)
         ) {
-          r.headers.set("RateLimit", formatRateLimit(name, result));
+          r.headers.set("RateLimit", formatRateLimit(name, result, limiter.policy));
         }
       }
     };
@@ -189,40 +287,17 @@ export function rateLimit<Req extends RequestLike, Res extends ResponseLike, A e
   }
 }
 
-/**
- * The client address as seen by the edge: `CF-Connecting-IP`, else — only
- * when `trustedProxies` > 0 — the address the outermost trusted proxy
- * appended to `X-Forwarded-For`.
- *
- * @param request - the incoming request.
- * @param trustedProxies - proxies that append to `X-Forwarded-For`; default 0 (ignore it).
- * @returns the address, or `undefined` when none is known.
- * @example
- * ```ts
- * clientIp(new Request("https://x/", { headers: { "X-Forwarded-For": "203.0.113.9, 10.0.0.2" } }), 1); // "10.0.0.2"
- * ```
- */
-export function clientIp(request: RequestLike, trustedProxies = 0): string | undefined {
-  const cf = request.headers.get("CF-Connecting-IP")?.trim();
-  if (cf) return cf;
-  if (trustedProxies <= 0) return undefined;
-  const forwarded = request.headers.get("X-Forwarded-For");
-  if (!forwarded) return undefined;
-  const hops = forwarded
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-  if (hops.length === 0) return undefined;
-  return hops[Math.max(0, hops.length - trustedProxies)];
+// Checked at construction unless onLimited builds the responses.
+function responseConstructor(): ResponseConstructor {
+  return runtimeGlobal<ResponseConstructor>("Response") as ResponseConstructor;
 }
 
-function responseConstructor(): ResponseConstructor {
-  const ctor = (globalThis as unknown as { Response?: ResponseConstructor }).Response;
-  if (!ctor) {
-    throw new RateLimitError("ERR_INVALID_OPTION", "this runtime has no global Response");
-  }
-  return ctor;
-}
+const NO_KEY: RateLimitResult = Object.freeze({
+  allowed: false,
+  remaining: Number.NaN,
+  retryAfterMs: Number.POSITIVE_INFINITY,
+  resetAfterMs: Number.NaN,
+});
 
 function tooManyRequests(): ResponseLike {
   return new (responseConstructor())("Too Many Requests\n", {

@@ -1,4 +1,4 @@
-import { preciseNow, timers } from "./runtime";
+import { monotonicNow, setUnrefTimeout } from "@groundwork/platform";
 
 /** What a {@link deadlines} queue tracks for each pending operation. */
 export interface Ticket {
@@ -22,7 +22,7 @@ export function deadlines<T extends Ticket>(timeoutMs: number, onTimeout: (ticke
 
   const fire = () => {
     armed = false;
-    const now = preciseNow();
+    const now = monotonicNow();
     while (head < queue.length) {
       const t = queue[head]!;
       if (!t.done) {
@@ -47,12 +47,12 @@ export function deadlines<T extends Ticket>(timeoutMs: number, onTimeout: (ticke
   const arm = (ms: number) => {
     if (armed) return;
     armed = true;
-    timers.setUnrefTimeout(fire, Math.max(1, ms));
+    setUnrefTimeout(fire, Math.max(1, ms));
   };
 
   return {
     /** The deadline for an operation starting now. */
-    deadline: () => preciseNow() + timeoutMs,
+    deadline: () => monotonicNow() + timeoutMs,
     /** Starts watching a ticket. */
     watch(ticket: T): void {
       queue.push(ticket);

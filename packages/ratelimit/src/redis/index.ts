@@ -1,5 +1,5 @@
 export type { IoredisLike, NodeRedisLike, RedisScriptClient } from "./client";
 export { ioredisAdapter, nodeRedisAdapter } from "./client";
 export type { FailPolicy, RedisLimiter, RedisLimiterOptions, RedisLimiterStats } from "./limiter";
-export { redisLimiter } from "./limiter";
+export { createRedisLimiter } from "./limiter";
 export { GCRA_SCRIPT } from "./script";

@@ -1,17 +1,18 @@
 // How the Redis store treats a misbehaving client adapter. Behaviour against
 // a real redis-server is tested in test/redis*.test.ts.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import type { Limiter } from "../types";
 import type { RedisScriptClient } from "./client";
-import { redisLimiter } from "./limiter";
+import { createRedisLimiter, type RedisLimiterOptions } from "./limiter";
 
 const adapter = (evalsha: RedisScriptClient["evalsha"]): RedisScriptClient => ({
   evalsha,
   scriptLoad: async () => "0123456789abcdef0123456789abcdef01234567",
 });
 
-describe("redisLimiter with a misbehaving client", () => {
+describe("createRedisLimiter with a misbehaving client", () => {
   it("applies the fail policy when the client throws instead of rejecting", async () => {
-    const l = redisLimiter({
+    const l = createRedisLimiter({
       client: adapter(() => {
         throw new Error("socket closed");
       }),
@@ -26,7 +27,7 @@ describe("redisLimiter with a misbehaving client", () => {
 
   it("treats a malformed reply as a store failure", async () => {
     const errors: string[] = [];
-    const l = redisLimiter({
+    const l = createRedisLimiter({
       client: adapter(async () => ["yes", "no"]),
       rate: "1/s",
       onError: (e) => errors.push(e.code),
@@ -36,7 +37,7 @@ describe("redisLimiter with a misbehaving client", () => {
   });
 
   it("rejects only when asked to", async () => {
-    const l = redisLimiter({
+    const l = createRedisLimiter({
       client: adapter(async () => {
         throw new Error("READONLY You can't write against a read only replica.");
       }),
@@ -55,25 +56,32 @@ describe("redisLimiter with a misbehaving client", () => {
 
   it("validates options and cost", async () => {
     const client = adapter(async () => [1, 0, 0, 0]);
-    expect(() => redisLimiter({ client, rate: "1/s", timeoutMs: 0 })).toThrowError(
-      expect.objectContaining({ code: "ERR_INVALID_OPTION" }),
-    );
-    expect(() => redisLimiter({ client, rate: "1/s", burst: 0 })).toThrowError(
-      expect.objectContaining({ code: "ERR_INVALID_BURST" }),
-    );
-    expect(() =>
-      redisLimiter({ client, rate: "1/s", fail: "sometimes" as unknown as "open" }),
-    ).toThrowError(expect.objectContaining({ code: "ERR_INVALID_OPTION" }));
-    await expect(
-      redisLimiter({ client, rate: "1/s" }).check("k", { cost: -1 }),
-    ).rejects.toMatchObject({
-      code: "ERR_INVALID_COST",
+    const bad: RedisLimiterOptions[] = [
+      { client, rate: "1/s", timeoutMs: 0 },
+      { client, rate: "1/s", burst: 0 },
+      { client, rate: "every now and then" },
+      { client, rate: "1/s", fail: "sometimes" as unknown as "open" },
+      { client: {} as RedisScriptClient, rate: "1/s" },
+      { client, rate: "1/s", fallback: {} as Limiter },
+    ];
+    for (const options of bad) {
+      expect(() => createRedisLimiter(options)).toThrowError(
+        expect.objectContaining({ code: "ERR_INVALID_OPTION" }),
+      );
+    }
+    // A bad cost is refused without a round trip, never thrown.
+    const evalsha = vi.fn(async () => [1, 0, 0, 0]);
+    const l = createRedisLimiter({ client: adapter(evalsha), rate: "1/s" });
+    await expect(l.check("k", { cost: -1 })).resolves.toMatchObject({
+      allowed: false,
+      retryAfterMs: Number.POSITIVE_INFINITY,
     });
+    expect(evalsha).not.toHaveBeenCalled();
   });
 
   it("answers every check of a batch when the reply is short", async () => {
     const errors: string[] = [];
-    const l = redisLimiter({
+    const l = createRedisLimiter({
       // Two checks on one key go out together; a reply for one of them is malformed.
       client: adapter(async () => [1, 4, 0, 1000]),
       rate: "1/s",
@@ -92,20 +100,20 @@ describe("redisLimiter with a misbehaving client", () => {
       evalsha: async (_sha, _keys, args) => {
         calls.push(args);
         if (calls.length === 2) throw new Error("NOSCRIPT No matching script.");
-        return args.slice(2).flatMap((_, i) => [1, 9 - i, 0, 1000]);
+        return args.slice(3).flatMap((_, i) => [1, 9 - i, 0, 1000]);
       },
       scriptLoad: async () => {
         loads++;
         return "0123456789abcdef0123456789abcdef01234567";
       },
     };
-    const l = redisLimiter({ client, rate: "10/s" });
+    const l = createRedisLimiter({ client, rate: "10/s" });
     await l.check("k");
     const results = await Promise.all([l.check("k"), l.check("k", { cost: 2 }), l.check("k")]);
     expect(results.map((r) => r.remaining)).toEqual([9, 8, 7]);
     expect(calls.slice(1)).toEqual([
-      ["100", "1000", "1", "2", "1"],
-      ["100", "1000", "1", "2", "1"],
+      ["100", "1000", "3", "1", "2", "1"],
+      ["100", "1000", "3", "1", "2", "1"],
     ]);
     expect(loads).toBe(2);
     expect(l.stats()).toMatchObject({ checks: 4, errors: 0 });

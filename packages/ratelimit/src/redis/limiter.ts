@@ -1,7 +1,8 @@
-import { RateLimitError } from "../errors";
+import { monotonicNow, queueMicrotask } from "@groundwork/platform";
+import { invalidOption, RateLimitError } from "../errors";
 import { deadlines, type Ticket } from "../internal/deadlines";
-import { timers } from "../internal/runtime";
-import { parseRate, type RateInput, resolveBurst } from "../rate";
+import { epsilonFor } from "../internal/gcra";
+import { type RateInput, resolveRate } from "../rate";
 import type {
   AsyncLimiter,
   Awaitable,
@@ -12,11 +13,12 @@ import type {
 } from "../types";
 import type { RedisScriptClient } from "./client";
 import { GCRA_SCRIPT } from "./script";
+import { hashSlot } from "./slot";
 
 /** What a Redis-backed limiter answers when Redis fails and there is no fallback. */
 export type FailPolicy = "open" | "closed";
 
-/** Options of {@link redisLimiter}. */
+/** Options of {@link createRedisLimiter}. */
 export interface RedisLimiterOptions {
   /** A client adapter: `ioredisAdapter(client)`, `nodeRedisAdapter(client)` or your own. */
   client: RedisScriptClient;
@@ -34,7 +36,7 @@ export interface RedisLimiterOptions {
   fail?: FailPolicy;
   /**
    * A limiter to ask instead while Redis fails, typically an in-memory
-   * `limiter()` with a per-instance share of the rate. Takes precedence over `fail`.
+   * `createLimiter()` with a per-instance share of the rate. Takes precedence over `fail`.
    */
   fallback?: Limiter;
   /** Give up on Redis after this many milliseconds. Default 1 000. */
@@ -46,6 +48,15 @@ export interface RedisLimiterOptions {
   throwOnError?: boolean;
   /** Told about every store failure. Exceptions it throws are ignored. */
   onError?: (error: RateLimitError) => void;
+  /**
+   * Keys refused with nothing left are remembered locally until their next
+   * unit accrues, so a flood of checks on a denied key costs no round trips.
+   * Such answers are refusals Redis would also give (refusals consume
+   * nothing, and other instances can only push the key's time later);
+   * `cost: 0` checks always ask Redis. At most this many keys are
+   * remembered; `0` turns the cache off. Default 10 000.
+   */
+  denyCacheSize?: number;
 }
 
 interface Pending extends Ticket {
@@ -56,8 +67,23 @@ interface Pending extends Ticket {
   cost: number;
 }
 
-/** Most checks decided by one script call; more on one key in one tick take several calls. */
+/** Most checks decided by one script call; more in one tick take several calls. */
 const MAX_BATCH = 128;
+
+/** One script call: its keys and arguments, and the checks it decides in reply order. */
+interface Call {
+  keys: string[];
+  args: string[];
+  batch: Pending[];
+  /** Monotonic time the call was sent. */
+  sentAt: number;
+}
+
+/** A key refused with nothing left: no unit accrues before `until`. */
+interface Denial {
+  until: number;
+  fullAt: number;
+}
 
 /** Counters of a Redis-backed limiter. */
 export interface RedisLimiterStats {
@@ -67,6 +93,8 @@ export interface RedisLimiterStats {
   readonly errors: number;
   /** The most recent failure. */
   readonly lastError: RateLimitError | undefined;
+  /** Checks refused from the deny cache, without a round trip. */
+  readonly localDenials: number;
 }
 
 /** A GCRA limiter whose state lives in Redis, shared by every instance using the same keys. */
@@ -90,41 +118,70 @@ export interface RedisLimiter extends AsyncLimiter {
  *   rate's count), prefix (`"gw:rl"`), fail (`"open"`), fallback, timeoutMs
  *   (1 000), throwOnError (`false`), onError.
  * @returns an asynchronous limiter.
- * @throws {RateLimitError} `ERR_INVALID_RATE`, `ERR_INVALID_BURST` or `ERR_INVALID_OPTION` for bad options.
+ * @throws {RateLimitError} `ERR_INVALID_OPTION` for any invalid option.
  * @example
  * ```ts
  * import Redis from "ioredis";
- * const api = redisLimiter({
+ * import { createLimiter } from "@groundwork/ratelimit";
+ * import { createRedisLimiter, ioredisAdapter } from "@groundwork/ratelimit/redis";
+ *
+ * const api = createRedisLimiter({
  *   client: ioredisAdapter(new Redis()),
  *   rate: "100/min",
  *   burst: 20,
- *   fallback: limiter({ rate: "25/min", burst: 5 }),
+ *   fallback: createLimiter({ rate: "25/min", burst: 5 }),
  * });
  * const r = await api.check("user:42");
  * ```
  */
-export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
-  const rate = parseRate(options.rate);
-  const burst = resolveBurst(rate, options.burst);
+export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
+  const { rate, burst } = resolveRate(options.rate, options.burst);
+  const { client, fallback, onError } = options;
+  if (
+    typeof client !== "object" ||
+    client === null ||
+    typeof client.evalsha !== "function" ||
+    typeof client.scriptLoad !== "function"
+  ) {
+    throw invalidOption(
+      "client must be a RedisScriptClient (see ioredisAdapter, nodeRedisAdapter)",
+    );
+  }
   const timeoutMs = options.timeoutMs ?? 1_000;
-  if (!(timeoutMs > 0)) {
-    throw new RateLimitError("ERR_INVALID_OPTION", `timeoutMs must be positive, got ${timeoutMs}`);
+  if (typeof timeoutMs !== "number" || !(timeoutMs > 0) || timeoutMs === Number.POSITIVE_INFINITY) {
+    throw invalidOption(`timeoutMs must be a positive finite number, got ${String(timeoutMs)}`);
   }
   const fail = options.fail ?? "open";
   if (fail !== "open" && fail !== "closed") {
-    throw new RateLimitError("ERR_INVALID_OPTION", `fail must be "open" or "closed", got ${fail}`);
+    throw invalidOption(`fail must be "open" or "closed", got ${String(fail)}`);
   }
-  const { client, fallback, onError } = options;
+  if (options.prefix !== undefined && typeof options.prefix !== "string") {
+    throw invalidOption("prefix must be a string");
+  }
+  if (fallback !== undefined && typeof fallback?.check !== "function") {
+    throw invalidOption("fallback must be a Limiter");
+  }
+  if (onError !== undefined && typeof onError !== "function") {
+    throw invalidOption("onError must be a function");
+  }
   const throwOnError = options.throwOnError ?? false;
   const prefix = options.prefix ?? "gw:rl";
   const interval = rate.intervalMs;
+  const tau = interval * burst;
+  const epsilon = epsilonFor(interval);
+  const cluster = client.cluster === true;
+  const denyCacheSize = options.denyCacheSize ?? 10_000;
+  if (!Number.isInteger(denyCacheSize) || denyCacheSize < 0) {
+    throw invalidOption(`denyCacheSize must be an integer ≥ 0, got ${String(denyCacheSize)}`);
+  }
   const intervalArg = String(interval);
-  const tauArg = String(interval * burst);
+  const tauArg = String(tau);
   const policy: LimiterPolicy = { count: rate.count, periodMs: rate.periodMs, burst };
 
   let sha: string | undefined;
   let loading: Promise<string> | undefined;
   let checks = 0;
+  let localDenials = 0;
   let errors = 0;
   let lastError: RateLimitError | undefined;
 
@@ -145,14 +202,6 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
       },
     );
     return loading;
-  };
-
-  // After NOSCRIPT (the server restarted or ran SCRIPT FLUSH): reload once and retry.
-  const reloadAndRetry = (failedSha: string, keys: string[], args: string[]): Promise<unknown> => {
-    if (sha === failedSha) sha = undefined;
-    return (sha === undefined ? load() : Promise.resolve(sha)).then((fresh) =>
-      client.evalsha(fresh, keys, args),
-    );
   };
 
   const failed = (
@@ -204,9 +253,32 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
   const watchdog = deadlines<Pending>(timeoutMs, (p) =>
     settle(p, () => failed(timeoutError(), p.key, p.options)),
   );
-  const ARGS_COST_1 = [intervalArg, tauArg, "1"];
+  const ARGS_COST_1 = [intervalArg, tauArg, "1", "1"];
 
-  const replied = (batch: readonly Pending[], reply: unknown) => {
+  // Refused keys, answered locally until their next unit accrues; see check.
+  const denied = new Map<string | undefined, Denial>();
+
+  const remember = (p: Pending, result: RateLimitResult, sentAt: number) => {
+    // Only a key with nothing left now: a refusal of a large cost says
+    // nothing about a small one. Times count from when the call was sent,
+    // which is no later than the server's decision, so the local answer
+    // never outlives the true one.
+    if (denyCacheSize === 0 || result.allowed || result.remaining !== 0 || p.cost === 0) return;
+    const nextUnit = interval - (tau - result.resetAfterMs);
+    if (!(nextUnit > 0)) return;
+    if (denied.size >= denyCacheSize) {
+      const now = monotonicNow();
+      for (const [key, d] of denied) if (d.until <= now) denied.delete(key);
+      if (denied.size >= denyCacheSize) {
+        const oldest = denied.keys().next();
+        if (!oldest.done) denied.delete(oldest.value);
+      }
+    }
+    denied.delete(p.key);
+    denied.set(p.key, { until: sentAt + nextUnit, fullAt: sentAt + result.resetAfterMs });
+  };
+
+  const replied = (batch: readonly Pending[], reply: unknown, sentAt: number) => {
     const results = Array.isArray(reply) && reply.length === batch.length * 4 ? reply : undefined;
     batch.forEach((p, i) => {
       if (!watchdog.settle(p)) return;
@@ -220,6 +292,7 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
         return;
       }
       checks++;
+      remember(p, result, sentAt);
       settle(p, () => result);
     });
   };
@@ -230,69 +303,128 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
   };
 
   // A client may throw instead of rejecting; both take the same path.
-  const run = (batch: readonly Pending[], send: () => Promise<unknown>, current?: string) => {
+  const run = (call: Call, send: () => Promise<unknown>, current?: string) => {
     try {
       send().then(
-        (reply) => replied(batch, reply),
+        (reply) => replied(call.batch, reply, call.sentAt),
         (err: unknown) => {
           if (current === undefined || !isNoScript(err)) {
-            errored(batch, err);
+            errored(call.batch, err);
             return;
           }
-          const keys = [redisKey(batch[0]!.key)];
-          run(batch, () => reloadAndRetry(current, keys, argsOf(batch)));
+          run(call, () => retryAfterNoScript(current, call));
         },
       );
     } catch (err) {
-      errored(batch, err);
+      errored(call.batch, err);
     }
   };
 
-  const argsOf = (batch: readonly Pending[]): string[] => {
-    if (batch.length === 1 && batch[0]!.cost === 1) return ARGS_COST_1;
-    const args = [intervalArg, tauArg];
-    for (const p of batch) args.push(String(p.cost));
-    return args;
+  // After NOSCRIPT (a server restarted or ran SCRIPT FLUSH, or a cluster
+  // node never saw the script): EVAL where the client can, which also caches
+  // the script on the node that owns the keys; else reload once and retry.
+  const retryAfterNoScript = (failedSha: string, call: Call): Promise<unknown> => {
+    const { evalScript } = client;
+    if (evalScript) return evalScript.call(client, GCRA_SCRIPT, call.keys, call.args);
+    if (sha === failedSha) sha = undefined;
+    return (sha === undefined ? load() : Promise.resolve(sha)).then((fresh) =>
+      client.evalsha(fresh, call.keys, call.args),
+    );
   };
 
-  const dispatch = (batch: readonly Pending[]) => {
-    const keys = [redisKey(batch[0]!.key)];
+  const dispatch = (call: Call) => {
     const current = sha;
     if (current === undefined) {
       // Handlers go straight onto the evalsha promise (not adopted through
       // an outer then), so its rejection is handled the moment it exists.
       load().then(
-        (loaded) => run(batch, () => client.evalsha(loaded, keys, argsOf(batch))),
-        (err: unknown) => errored(batch, err),
+        // A cluster node other than the one that loaded it may still answer NOSCRIPT.
+        (loaded) => run(call, () => client.evalsha(loaded, call.keys, call.args), loaded),
+        (err: unknown) => errored(call.batch, err),
       );
       return;
     }
-    run(batch, () => client.evalsha(current, keys, argsOf(batch)), current);
+    run(call, () => client.evalsha(current, call.keys, call.args), current);
+  };
+
+  // Builds script calls of at most MAX_BATCH checks from (key, checks) groups
+  // that may share a call: all of them on one Redis, one hash slot's on a cluster.
+  const send = (groups: Iterable<[string | undefined, Pending[]]>) => {
+    let keys: string[] = [];
+    let args: string[] = [intervalArg, tauArg];
+    let batch: Pending[] = [];
+    const out = () => {
+      if (batch.length === 0) return;
+      const single = batch.length === 1 && batch[0]!.cost === 1;
+      dispatch({ keys, args: single ? ARGS_COST_1 : args, batch, sentAt: monotonicNow() });
+      keys = [];
+      args = [intervalArg, tauArg];
+      batch = [];
+    };
+    for (const [key, checksOfKey] of groups) {
+      for (let i = 0; i < checksOfKey.length; i += MAX_BATCH) {
+        const part =
+          checksOfKey.length <= MAX_BATCH ? checksOfKey : checksOfKey.slice(i, i + MAX_BATCH);
+        if (batch.length + part.length > MAX_BATCH) out();
+        keys.push(redisKey(key));
+        args.push(String(part.length));
+        for (const p of part) {
+          args.push(String(p.cost));
+          batch.push(p);
+        }
+      }
+    }
+    out();
   };
 
   // Checks made in one tick wait in `queued`, grouped by key, and go out
-  // together at the end of the tick: one script call per key.
+  // together at the end of the tick.
   let queued = new Map<string | undefined, Pending[]>();
   let flushScheduled = false;
   const flush = () => {
     flushScheduled = false;
-    const batches = queued;
+    const groups = queued;
     queued = new Map();
-    for (const batch of batches.values()) {
-      for (let i = 0; i < batch.length; i += MAX_BATCH) {
-        dispatch(batch.length <= MAX_BATCH ? batch : batch.slice(i, i + MAX_BATCH));
-      }
+    if (!cluster) {
+      send(groups);
+      return;
     }
+    const bySlot = new Map<number, [string | undefined, Pending[]][]>();
+    for (const entry of groups) {
+      const slot = hashSlot(redisKey(entry[0]));
+      const list = bySlot.get(slot);
+      if (list === undefined) bySlot.set(slot, [entry]);
+      else list.push(entry);
+    }
+    for (const list of bySlot.values()) send(list);
   };
 
   const redisKey = (key: string | undefined) => (key === undefined ? prefix : `${prefix}:${key}`);
 
   function check(key?: string, checkOptions?: CheckOptions): Promise<RateLimitResult> {
     const cost = checkOptions?.cost ?? 1;
-    if (!(cost >= 0) || cost === Number.POSITIVE_INFINITY) {
-      return Promise.reject(
-        new RateLimitError("ERR_INVALID_COST", `cost must be a finite number ≥ 0, got ${cost}`),
-      );
+    // A cost no bucket can hold (negative, NaN, infinite) is refused for
+    // good without asking Redis; checks never throw.
+    if (!(cost >= 0) || cost === Number.POSITIVE_INFINITY) return Promise.resolve(NEVER);
+    if (cost > 0 && denied.size > 0) {
+      const d = denied.get(key);
+      if (d !== undefined) {
+        const now = monotonicNow();
+        if (now < d.until) {
+          localDenials++;
+          const increment = cost * interval;
+          return Promise.resolve({
+            allowed: false,
+            remaining: 0,
+            retryAfterMs:
+              increment > tau + epsilon
+                ? Number.POSITIVE_INFINITY
+                : d.until - now + increment - interval,
+            resetAfterMs: Math.max(0, d.fullAt - now),
+          });
+        }
+        denied.delete(key);
+      }
     }
     return new Promise<RateLimitResult>((resolve, reject) => {
       const p: Pending = {
@@ -310,7 +442,7 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
       else batch.push(p);
       if (!flushScheduled) {
         flushScheduled = true;
-        timers.queueMicrotask(flush);
+        queueMicrotask(flush);
       }
     });
   }
@@ -319,9 +451,16 @@ export function redisLimiter(options: RedisLimiterOptions): RedisLimiter {
     policy,
     exact: true,
     check,
-    stats: () => ({ checks, errors, lastError }),
+    stats: () => ({ checks, errors, lastError, localDenials }),
   };
 }
+
+const NEVER: RateLimitResult = Object.freeze({
+  allowed: false,
+  remaining: Number.NaN,
+  retryAfterMs: Number.POSITIVE_INFINITY,
+  resetAfterMs: Number.NaN,
+});
 
 /** The result of the check whose four numbers start at `at` in the script's reply. */
 function parseResult(reply: readonly unknown[], at: number): RateLimitResult | undefined {

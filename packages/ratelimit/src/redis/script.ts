@@ -4,17 +4,19 @@
  * The arithmetic mirrors the in-memory limiter exactly (same tolerance, same
  * rounding); the shared conformance suite holds both to it.
  *
- * One call decides one or more checks on the same key, in order, at one
- * server time: the limiter sends the checks made on a key in the same tick
- * together, so a hot key costs one round trip and one script run per tick
- * rather than per check.
+ * One call decides the checks made on one or more keys, key by key and in
+ * order within a key, at one server time: the limiter sends the checks made
+ * in the same tick together, so concurrent checks cost one round trip and
+ * one script run per tick rather than one per check. On Redis Cluster the
+ * keys of one call share a hash slot.
  *
  * Needs Redis ≥ 5 (scripts replicate their effects, so a write after TIME
  * is allowed).
  *
- * KEYS[1] = bucket key; ARGV = interval ms, tau ms (interval × burst), then
- * the cost of each check. Reply: for each check, in order, { allowed 0|1,
- * remaining, retry-after µs (-1: never), reset-after µs }, flattened.
+ * KEYS = the bucket keys; ARGV = interval ms, tau ms (interval × burst),
+ * then for each key in turn the number of its checks followed by the cost of
+ * each. Reply: for each check, in order, { allowed 0|1, remaining,
+ * retry-after µs (-1: never), reset-after µs }, flattened.
  *
  * Exported for operators who preload scripts or inspect them; the limiter
  * loads it itself.
@@ -22,6 +24,8 @@
  * @example
  * ```ts
  * import Redis from "ioredis";
+ * import { GCRA_SCRIPT } from "@groundwork/ratelimit/redis";
+ *
  * const sha = await new Redis().script("LOAD", GCRA_SCRIPT);
  * ```
  */
@@ -33,47 +37,53 @@ local t = redis.call("TIME")
 -- Milliseconds since 2023-11-14: a smaller magnitude than the Unix epoch
 -- keeps sub-microsecond precision in doubles for high rates.
 local now = (tonumber(t[1]) - 1700000000) * 1000 + tonumber(t[2]) / 1000
-local tat = tonumber(redis.call("GET", KEYS[1]))
-if tat == nil or tat < now then tat = now end
-local written = false
 local reply = {}
 local n = 0
+local a = 3
 -- Times go back as integer microseconds, rounded up: integer replies are
 -- cheaper for clients to parse than formatted floats. The 0.05 µs allowance
 -- keeps float noise (new_tat - now is 1000.00000001, not 1000) from adding a
 -- whole microsecond.
-for i = 3, #ARGV do
-  local cost = tonumber(ARGV[i])
-  local new_tat = tat + cost * interval
-  local allow_at = new_tat - tau
-  if allow_at > now + eps then
-    local retry = -1
-    if cost * interval <= tau + eps then retry = math.ceil((allow_at - now) * 1000 - 0.05) end
-    local r = math.floor((now + tau - tat + eps) / interval)
-    if r < 0 then r = 0 end
-    reply[n + 1] = 0
-    reply[n + 2] = r
-    reply[n + 3] = retry
-    reply[n + 4] = math.ceil((tat - now) * 1000 - 0.05)
-  else
-    if cost > 0 then
-      tat = new_tat
-      written = true
+for k = 1, #KEYS do
+  local count = tonumber(ARGV[a])
+  a = a + 1
+  local tat = tonumber(redis.call("GET", KEYS[k]))
+  if tat == nil or tat < now then tat = now end
+  local written = false
+  for c = 1, count do
+    local cost = tonumber(ARGV[a])
+    a = a + 1
+    local new_tat = tat + cost * interval
+    local allow_at = new_tat - tau
+    if allow_at > now + eps then
+      local retry = -1
+      if cost * interval <= tau + eps then retry = math.ceil((allow_at - now) * 1000 - 0.05) end
+      local r = math.floor((now + tau - tat + eps) / interval)
+      if r < 0 then r = 0 end
+      reply[n + 1] = 0
+      reply[n + 2] = r
+      reply[n + 3] = retry
+      reply[n + 4] = math.ceil((tat - now) * 1000 - 0.05)
+    else
+      if cost > 0 then
+        tat = new_tat
+        written = true
+      end
+      local r = math.floor((now + tau - new_tat + eps) / interval)
+      if r < 0 then r = 0 end
+      reply[n + 1] = 1
+      reply[n + 2] = r
+      reply[n + 3] = 0
+      reply[n + 4] = math.ceil((new_tat - now) * 1000 - 0.05)
     end
-    local r = math.floor((now + tau - new_tat + eps) / interval)
-    if r < 0 then r = 0 end
-    reply[n + 1] = 1
-    reply[n + 2] = r
-    reply[n + 3] = 0
-    reply[n + 4] = math.ceil((new_tat - now) * 1000 - 0.05)
+    n = n + 4
   end
-  n = n + 4
-end
-if written then
-  local ttl = math.ceil(tat - now)
-  if ttl < 1 then ttl = 1 end
-  -- Redis itself converts a number argument with full (17-digit) precision.
-  redis.call("SET", KEYS[1], tat, "PX", ttl)
+  if written then
+    local ttl = math.ceil(tat - now)
+    if ttl < 1 then ttl = 1 end
+    -- Redis itself converts a number argument with full (17-digit) precision.
+    redis.call("SET", KEYS[k], tat, "PX", ttl)
+  end
 end
 return reply
 `;

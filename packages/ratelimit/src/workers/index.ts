@@ -1,2 +1,2 @@
 export type { RateLimitBinding, WorkersLimiterOptions } from "./limiter";
-export { workersLimiter } from "./limiter";
+export { createWorkersLimiter } from "./limiter";
