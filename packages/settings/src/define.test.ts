@@ -384,6 +384,46 @@ describe("bad input", () => {
     const deep = `a: ${"[".repeat(20)}${"]".repeat(20)}\n`;
     expect(failure(() => Free.parse(deep)).issues[0]?.code).toBe("too_deep");
   });
+
+  it("refuses hostile nesting as too_deep before parsing, parse after parse", async () => {
+    const Free = defineSettings(z.object({}).catchall(z.unknown()));
+    const hostile = [
+      `a: ${"[".repeat(20_000)}`,
+      `a: ${"{".repeat(20_000)}`,
+      `a: ${"[".repeat(20_000)}${"]".repeat(20_000)}`,
+      `a:\n  ${"- ".repeat(20_000)}x\n`,
+      `a:\n${Array.from({ length: 1200 }, (_, i) => `${" ".repeat(i + 1)}k:`).join("\n")}\n`,
+    ];
+    // The parser's own stack overflow went fatal (V8 aborted) on the 3rd or 4th parse.
+    for (let round = 0; round < 5; round++) {
+      for (const text of hostile) {
+        const err = failure(() => Free.parse(text, { name: "deep.yaml" }));
+        expect(err.issues).toHaveLength(1);
+        expect(err.issues[0]).toMatchObject({
+          code: "too_deep",
+          message: "nesting deeper than 64 levels",
+          source: { kind: "file", file: "deep.yaml" },
+        });
+      }
+    }
+    const fromArgs = failure(() => Free.parse("", { args: ["--set", `a=${"[".repeat(20_000)}`] }));
+    expect(fromArgs.issues[0]).toMatchObject({ code: "too_deep", path: ["a"] });
+    const loaded = await failureAsync(() =>
+      Free.load({ files: [{ name: "deep.yaml", text: hostile[1]! }] }),
+    );
+    expect(loaded.issues[0]?.code).toBe("too_deep");
+  });
+
+  it("still loads documents nested up to the limit in every style", () => {
+    const Free = defineSettings(z.object({}).catchall(z.unknown()), { limits: { maxDepth: 8 } });
+    const flow = `a: ${"[".repeat(8)}${"]".repeat(8)}\n`;
+    const block = `${Array.from({ length: 8 }, (_, i) => `${"  ".repeat(i)}k${i}:`).join("\n")} 1\n`;
+    const compact = `a:\n  ${"- ".repeat(7)}x\n`;
+    for (const text of [flow, block, compact]) expect(() => Free.parse(text), text).not.toThrow();
+    expect(failure(() => Free.parse(`a: ${"[".repeat(9)}${"]".repeat(9)}\n`)).issues[0]?.code).toBe(
+      "too_deep",
+    );
+  });
 });
 
 describe("robustness", () => {
@@ -433,5 +473,21 @@ describe("robustness", () => {
     const first = App.defaults();
     first.http.hosts.push("mutated");
     expect(App.defaults().http.hosts).toEqual(["a", "b"]);
+  });
+});
+
+describe("options", () => {
+  it("refuses invalid limits when the settings are defined", () => {
+    const schema = z.object({ a: z.number().default(1) });
+    for (const limits of [
+      { maxDepth: 0 },
+      { maxDepth: 100_000 },
+      { maxBytes: -1 },
+      { maxAliasCount: 1.5 },
+    ]) {
+      const err = failure(() => defineSettings(schema, { limits }));
+      expect(err.code, JSON.stringify(limits)).toBe("ERR_INVALID_OPTION");
+    }
+    expect(defineSettings(schema, { limits: { maxDepth: 256 } }).defaults()).toEqual({ a: 1 });
   });
 });

@@ -24,7 +24,7 @@ export interface SettingsLimits {
   readonly maxBytes?: number;
   /** YAML alias expansions allowed per document (see the `yaml` package). Default 100. */
   readonly maxAliasCount?: number;
-  /** Deepest nesting of mappings and lists. Default 64. */
+  /** Deepest nesting of mappings and lists, at most 256 (deeper input is refused before it is parsed). Default 64. */
   readonly maxDepth?: number;
 }
 
@@ -200,9 +200,10 @@ export function defineSettings<S extends StandardSchema>(
 ): Settings<InferOutput<S>> {
   type T = InferOutput<S>;
   const limits: Limits = {
-    maxBytes: options.limits?.maxBytes ?? 1024 * 1024,
-    maxAliasCount: options.limits?.maxAliasCount ?? 100,
-    maxDepth: options.limits?.maxDepth ?? 64,
+    maxBytes: limit("maxBytes", options.limits?.maxBytes, 1024 * 1024, 1, Number.MAX_SAFE_INTEGER),
+    maxAliasCount: limit("maxAliasCount", options.limits?.maxAliasCount, 100, 0, 100_000),
+    // Past a few hundred levels the YAML parser's recursion could exhaust the stack.
+    maxDepth: limit("maxDepth", options.limits?.maxDepth, 64, 1, MAX_DEPTH),
   };
   const reportUnknown = options.unknownKeys !== "ignore";
   const root = obtainJsonSchema(schema, options.jsonSchema);
@@ -388,6 +389,28 @@ export function defineSettings<S extends StandardSchema>(
     },
   };
   return settings;
+}
+
+const MAX_DEPTH = 256;
+
+function limit(
+  name: string,
+  given: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (given === undefined) return fallback;
+  if (Number.isInteger(given) && given >= min && given <= max) return given;
+  throw invalidOption(
+    `limits.${name} must be an integer from ${min} to ${max}, got ${String(given)}`,
+  );
+}
+
+function invalidOption(message: string): SettingsError {
+  return new SettingsError([{ code: "invalid", path: [], message }], {
+    code: "ERR_INVALID_OPTION",
+  });
 }
 
 function obtainJsonSchema(

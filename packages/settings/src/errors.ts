@@ -62,7 +62,9 @@ export type SettingsErrorCode =
   /** A source could not be used: malformed YAML, too large, unsafe, unreadable. */
   | "ERR_SETTINGS_SOURCE"
   /** The schema itself cannot be used (no JSON Schema, invalid defaults…). */
-  | "ERR_SETTINGS_SCHEMA";
+  | "ERR_SETTINGS_SCHEMA"
+  /** An option passed to a function of this package is invalid; thrown when it is called. */
+  | "ERR_INVALID_OPTION";
 
 /** Options of {@link SettingsError.format}. */
 export interface FormatOptions {

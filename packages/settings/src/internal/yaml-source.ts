@@ -1,5 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { SettingsIssue, SettingsSource } from "../errors";
+import { exceedsNesting } from "./nesting";
 import type { Prov } from "./provenance";
 
 /** Bounds that keep hostile input from costing more than a small, fixed amount. */
@@ -76,6 +77,16 @@ export function parseYamlSource(
     const { line, col } = lines.linePos(offset);
     return { kind: "file", file, line, column: col };
   };
+  // Before the parser, which recurses on nesting: no input may exhaust the stack.
+  const tooDeep = exceedsNesting(text, limits.maxDepth + 1);
+  if (tooDeep) {
+    return fail({
+      code: "too_deep",
+      path: [],
+      message: `nesting deeper than ${limits.maxDepth} levels`,
+      source: { kind: "file", file, ...positionAt(text, tooDeep.offset) },
+    });
+  }
   let doc: ReturnType<typeof parseDocument>;
   try {
     doc = parseDocument(text, {
@@ -89,9 +100,9 @@ export function parseYamlSource(
       logLevel: "error",
     });
   } catch (err) {
-    // The parser recurses on nesting; a pathological document can exhaust the stack.
+    // Not expected after the nesting check; kept so a parser defect is still a settings error.
     return fail({
-      code: "too_deep",
+      code: "yaml",
       path: [],
       message: `${file} could not be parsed: ${errorMessage(err)}`,
     });
@@ -219,6 +230,17 @@ function inspect(
     });
   }
   return prov;
+}
+
+/** 1-based line and column of an offset, for text the parser has not seen. */
+function positionAt(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
 }
 
 function errorMessage(err: unknown): string {
