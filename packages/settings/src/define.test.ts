@@ -279,9 +279,55 @@ describe("errors", () => {
 
   it("never shows a secret's value", () => {
     const err = failure(() => App.parse({ token: 424242 }));
-    expect(err.issues[0]).toMatchObject({ path: ["token"], received: "[redacted]" });
+    expect(err.issues[0]).toMatchObject({ path: ["token"], received: "[REDACTED]" });
     expect(err.message).not.toContain("424242");
     expect(err.format()).not.toContain("424242");
+  });
+
+  it("masks secret values in every code frame", async () => {
+    const Db = defineSettings(
+      z.object({
+        db: z
+          .object({
+            password: secret().optional(),
+            pin: secret().optional(),
+            port: z.number().default(5432),
+          })
+          .prefault({}),
+        headers: z.record(z.string(), secret()).default({}),
+      }),
+    );
+    const cases = [
+      // a numeric secret is itself the invalid value
+      ["db:\n  pin: 98765432\n", "98765432"],
+      // a sibling error on the same flow line
+      ["db: { password: S3CR3T-flow, port: nope }\n", "S3CR3T-flow"],
+      // a map of secrets with a bad entry beside a good one
+      ['headers: { authorization: "Bearer S3CR3T-hdr", x: 5 }\n', "S3CR3T-hdr"],
+      // duplicate keys: the document does not parse
+      ["db:\n  password: S3CR3T-one\n  password: S3CR3T-two\n", "S3CR3T-two"],
+      // tab indentation: the structure is wrong, the line is still shown
+      ["db:\n\tpassword: S3CR3T-tab\n", "S3CR3T-tab"],
+      // a multi-line secret with an error on the line after it
+      ["db:\n  password: |\n    S3CR3T-block\n  port: x\n", "S3CR3T-block"],
+    ] as const;
+    for (const [text, value] of cases) {
+      const err = failure(() => Db.parse(text, { name: "db.yaml" }));
+      const shown = err.format();
+      expect(shown, text).toContain(" | ");
+      expect(shown, text).not.toContain(value);
+      expect(err.message, text).not.toContain(value);
+      const loaded = await failureAsync(() => Db.load({ files: [{ name: "db.yaml", text }] }));
+      expect(loaded.format(), text).not.toContain(value);
+    }
+    const sibling = failure(() =>
+      Db.parse("db: { password: S3CR3T-flow, port: nope }\n", { name: "db.yaml" }),
+    );
+    // The caret still points at the offending value after the masked one.
+    expect(sibling.format().split("\n").slice(-2)).toEqual([
+      "    1 | db: { password: [REDACTED], port: nope }",
+      "      |                                   ^",
+    ]);
   });
 
   it("prints colours only when asked", () => {

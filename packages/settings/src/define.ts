@@ -1,10 +1,11 @@
-import { SettingsError, type SettingsIssue, SOURCE_CODES } from "./errors";
+import { type SecretSpan, SettingsError, type SettingsIssue, SOURCE_CODES } from "./errors";
 import { toSettingsIssue } from "./internal/issues";
 import { clonePlain, isPlainObject, type SchemaNode } from "./internal/json-schema";
 import { argsLayer, envLayer, type Layer, merge, skeleton } from "./internal/layers";
 import { preflight, type Reference } from "./internal/preflight";
 import { lookup, type Prov } from "./internal/provenance";
 import { renderYaml } from "./internal/render";
+
 import type { InferOutput, StandardResult, StandardSchema } from "./internal/standard";
 import { exceedsSize, type Limits, parseYamlSource } from "./internal/yaml-source";
 
@@ -125,7 +126,7 @@ export interface Settings<T> {
    */
   defaultYaml(options?: YamlOptions): string;
   /**
-   * Annotated YAML of a settings value (secrets shown as `[redacted]`).
+   * Annotated YAML of a settings value (secrets shown as `[REDACTED]`).
    *
    * @param value - a value produced by this definition
    * @param options - as for {@link Settings.defaultYaml}
@@ -229,14 +230,14 @@ export function defineSettings<S extends StandardSchema>(
   const finish = (
     result: StandardResult<T>,
     layer: Layer,
-    texts: Map<string, string>,
+    sources: Sources,
     earlier: readonly SettingsIssue[] = [],
   ): T => {
     const found = [
       ...earlier,
       ...(result.issues ?? []).map((i) => toSettingsIssue(i, layer.value, root, layer.prov)),
     ];
-    if (found.length > 0) throw new SettingsError(sortIssues(found, texts), { texts });
+    if (found.length > 0) throw sourcesError(found, sources);
     return (result as { value: T }).value;
   };
 
@@ -245,22 +246,17 @@ export function defineSettings<S extends StandardSchema>(
     const layer = base();
     const result = validate(layer.value);
     if (result instanceof Promise) throw asyncError();
-    return finish(result, layer, new Map());
+    return finish(result, layer, { texts: new Map(), secrets: new Map() });
   };
 
   /** Layers → one checked value, or a thrown error with every issue found so far. */
-  const assemble = (
-    layers: readonly Layer[],
-    issues: SettingsIssue[],
-    texts: Map<string, string>,
-  ) => {
+  const assemble = (layers: readonly Layer[], issues: SettingsIssue[], sources: Sources) => {
     let merged = base();
     for (const layer of layers) merged = merge(merged, layer);
     const refs = preflight(merged.value, root, merged.prov, reportUnknown, limits.maxDepth, issues);
     // Unsafe or unreadable input stops here. Otherwise (unknown keys were
     // dropped) the schema still runs, so all problems are reported together.
-    if (issues.some((i) => SOURCE_CODES.has(i.code)))
-      throw new SettingsError(sortIssues(issues, texts), { texts });
+    if (issues.some((i) => SOURCE_CODES.has(i.code))) throw sourcesError(issues, sources);
     return { merged, refs };
   };
 
@@ -281,14 +277,12 @@ export function defineSettings<S extends StandardSchema>(
     ...(options.args ? argsLayer(options.args, root, limits, reportUnknown, issues) : []),
   ];
 
-  const textLayer = (
-    text: string,
-    name: string,
-    issues: SettingsIssue[],
-    texts: Map<string, string>,
-  ) => {
-    const parsed = parseYamlSource(text, name, limits);
-    if (!exceedsSize(text, limits.maxBytes)) texts.set(name, text);
+  const textLayer = (text: string, name: string, issues: SettingsIssue[], sources: Sources) => {
+    const parsed = parseYamlSource(text, name, limits, { root });
+    if (!exceedsSize(text, limits.maxBytes)) {
+      sources.texts.set(name, text);
+      sources.secrets.set(name, parsed.secrets);
+    }
     issues.push(...parsed.issues);
     return parsed.value ? [{ value: parsed.value, prov: parsed.prov }] : [];
   };
@@ -328,14 +322,14 @@ export function defineSettings<S extends StandardSchema>(
       }),
     parse(input, parseOptions = {}) {
       const issues: SettingsIssue[] = [];
-      const texts = new Map<string, string>();
+      const sources: Sources = { texts: new Map(), secrets: new Map() };
       const name = parseOptions.name ?? "<input>";
       const layers: Layer[] =
         typeof input === "string"
-          ? textLayer(input, name, issues, texts)
+          ? textLayer(input, name, issues, sources)
           : objectLayer(input, issues);
       layers.push(...overrideLayers(parseOptions, issues));
-      const { merged, refs } = assemble(layers, issues, texts);
+      const { merged, refs } = assemble(layers, issues, sources);
       const vars = parseOptions.vars ?? processEnv();
       for (const ref of refs) {
         if (ref.kind === "file") {
@@ -344,27 +338,26 @@ export function defineSettings<S extends StandardSchema>(
           );
         } else resolveEnvRef(ref, vars, merged.prov, issues);
       }
-      if (issues.some((i) => SOURCE_CODES.has(i.code)))
-        throw new SettingsError(sortIssues(issues, texts), { texts });
+      if (issues.some((i) => SOURCE_CODES.has(i.code))) throw sourcesError(issues, sources);
       const result = validate(merged.value);
       if (result instanceof Promise) throw asyncError();
-      return finish(result, merged, texts, issues);
+      return finish(result, merged, sources, issues);
     },
     async load(loadOptions = {}) {
       const issues: SettingsIssue[] = [];
-      const texts = new Map<string, string>();
+      const sources: Sources = { texts: new Map(), secrets: new Map() };
       const layers: Layer[] = [];
       const readFile = loadOptions.readFile ?? builtinReadFile();
       for (const file of loadOptions.files ?? []) {
         if (typeof file !== "string") {
-          layers.push(...textLayer(file.text, file.name, issues, texts));
+          layers.push(...textLayer(file.text, file.name, issues, sources));
           continue;
         }
         const text = await read(readFile, file, limits.maxBytes, issues, file);
-        if (text !== undefined) layers.push(...textLayer(text, file, issues, texts));
+        if (text !== undefined) layers.push(...textLayer(text, file, issues, sources));
       }
       layers.push(...overrideLayers(loadOptions, issues));
-      const { merged, refs } = assemble(layers, issues, texts);
+      const { merged, refs } = assemble(layers, issues, sources);
       const vars = loadOptions.vars ?? processEnv();
       for (const ref of refs) {
         if (ref.kind === "env") {
@@ -383,9 +376,8 @@ export function defineSettings<S extends StandardSchema>(
         // Files written by editors and secret managers usually end with a newline that is not part of the value.
         setRef(ref, text.replace(/\r?\n$/, ""));
       }
-      if (issues.some((i) => SOURCE_CODES.has(i.code)))
-        throw new SettingsError(sortIssues(issues, texts), { texts });
-      return finish(await validate(merged.value), merged, texts, issues);
+      if (issues.some((i) => SOURCE_CODES.has(i.code))) throw sourcesError(issues, sources);
+      return finish(await validate(merged.value), merged, sources, issues);
     },
   };
   return settings;
@@ -455,6 +447,16 @@ function obtainJsonSchema(
     );
   }
   return result as SchemaNode;
+}
+
+/** The texts read in one load, kept to print source lines in errors, and where their secrets are. */
+interface Sources {
+  readonly texts: Map<string, string>;
+  readonly secrets: Map<string, readonly SecretSpan[]>;
+}
+
+function sourcesError(issues: readonly SettingsIssue[], sources: Sources): SettingsError {
+  return new SettingsError(sortIssues(issues, sources.texts), sources);
 }
 
 /** Orders issues as a reader scans the files: by file (in load order), line, column. */

@@ -107,6 +107,24 @@ describe("groundwork-settings", { timeout: 60_000 }, () => {
     `);
   });
 
+  it("check never prints a secret, in valid or malformed files", async () => {
+    const cases = {
+      "numeric.yaml": "api_key: 123456789\n",
+      "sibling.yaml":
+        "telemetry: { tracing: { exporter: { headers: { authorization: S3CR3T-a, x: 1 } } } }\n",
+      "duplicate.yaml": "api_key: S3CR3T-b\napi_key: S3CR3T-c\n",
+      "tabs.yaml": "telemetry:\n\tapi_key: S3CR3T-d\n",
+    };
+    for (const [name, text] of Object.entries(cases)) {
+      const file = join(dir, name);
+      await writeFile(file, text);
+      const result = await run(["check", fixture, "-c", file]);
+      expect(result.code, name).toBe(1);
+      expect(result.stderr, name).toContain("[REDACTED]");
+      expect(result.stderr, name).not.toMatch(/S3CR3T|123456789/);
+    }
+  });
+
   it("check reports malformed YAML and honours --set", async () => {
     const file = join(dir, "broken.yaml");
     await writeFile(file, "telemetry: [\n");

@@ -101,15 +101,15 @@ describe("secret", () => {
     );
     const value = S.parse("key: hunter2\nheaders:\n  authorization: Bearer abc\n");
     expect(value.key?.reveal()).toBe("hunter2");
-    expect(`${value.key}`).toBe("[redacted]");
-    expect(String(value.key)).toBe("[redacted]");
+    expect(`${value.key}`).toBe("[REDACTED]");
+    expect(String(value.key)).toBe("[REDACTED]");
     expect(JSON.stringify(value)).toBe(
-      '{"key":"[redacted]","headers":{"authorization":"[redacted]"}}',
+      '{"key":"[REDACTED]","headers":{"authorization":"[REDACTED]"}}',
     );
     const dump = S.toYaml(value);
     expect(dump).not.toContain("hunter2");
     expect(dump).not.toContain("abc");
-    expect(dump).toContain('key: "[redacted]"');
+    expect(dump).toContain('key: "[REDACTED]"');
   });
 
   it("is a class users can construct", () => {

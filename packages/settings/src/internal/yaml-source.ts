@@ -1,7 +1,9 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { SettingsIssue, SettingsSource } from "../errors";
+import type { SchemaNode } from "./json-schema";
 import { exceedsNesting } from "./nesting";
 import type { Prov } from "./provenance";
+import { declaresSecrets, type Span, secretSpans } from "./secret-spans";
 
 /** Bounds that keep hostile input from costing more than a small, fixed amount. */
 export interface Limits {
@@ -22,6 +24,8 @@ export interface ParsedSource {
   readonly value: Record<string, unknown> | undefined;
   readonly prov: Prov;
   readonly issues: SettingsIssue[];
+  /** Ranges of the text holding secret values, hidden in error frames. */
+  readonly secrets: readonly Span[];
 }
 
 /** UTF-8 length of a string, without allocating its encoding. */
@@ -58,12 +62,20 @@ export function parseYamlSource(
   text: string,
   file: string,
   limits: Limits,
-  options: { readonly anyRoot?: boolean } = {},
+  options: {
+    readonly anyRoot?: boolean;
+    /** The settings' JSON Schema, to find where secrets are written. */
+    readonly root?: SchemaNode;
+  } = {},
 ): ParsedSource {
-  const fail = (issue: SettingsIssue): ParsedSource => ({
+  // Text that was never parsed may hold secrets anywhere: it is hidden whole.
+  const unread: readonly Span[] =
+    options.root !== undefined && declaresSecrets(options.root) ? [[0, text.length]] : [];
+  const fail = (issue: SettingsIssue, secrets = unread): ParsedSource => ({
     value: undefined,
     prov: {},
     issues: [issue],
+    secrets,
   });
   if (exceedsSize(text, limits.maxBytes)) {
     return fail({
@@ -107,7 +119,10 @@ export function parseYamlSource(
       message: `${file} could not be parsed: ${errorMessage(err)}`,
     });
   }
-  if (doc.errors.length > 0) {
+  const malformed = doc.errors.length > 0;
+  const secrets =
+    options.root === undefined ? [] : secretSpans(doc.contents, options.root, malformed);
+  if (malformed) {
     return {
       value: undefined,
       prov: {},
@@ -117,40 +132,47 @@ export function parseYamlSource(
         message: `malformed YAML: ${e.message}`,
         source: at(e.pos[0]),
       })),
+      secrets,
     };
   }
   const issues: SettingsIssue[] = [];
   const root = doc.contents;
   if (options.anyRoot !== true && (root === null || (isScalar(root) && root.value === null))) {
-    return { value: {}, prov: { src: at(0) }, issues };
+    return { value: {}, prov: { src: at(0) }, issues, secrets };
   }
   if (options.anyRoot !== true && !isMap(root)) {
-    return fail({
-      code: "yaml",
-      path: [],
-      message: "the document must be a mapping of keys to values",
-      source: at(root?.range?.[0] ?? 0),
-    });
+    return fail(
+      {
+        code: "yaml",
+        path: [],
+        message: "the document must be a mapping of keys to values",
+        source: at(root?.range?.[0] ?? 0),
+      },
+      secrets,
+    );
   }
   const prov = root === null ? {} : inspect(root, [], 0, at, limits, issues);
-  if (issues.length > 0) return { value: undefined, prov, issues };
+  if (issues.length > 0) return { value: undefined, prov, issues, secrets };
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
     if (options.anyRoot === true)
-      return { value: { value } as Record<string, unknown>, prov, issues };
+      return { value: { value } as Record<string, unknown>, prov, issues, secrets };
   } catch (err) {
     const aliasBomb = err instanceof ReferenceError || /alias/i.test(errorMessage(err));
-    return fail({
-      code: aliasBomb ? "alias_limit" : "yaml",
-      path: [],
-      message: aliasBomb
-        ? `too many alias expansions (the limit is ${limits.maxAliasCount}); anchors and aliases that multiply data are refused`
-        : `malformed YAML: ${errorMessage(err)}`,
-      source: at(0),
-    });
+    return fail(
+      {
+        code: aliasBomb ? "alias_limit" : "yaml",
+        path: [],
+        message: aliasBomb
+          ? `too many alias expansions (the limit is ${limits.maxAliasCount}); anchors and aliases that multiply data are refused`
+          : `malformed YAML: ${errorMessage(err)}`,
+        source: at(0),
+      },
+      secrets,
+    );
   }
-  return { value: value as Record<string, unknown>, prov, issues };
+  return { value: value as Record<string, unknown>, prov, issues, secrets };
 }
 
 function inspect(

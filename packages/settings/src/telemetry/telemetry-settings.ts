@@ -51,7 +51,7 @@ const logging = z
       .array(z.string())
       .default([])
       .describe(
-        "Field names whose values are replaced by `[redacted]` in log output and span events.",
+        "Field names whose values are replaced by `[REDACTED]` in log output and span events.",
       ),
     rate_limit: rateLimit("log records", 10_000, 1_000).describe(
       "Rate limit for log records across the whole process.\n\nRecords over the limit are dropped and counted in the log volume metrics.",
