@@ -92,6 +92,33 @@ describe("defaults", () => {
     `);
   });
 
+  it("writes a placeholder and where to set it for secret defaults, never the value", () => {
+    const WithSecrets = defineSettings(
+      z.object({
+        db: z
+          .object({
+            password: secret().prefault("DEFAULT-SECRET-pw").describe("Database password."),
+            pin: secret().default(new Secret("DEFAULT-SECRET-pin")),
+          })
+          .prefault({}),
+        keys: z.array(secret()).prefault(["DEFAULT-SECRET-list"]),
+        headers: z.record(z.string(), secret()).prefault({ authorization: "DEFAULT-SECRET-map" }),
+      }),
+    );
+    const yaml = WithSecrets.defaultYaml({ width: 240 });
+    expect(yaml).not.toContain("DEFAULT-SECRET");
+    expect(yaml).toContain(
+      "  # Secret: the default is not shown (`~` keeps it). Write `env:NAME` or `file:/path` here to read it from an environment variable or a file, or set it with an environment variable or `--set db.password=…`.\n  password: ~\n",
+    );
+    expect(yaml).toContain("--set headers=…`.\nheaders: ~\n");
+    const loaded = WithSecrets.parse(yaml);
+    expect(loaded.db.password.reveal()).toBe("DEFAULT-SECRET-pw");
+    expect(loaded.db.pin.reveal()).toBe("DEFAULT-SECRET-pin");
+    expect(loaded.keys.map((k) => k.reveal())).toEqual(["DEFAULT-SECRET-list"]);
+    expect(loaded.headers.authorization?.reveal()).toBe("DEFAULT-SECRET-map");
+    expect(WithSecrets.toYaml(loaded)).not.toContain("DEFAULT-SECRET");
+  });
+
   it("adds the yaml-language-server modeline when asked", () => {
     expect(App.defaultYaml({ schemaUrl: "./app.schema.json" }).split("\n").slice(0, 2)).toEqual([
       "# yaml-language-server: $schema=./app.schema.json",

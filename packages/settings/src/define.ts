@@ -314,11 +314,13 @@ export function defineSettings<S extends StandardSchema>(
       renderYaml(root, base().value, defaults(), {
         width: yamlOptions.width ?? 80,
         schemaUrl: yamlOptions.schemaUrl,
+        secrets: "placeholder",
       }),
     toYaml: (value, yamlOptions = {}) =>
       renderYaml(root, value, undefined, {
         width: yamlOptions.width ?? 80,
         schemaUrl: yamlOptions.schemaUrl,
+        secrets: "redacted",
       }),
     parse(input, parseOptions = {}) {
       const issues: SettingsIssue[] = [];

@@ -56,6 +56,14 @@ describe("groundwork-settings", { timeout: 60_000 }, () => {
     );
   });
 
+  it("generate never prints a secret's default", async () => {
+    const result = await run(["generate", "test/fixtures/secret-defaults.ts"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("  password: ~\n");
+    expect(result.stdout).toContain("Secret: the default is not shown");
+    expect(result.stdout).not.toContain("DEFAULT-SECRET");
+  });
+
   it("generate adds a schema modeline and schema prints JSON Schema", async () => {
     const generated = await run(["generate", fixture, "--schema-url", "./ws.schema.json"]);
     expect(
