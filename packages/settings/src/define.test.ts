@@ -452,6 +452,22 @@ describe("bad input", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it("refuses prototype keys at the root of --set and env as forbidden_key", () => {
+    const Strict = defineSettings(z.object({ a: z.number().default(1) }));
+    for (const arg of ["__proto__.polluted=true", "constructor=1", "prototype.x=1"]) {
+      const err = failure(() => Strict.parse("", { args: ["--set", arg] }));
+      expect(
+        err.issues.map((i) => i.code),
+        arg,
+      ).toEqual(["forbidden_key"]);
+    }
+    const env = failure(() =>
+      Strict.parse("", { env: { prefix: "P_" }, vars: { P_CONSTRUCTOR: "1" } }),
+    );
+    expect(env.issues.map((i) => i.code)).toEqual(["forbidden_key"]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it("rejects nesting deeper than the limit", () => {
     const Free = defineSettings(z.object({}).catchall(z.unknown()), { limits: { maxDepth: 8 } });
     const deep = `a: ${"[".repeat(20)}${"]".repeat(20)}\n`;

@@ -34,6 +34,7 @@ export {
   parseByteSize,
   parseDuration,
   parseSocketAddr,
+  rate,
   Secret,
   secret,
   socketAddr,

@@ -52,7 +52,7 @@ describe("loading files on Node", () => {
     expect(value.telemetry.logging).toMatchObject({
       format: "json",
       redact_keys: ["token"],
-      verbosity: "DEBUG",
+      verbosity: "debug",
     });
     expect(value.telemetry.tracing).toMatchObject({ sampling_ratio: 0.25, enabled: false });
     // The file's endpoints map merges key by key with the default one.

@@ -80,7 +80,13 @@ class Renderer {
       const child = declared ?? childSchema(node, key, this.root);
       const doc = keyword(child, "description", this.root);
       if (typeof doc === "string") this.lines.push(...comment(doc, indent, this.width));
-      const v = Object.hasOwn(own, key) ? own[key] : plain(backup[key]);
+      // A default the schema states in input form (`INFO`) reads better than the parsed one (`info`).
+      const stated = keyword(child, "default", this.root);
+      const v = Object.hasOwn(own, key)
+        ? own[key]
+        : Object.hasOwn(backup, key) && stated !== undefined
+          ? stated
+          : plain(backup[key]);
       const fb = Object.hasOwn(backup, key) ? backup[key] : undefined;
       const keyPath = [...path, key];
       // `~` drops an optional key, so its default applies: the one placeholder that loads back.

@@ -3,6 +3,7 @@ import { duration } from "../helpers/duration";
 import { secret } from "../helpers/secret";
 import { socketAddr } from "../helpers/socket-addr";
 import { url } from "../helpers/url";
+import { logLevel } from "./log-level";
 
 function rateLimit(what: string, perSecond: number, burst: number) {
   return z
@@ -43,10 +44,13 @@ const logging = z
       .enum(["text", "json"])
       .default("text")
       .describe("Line format: `text` for people, `json` (one object per line) for log pipelines."),
-    verbosity: z
-      .enum(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"])
-      .default("INFO")
-      .describe("The lowest level that is written; less severe records cost almost nothing."),
+    verbosity: logLevel()
+      .prefault("INFO")
+      // Shown upper-case in the default YAML, as the level names are usually written there.
+      .meta({ default: "INFO" })
+      .describe(
+        "The lowest level that is written (`TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR` or `FATAL`, in any case); less severe records cost almost nothing.",
+      ),
     redact_keys: z
       .array(z.string())
       .default([])
@@ -176,7 +180,8 @@ export const telemetrySettings = z
  * Validated telemetry settings, as read from `telemetry:`.
  *
  * - `logging.output`: `"terminal" | "stderr" | "console" | { file }`; `logging.verbosity`
- *   is an upper-case level name; `logging.redact_keys` lists field names.
+ *   is core's `LogLevel` (written in any case in YAML, lower-case here); `logging.redact_keys`
+ *   lists field names.
  * - `tracing.exporter.timeout` is in milliseconds; `tracing.exporter.headers` values
  *   are {@link Secret}s (call `.reveal()` when sending).
  * - `server.addr` is `host:port`; split it with `parseSocketAddr`.

@@ -1,6 +1,5 @@
 import {
   consoleSink,
-  type LogLevel,
   type LogSink,
   lineSink,
   type TelemetryOptions,
@@ -76,7 +75,7 @@ export function telemetryOptionsFromSettings(
     serviceName: context.serviceName,
     ...(context.serviceVersion === undefined ? {} : { serviceVersion: context.serviceVersion }),
     logging: {
-      level: logging.verbosity.toLowerCase() as LogLevel,
+      level: logging.verbosity,
       format: logging.format,
       sink,
       redactKeys: logging.redact_keys,
