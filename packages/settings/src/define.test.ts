@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import {
   defineSettings,
@@ -6,6 +6,7 @@ import {
   formatIssue,
   Secret,
   SettingsError,
+  type SettingsOf,
   secret,
   socketAddr,
 } from "./index";
@@ -578,5 +579,36 @@ describe("options", () => {
       expect(err.code, JSON.stringify(limits)).toBe("ERR_INVALID_OPTION");
     }
     expect(defineSettings(schema, { limits: { maxDepth: 256 } }).defaults()).toEqual({ a: 1 });
+  });
+});
+
+describe("schema libraries", () => {
+  it("names the zod version when it is older than 4.2", () => {
+    const validate = () => ({ value: {} });
+    const zod41 = {
+      "~standard": { version: 1, vendor: "zod", validate },
+      _zod: { version: { major: 4, minor: 1, patch: 12 } },
+    } as const;
+    const zod3 = { "~standard": { version: 1, vendor: "zod", validate }, _def: {} } as const;
+    const old = failure(() => defineSettings(zod41));
+    expect(old.code).toBe("ERR_SETTINGS_SCHEMA");
+    expect(old.message).toContain("zod 4.1.12; @groundwork/settings needs zod 4.2 or later");
+    expect(old.message).not.toContain("valibot");
+    expect(failure(() => defineSettings(zod3)).message).toContain("zod 3.x");
+    const other = failure(() =>
+      defineSettings({ "~standard": { version: 1, vendor: "x", validate } }),
+    );
+    expect(other.message).toContain("pass options.jsonSchema");
+  });
+
+  it("names the settings type with SettingsOf, and keeps the schema's own type", () => {
+    const Named = defineSettings(
+      z.object({ port: z.number().default(8080), tags: z.array(z.string()).default([]) }),
+    );
+    type Named = SettingsOf<typeof Named>;
+    expectTypeOf<Named>().toEqualTypeOf<{ port: number; tags: string[] }>();
+    expectTypeOf<z.infer<typeof Named.schema>>().toEqualTypeOf<Named>();
+    const value: Named = Named.parse("port: 1\n");
+    expect(value).toEqual({ port: 1, tags: [] });
   });
 });
