@@ -13,11 +13,10 @@ import {
   handleMetricsRequest,
   histogram,
   type Registry,
-  registryOptionsFromSettings,
   telemetryCollector,
 } from "@groundwork/metrics";
 import { limiter, rateLimit } from "@groundwork/ratelimit";
-import { telemetryOptionsFromSettings } from "@groundwork/settings";
+import { registryOptionsFromSettings, telemetryOptionsFromSettings } from "@groundwork/settings";
 import { nodeSinkFor } from "@groundwork/settings/node";
 import { type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import {
@@ -148,7 +147,7 @@ export async function startService(
   );
 
   const registry = createRegistry({
-    ...registryOptionsFromSettings(settings.telemetry.metrics, serviceName),
+    ...registryOptionsFromSettings(settings.telemetry.metrics, { serviceName }),
     build: { version: serviceVersion },
   });
   registry.registerCollector(telemetryCollector(telemetry));

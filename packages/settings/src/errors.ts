@@ -64,7 +64,9 @@ export type SettingsErrorCode =
   /** The schema itself cannot be used (no JSON Schema, invalid defaults…). */
   | "ERR_SETTINGS_SCHEMA"
   /** An option passed to a function of this package is invalid; thrown when it is called. */
-  | "ERR_INVALID_OPTION";
+  | "ERR_INVALID_OPTION"
+  /** `logging.output` names an output this runtime cannot provide (a file, without `sinkFor`). */
+  | "ERR_UNSUPPORTED_LOG_OUTPUT";
 
 /** A `[start, end)` range of offsets in a source text. */
 export type SecretSpan = readonly [start: number, end: number];

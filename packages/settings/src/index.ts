@@ -50,6 +50,7 @@ export type {
   LogOutput,
   MetricsSettings,
   RateLimitSettings,
+  RegistryOptionsContext,
   ServerSettings,
   TelemetryOptionsContext,
   TelemetrySettings,
@@ -57,7 +58,7 @@ export type {
   TracingSettings,
 } from "./telemetry";
 export {
+  registryOptionsFromSettings,
   telemetryOptionsFromSettings,
   telemetrySettings,
-  UnsupportedLogOutputError,
 } from "./telemetry";

@@ -93,6 +93,18 @@ describe("url", () => {
     const Ws = defineSettings(z.object({ u: url({ protocols: ["ws:"] }).optional() }));
     expect(Ws.parse("u: ws://h/").u).toBe("ws://h/");
   });
+
+  it("refuses schemes without their colon when the schema is made", () => {
+    for (const protocols of [[], ["https"], ["http:", "ftp"]]) {
+      let code: unknown;
+      try {
+        url({ protocols });
+      } catch (err) {
+        code = (err as SettingsError).code;
+      }
+      expect(code, JSON.stringify(protocols)).toBe("ERR_INVALID_OPTION");
+    }
+  });
 });
 
 describe("secret", () => {

@@ -66,7 +66,8 @@ const logging = z
 const exporter = z
   .object({
     endpoint: url()
-      .default("http://127.0.0.1:4318/v1/traces")
+      // Core's default traces endpoint (`DEFAULT_OTLP_TRACES_ENDPOINT`), as the OpenTelemetry specification gives it.
+      .default("http://localhost:4318/v1/traces")
       .describe("OTLP/HTTP endpoint that spans are sent to."),
     protocol: z
       .enum(["http/protobuf", "http/json"])
@@ -203,7 +204,10 @@ export type ExporterSettings = TracingSettings["exporter"];
 /** A rate limit as configured: `enabled`, sustained `max_events_per_second`, and `burst`. */
 export type RateLimitSettings = LoggingSettings["rate_limit"];
 
-/** `telemetry.metrics`: how the service name appears and whether optional metrics are reported. */
+/**
+ * `telemetry.metrics`: how the service name appears and whether optional metrics
+ * are reported. Map it to registry options with `registryOptionsFromSettings`.
+ */
 export type MetricsSettings = TelemetrySettings["metrics"];
 
 /** `telemetry.server`: whether the telemetry server runs and its `host:port` address. */
