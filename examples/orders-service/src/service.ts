@@ -17,7 +17,7 @@ import {
 } from "@groundwork/metrics";
 import { createLimiter } from "@groundwork/ratelimit";
 import { rateLimit } from "@groundwork/ratelimit/http";
-import { telemetryOptionsFromSettings } from "@groundwork/settings";
+import { registryOptionsFromSettings, telemetryOptionsFromSettings } from "@groundwork/settings";
 import { nodeSinkFor } from "@groundwork/settings/node";
 import { type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import {
@@ -148,9 +148,7 @@ export async function startService(
   );
 
   const registry = createRegistry({
-    serviceName,
-    serviceNameFormat: settings.telemetry.metrics.service_name_format,
-    reportOptional: settings.telemetry.metrics.report_optional,
+    ...registryOptionsFromSettings(settings.telemetry.metrics, { serviceName }),
     build: { version: serviceVersion },
   });
   registry.registerCollector(createTelemetryCollector(telemetry));

@@ -1,15 +1,5 @@
-import { parseRate } from "@groundwork/ratelimit";
-import { defineSettings, socketAddr, telemetrySettings } from "@groundwork/settings";
+import { defineSettings, rate, socketAddr, telemetrySettings } from "@groundwork/settings";
 import { z } from "zod";
-
-function isRate(text: string): boolean {
-  try {
-    parseRate(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The service's settings: its HTTP listener, the rate limit on order
@@ -32,11 +22,7 @@ export const Settings = defineSettings(
       .describe("HTTP API settings."),
     rate_limit: z
       .object({
-        rate: z
-          .string()
-          .refine(isRate, {
-            message: 'expected a rate such as "10/s", "600/min" or "5000/hour"',
-          })
+        rate: rate()
           .default("5/s")
           .describe(
             "Sustained rate of `POST /orders` allowed per client (the `x-client-id` header), such as `10/s` or `600/min`.",

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import {
   defineSettings,
@@ -6,6 +6,7 @@ import {
   formatIssue,
   Secret,
   SettingsError,
+  type SettingsOf,
   secret,
   socketAddr,
 } from "./index";
@@ -90,6 +91,33 @@ describe("defaults", () => {
       token: ~
       "
     `);
+  });
+
+  it("writes a placeholder and where to set it for secret defaults, never the value", () => {
+    const WithSecrets = defineSettings(
+      z.object({
+        db: z
+          .object({
+            password: secret().prefault("DEFAULT-SECRET-pw").describe("Database password."),
+            pin: secret().default(new Secret("DEFAULT-SECRET-pin")),
+          })
+          .prefault({}),
+        keys: z.array(secret()).prefault(["DEFAULT-SECRET-list"]),
+        headers: z.record(z.string(), secret()).prefault({ authorization: "DEFAULT-SECRET-map" }),
+      }),
+    );
+    const yaml = WithSecrets.defaultYaml({ width: 240 });
+    expect(yaml).not.toContain("DEFAULT-SECRET");
+    expect(yaml).toContain(
+      "  # Secret: the default is not shown (`~` keeps it). Write `env:NAME` or `file:/path` here to read it from an environment variable or a file, or set it with an environment variable or `--set db.password=…`.\n  password: ~\n",
+    );
+    expect(yaml).toContain("--set headers=…`.\nheaders: ~\n");
+    const loaded = WithSecrets.parse(yaml);
+    expect(loaded.db.password.reveal()).toBe("DEFAULT-SECRET-pw");
+    expect(loaded.db.pin.reveal()).toBe("DEFAULT-SECRET-pin");
+    expect(loaded.keys.map((k) => k.reveal())).toEqual(["DEFAULT-SECRET-list"]);
+    expect(loaded.headers.authorization?.reveal()).toBe("DEFAULT-SECRET-map");
+    expect(WithSecrets.toYaml(loaded)).not.toContain("DEFAULT-SECRET");
   });
 
   it("adds the yaml-language-server modeline when asked", () => {
@@ -279,9 +307,55 @@ describe("errors", () => {
 
   it("never shows a secret's value", () => {
     const err = failure(() => App.parse({ token: 424242 }));
-    expect(err.issues[0]).toMatchObject({ path: ["token"], received: "[redacted]" });
+    expect(err.issues[0]).toMatchObject({ path: ["token"], received: "[REDACTED]" });
     expect(err.message).not.toContain("424242");
     expect(err.format()).not.toContain("424242");
+  });
+
+  it("masks secret values in every code frame", async () => {
+    const Db = defineSettings(
+      z.object({
+        db: z
+          .object({
+            password: secret().optional(),
+            pin: secret().optional(),
+            port: z.number().default(5432),
+          })
+          .prefault({}),
+        headers: z.record(z.string(), secret()).default({}),
+      }),
+    );
+    const cases = [
+      // a numeric secret is itself the invalid value
+      ["db:\n  pin: 98765432\n", "98765432"],
+      // a sibling error on the same flow line
+      ["db: { password: S3CR3T-flow, port: nope }\n", "S3CR3T-flow"],
+      // a map of secrets with a bad entry beside a good one
+      ['headers: { authorization: "Bearer S3CR3T-hdr", x: 5 }\n', "S3CR3T-hdr"],
+      // duplicate keys: the document does not parse
+      ["db:\n  password: S3CR3T-one\n  password: S3CR3T-two\n", "S3CR3T-two"],
+      // tab indentation: the structure is wrong, the line is still shown
+      ["db:\n\tpassword: S3CR3T-tab\n", "S3CR3T-tab"],
+      // a multi-line secret with an error on the line after it
+      ["db:\n  password: |\n    S3CR3T-block\n  port: x\n", "S3CR3T-block"],
+    ] as const;
+    for (const [text, value] of cases) {
+      const err = failure(() => Db.parse(text, { name: "db.yaml" }));
+      const shown = err.format();
+      expect(shown, text).toContain(" | ");
+      expect(shown, text).not.toContain(value);
+      expect(err.message, text).not.toContain(value);
+      const loaded = await failureAsync(() => Db.load({ files: [{ name: "db.yaml", text }] }));
+      expect(loaded.format(), text).not.toContain(value);
+    }
+    const sibling = failure(() =>
+      Db.parse("db: { password: S3CR3T-flow, port: nope }\n", { name: "db.yaml" }),
+    );
+    // The caret still points at the offending value after the masked one.
+    expect(sibling.format().split("\n").slice(-2)).toEqual([
+      "    1 | db: { password: [REDACTED], port: nope }",
+      "      |                                   ^",
+    ]);
   });
 
   it("prints colours only when asked", () => {
@@ -379,10 +453,66 @@ describe("bad input", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it("refuses prototype keys at the root of --set and env as forbidden_key", () => {
+    const Strict = defineSettings(z.object({ a: z.number().default(1) }));
+    for (const arg of ["__proto__.polluted=true", "constructor=1", "prototype.x=1"]) {
+      const err = failure(() => Strict.parse("", { args: ["--set", arg] }));
+      expect(
+        err.issues.map((i) => i.code),
+        arg,
+      ).toEqual(["forbidden_key"]);
+    }
+    const env = failure(() =>
+      Strict.parse("", { env: { prefix: "P_" }, vars: { P_CONSTRUCTOR: "1" } }),
+    );
+    expect(env.issues.map((i) => i.code)).toEqual(["forbidden_key"]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it("rejects nesting deeper than the limit", () => {
     const Free = defineSettings(z.object({}).catchall(z.unknown()), { limits: { maxDepth: 8 } });
     const deep = `a: ${"[".repeat(20)}${"]".repeat(20)}\n`;
     expect(failure(() => Free.parse(deep)).issues[0]?.code).toBe("too_deep");
+  });
+
+  it("refuses hostile nesting as too_deep before parsing, parse after parse", async () => {
+    const Free = defineSettings(z.object({}).catchall(z.unknown()));
+    const hostile = [
+      `a: ${"[".repeat(20_000)}`,
+      `a: ${"{".repeat(20_000)}`,
+      `a: ${"[".repeat(20_000)}${"]".repeat(20_000)}`,
+      `a:\n  ${"- ".repeat(20_000)}x\n`,
+      `a:\n${Array.from({ length: 1200 }, (_, i) => `${" ".repeat(i + 1)}k:`).join("\n")}\n`,
+    ];
+    // The parser's own stack overflow went fatal (V8 aborted) on the 3rd or 4th parse.
+    for (let round = 0; round < 5; round++) {
+      for (const text of hostile) {
+        const err = failure(() => Free.parse(text, { name: "deep.yaml" }));
+        expect(err.issues).toHaveLength(1);
+        expect(err.issues[0]).toMatchObject({
+          code: "too_deep",
+          message: "nesting deeper than 64 levels",
+          source: { kind: "file", file: "deep.yaml" },
+        });
+      }
+    }
+    const fromArgs = failure(() => Free.parse("", { args: ["--set", `a=${"[".repeat(20_000)}`] }));
+    expect(fromArgs.issues[0]).toMatchObject({ code: "too_deep", path: ["a"] });
+    const loaded = await failureAsync(() =>
+      Free.load({ files: [{ name: "deep.yaml", text: hostile[1]! }] }),
+    );
+    expect(loaded.issues[0]?.code).toBe("too_deep");
+  });
+
+  it("still loads documents nested up to the limit in every style", () => {
+    const Free = defineSettings(z.object({}).catchall(z.unknown()), { limits: { maxDepth: 8 } });
+    const flow = `a: ${"[".repeat(8)}${"]".repeat(8)}\n`;
+    const block = `${Array.from({ length: 8 }, (_, i) => `${"  ".repeat(i)}k${i}:`).join("\n")} 1\n`;
+    const compact = `a:\n  ${"- ".repeat(7)}x\n`;
+    for (const text of [flow, block, compact]) expect(() => Free.parse(text), text).not.toThrow();
+    expect(failure(() => Free.parse(`a: ${"[".repeat(9)}${"]".repeat(9)}\n`)).issues[0]?.code).toBe(
+      "too_deep",
+    );
   });
 });
 
@@ -433,5 +563,52 @@ describe("robustness", () => {
     const first = App.defaults();
     first.http.hosts.push("mutated");
     expect(App.defaults().http.hosts).toEqual(["a", "b"]);
+  });
+});
+
+describe("options", () => {
+  it("refuses invalid limits when the settings are defined", () => {
+    const schema = z.object({ a: z.number().default(1) });
+    for (const limits of [
+      { maxDepth: 0 },
+      { maxDepth: 100_000 },
+      { maxBytes: -1 },
+      { maxAliasCount: 1.5 },
+    ]) {
+      const err = failure(() => defineSettings(schema, { limits }));
+      expect(err.code, JSON.stringify(limits)).toBe("ERR_INVALID_OPTION");
+    }
+    expect(defineSettings(schema, { limits: { maxDepth: 256 } }).defaults()).toEqual({ a: 1 });
+  });
+});
+
+describe("schema libraries", () => {
+  it("names the zod version when it is older than 4.2", () => {
+    const validate = () => ({ value: {} });
+    const zod41 = {
+      "~standard": { version: 1, vendor: "zod", validate },
+      _zod: { version: { major: 4, minor: 1, patch: 12 } },
+    } as const;
+    const zod3 = { "~standard": { version: 1, vendor: "zod", validate }, _def: {} } as const;
+    const old = failure(() => defineSettings(zod41));
+    expect(old.code).toBe("ERR_SETTINGS_SCHEMA");
+    expect(old.message).toContain("zod 4.1.12; @groundwork/settings needs zod 4.2 or later");
+    expect(old.message).not.toContain("valibot");
+    expect(failure(() => defineSettings(zod3)).message).toContain("zod 3.x");
+    const other = failure(() =>
+      defineSettings({ "~standard": { version: 1, vendor: "x", validate } }),
+    );
+    expect(other.message).toContain("pass options.jsonSchema");
+  });
+
+  it("names the settings type with SettingsOf, and keeps the schema's own type", () => {
+    const Named = defineSettings(
+      z.object({ port: z.number().default(8080), tags: z.array(z.string()).default([]) }),
+    );
+    type Named = SettingsOf<typeof Named>;
+    expectTypeOf<Named>().toEqualTypeOf<{ port: number; tags: string[] }>();
+    expectTypeOf<z.infer<typeof Named.schema>>().toEqualTypeOf<Named>();
+    const value: Named = Named.parse("port: 1\n");
+    expect(value).toEqual({ port: 1, tags: [] });
   });
 });

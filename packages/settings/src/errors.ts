@@ -62,7 +62,17 @@ export type SettingsErrorCode =
   /** A source could not be used: malformed YAML, too large, unsafe, unreadable. */
   | "ERR_SETTINGS_SOURCE"
   /** The schema itself cannot be used (no JSON Schema, invalid defaults…). */
-  | "ERR_SETTINGS_SCHEMA";
+  | "ERR_SETTINGS_SCHEMA"
+  /** An option passed to a function of this package is invalid; thrown when it is called. */
+  | "ERR_INVALID_OPTION"
+  /** `logging.output` names an output this runtime cannot provide (a file, without `sinkFor`). */
+  | "ERR_UNSUPPORTED_LOG_OUTPUT";
+
+/** A `[start, end)` range of offsets in a source text. */
+export type SecretSpan = readonly [start: number, end: number];
+
+/** What secret values are printed as, everywhere. */
+export const REDACTED = "[REDACTED]";
 
 /** Options of {@link SettingsError.format}. */
 export interface FormatOptions {
@@ -103,11 +113,13 @@ export class SettingsError extends Error {
   /** Every problem found, in source order. */
   readonly issues: readonly SettingsIssue[];
   readonly #texts: ReadonlyMap<string, string>;
+  readonly #secrets: ReadonlyMap<string, readonly SecretSpan[]>;
 
   /**
    * @param issues - the problems found (at least one)
-   * @param options - `code` (default derived from the issues), `cause`, and `texts`
-   *   (file name → content, used to print source lines)
+   * @param options - `code` (default derived from the issues), `cause`, `texts`
+   *   (file name → content, used to print source lines; default none) and `secrets`
+   *   (file name → `[start, end)` offsets of secret values, printed as `[REDACTED]`; default none)
    */
   constructor(
     issues: readonly SettingsIssue[],
@@ -115,6 +127,7 @@ export class SettingsError extends Error {
       readonly code?: SettingsErrorCode;
       readonly cause?: unknown;
       readonly texts?: ReadonlyMap<string, string>;
+      readonly secrets?: ReadonlyMap<string, readonly SecretSpan[]>;
     } = {},
   ) {
     super(summarise(issues), options.cause !== undefined ? { cause: options.cause } : undefined);
@@ -125,11 +138,13 @@ export class SettingsError extends Error {
         ? "ERR_SETTINGS_SOURCE"
         : "ERR_SETTINGS_INVALID");
     this.#texts = options.texts ?? new Map();
+    this.#secrets = options.secrets ?? new Map();
   }
 
   /**
    * Renders the issues for a terminal: one block per issue with its key path,
-   * what was expected and found, the location, and the source line.
+   * what was expected and found, the location, and the source line (secret
+   * values in it shown as `[REDACTED]`).
    *
    * @param options - `color` (default `false`), `frames` (default `true`)
    * @returns multi-line text without a trailing newline
@@ -152,7 +167,10 @@ export class SettingsError extends Error {
       if (issue.source) {
         lines.push(`    ${paint("2", "at")} ${paint("36", formatSource(issue.source))}`);
         if (options.frames !== false && issue.source.kind === "file") {
-          lines.push(...frame(this.#texts.get(issue.source.file), issue.source, paint));
+          const file = issue.source.file;
+          lines.push(
+            ...frame(this.#texts.get(file), this.#secrets.get(file) ?? [], issue.source, paint),
+          );
         }
       }
     }
@@ -162,15 +180,43 @@ export class SettingsError extends Error {
 
 function frame(
   text: string | undefined,
+  secrets: readonly SecretSpan[],
   source: { readonly line: number; readonly column: number },
   paint: (code: string, text: string) => string,
 ): string[] {
   if (text === undefined) return [];
-  const line = text.split(/\r?\n/)[source.line - 1];
-  if (line === undefined) return [];
+  let start = 0;
+  for (let line = 1; line < source.line; line++) {
+    const next = text.indexOf("\n", start);
+    if (next === -1) return [];
+    start = next + 1;
+  }
+  const newline = text.indexOf("\n", start);
+  const end = newline === -1 ? text.length : newline;
+  let line = "";
+  let caretAt = -1;
+  let at = start;
+  const caret = start + source.column - 1;
+  // Secrets on the line, clipped to it, in order; overlapping spans merge.
+  const hidden = secrets
+    .map(([a, b]) => [Math.max(a, start), Math.min(b, end)] as const)
+    .filter(([a, b]) => a < b)
+    .sort((x, y) => x[0] - y[0]);
+  for (const [a, b] of hidden) {
+    if (b <= at) continue;
+    const from = Math.max(a, at);
+    if (caretAt === -1 && caret < from) caretAt = line.length + caret - at;
+    line += text.slice(at, from);
+    if (caretAt === -1 && caret < b) caretAt = line.length;
+    line += REDACTED;
+    at = b;
+  }
+  if (caretAt === -1) caretAt = line.length + Math.max(0, caret - at);
+  line += text.slice(at, end);
+  line = line.replace(/\r$/, "");
   const gutter = String(source.line);
   const shown = line.length > 120 ? `${line.slice(0, 117)}...` : line;
-  const caretAt = Math.min(source.column - 1, shown.length);
+  caretAt = Math.min(caretAt, shown.length);
   return [
     `    ${paint("2", `${gutter} |`)} ${shown}`,
     `    ${paint("2", `${" ".repeat(gutter.length)} |`)} ${" ".repeat(caretAt)}${paint("31", "^")}`,

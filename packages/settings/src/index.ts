@@ -1,23 +1,7 @@
-export type {
-  DefineSettingsOptions,
-  EnvOptions,
-  FsLike,
-  InferOutput,
-  JsonSchema,
-  LoadOptions,
-  ParseOptions,
-  ReadFile,
-  Settings,
-  SettingsLimits,
-  SettingsText,
-  StandardIssue,
-  StandardResult,
-  StandardSchema,
-  YamlOptions,
-} from "./define";
-export { defineSettings, fsReadFile, isSettings } from "./define";
+export { defineSettings, isSettings } from "./define";
 export type {
   FormatOptions,
+  SecretSpan,
   SettingsErrorCode,
   SettingsIssue,
   SettingsIssueCode,
@@ -34,17 +18,39 @@ export {
   parseByteSize,
   parseDuration,
   parseSocketAddr,
+  rate,
   Secret,
   secret,
   socketAddr,
   url,
 } from "./helpers";
 export type {
+  InferOutput,
+  StandardIssue,
+  StandardResult,
+  StandardSchema,
+} from "./internal/standard";
+export type { FsLike, ReadFile } from "./read-file";
+export { fsReadFile } from "./read-file";
+export type {
+  DefineSettingsOptions,
+  EnvOptions,
+  JsonSchema,
+  LoadOptions,
+  ParseOptions,
+  Settings,
+  SettingsLimits,
+  SettingsOf,
+  SettingsText,
+  YamlOptions,
+} from "./settings";
+export type {
   ExporterSettings,
   LoggingSettings,
   LogOutput,
   MetricsSettings,
   RateLimitSettings,
+  RegistryOptionsContext,
   ServerSettings,
   TelemetryOptionsContext,
   TelemetrySettings,
@@ -52,7 +58,7 @@ export type {
   TracingSettings,
 } from "./telemetry";
 export {
+  registryOptionsFromSettings,
   telemetryOptionsFromSettings,
   telemetrySettings,
-  UnsupportedLogOutputError,
 } from "./telemetry";

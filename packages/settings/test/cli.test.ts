@@ -56,6 +56,14 @@ describe("groundwork-settings", { timeout: 60_000 }, () => {
     );
   });
 
+  it("generate never prints a secret's default", async () => {
+    const result = await run(["generate", "test/fixtures/secret-defaults.ts"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("  password: ~\n");
+    expect(result.stdout).toContain("Secret: the default is not shown");
+    expect(result.stdout).not.toContain("DEFAULT-SECRET");
+  });
+
   it("generate adds a schema modeline and schema prints JSON Schema", async () => {
     const generated = await run(["generate", fixture, "--schema-url", "./ws.schema.json"]);
     expect(
@@ -105,6 +113,24 @@ describe("groundwork-settings", { timeout: 60_000 }, () => {
             |           ^
       "
     `);
+  });
+
+  it("check never prints a secret, in valid or malformed files", async () => {
+    const cases = {
+      "numeric.yaml": "api_key: 123456789\n",
+      "sibling.yaml":
+        "telemetry: { tracing: { exporter: { headers: { authorization: S3CR3T-a, x: 1 } } } }\n",
+      "duplicate.yaml": "api_key: S3CR3T-b\napi_key: S3CR3T-c\n",
+      "tabs.yaml": "telemetry:\n\tapi_key: S3CR3T-d\n",
+    };
+    for (const [name, text] of Object.entries(cases)) {
+      const file = join(dir, name);
+      await writeFile(file, text);
+      const result = await run(["check", fixture, "-c", file]);
+      expect(result.code, name).toBe(1);
+      expect(result.stderr, name).toContain("[REDACTED]");
+      expect(result.stderr, name).not.toMatch(/S3CR3T|123456789/);
+    }
   });
 
   it("check reports malformed YAML and honours --set", async () => {

@@ -52,7 +52,7 @@ describe("loading files on Node", () => {
     expect(value.telemetry.logging).toMatchObject({
       format: "json",
       redact_keys: ["token"],
-      verbosity: "DEBUG",
+      verbosity: "debug",
     });
     expect(value.telemetry.tracing).toMatchObject({ sampling_ratio: 0.25, enabled: false });
     // The file's endpoints map merges key by key with the default one.
@@ -67,7 +67,7 @@ describe("loading files on Node", () => {
     expect(value.api_key?.reveal()).toBe("s3cr3t");
     // What console.log and most loggers print.
     expect(inspect(value)).not.toContain("s3cr3t");
-    expect(inspect(value.api_key)).toBe("Secret([redacted])");
+    expect(inspect(value.api_key)).toBe("Secret([REDACTED])");
   });
 
   it("reports the file and position of each problem", async () => {

@@ -4,6 +4,7 @@ import { defineSettings } from "../define";
 import { SettingsError } from "../errors";
 import { byteSize, formatByteSize, parseByteSize } from "./byte-size";
 import { duration, formatDuration, parseDuration } from "./duration";
+import { rate } from "./rate";
 import { indirect, Secret, secret } from "./secret";
 import { parseSocketAddr, socketAddr } from "./socket-addr";
 import { url } from "./url";
@@ -92,6 +93,18 @@ describe("url", () => {
     const Ws = defineSettings(z.object({ u: url({ protocols: ["ws:"] }).optional() }));
     expect(Ws.parse("u: ws://h/").u).toBe("ws://h/");
   });
+
+  it("refuses schemes without their colon when the schema is made", () => {
+    for (const protocols of [[], ["https"], ["http:", "ftp"]]) {
+      let code: unknown;
+      try {
+        url({ protocols });
+      } catch (err) {
+        code = (err as SettingsError).code;
+      }
+      expect(code, JSON.stringify(protocols)).toBe("ERR_INVALID_OPTION");
+    }
+  });
 });
 
 describe("secret", () => {
@@ -101,15 +114,15 @@ describe("secret", () => {
     );
     const value = S.parse("key: hunter2\nheaders:\n  authorization: Bearer abc\n");
     expect(value.key?.reveal()).toBe("hunter2");
-    expect(`${value.key}`).toBe("[redacted]");
-    expect(String(value.key)).toBe("[redacted]");
+    expect(`${value.key}`).toBe("[REDACTED]");
+    expect(String(value.key)).toBe("[REDACTED]");
     expect(JSON.stringify(value)).toBe(
-      '{"key":"[redacted]","headers":{"authorization":"[redacted]"}}',
+      '{"key":"[REDACTED]","headers":{"authorization":"[REDACTED]"}}',
     );
     const dump = S.toYaml(value);
     expect(dump).not.toContain("hunter2");
     expect(dump).not.toContain("abc");
-    expect(dump).toContain('key: "[redacted]"');
+    expect(dump).toContain('key: "[REDACTED]"');
   });
 
   it("is a class users can construct", () => {
@@ -131,5 +144,34 @@ describe("secret", () => {
     })();
     expect(err?.issues[0]).toMatchObject({ code: "reference", path: ["dsn"] });
     expect(err?.issues[0]?.message).toContain("DSN is not set");
+  });
+});
+
+describe("rate", () => {
+  it("accepts what parseRate accepts and keeps the input", () => {
+    const S = defineSettings(z.object({ rate: rate().default("10/s") }));
+    expect(S.parse("rate: 600/min").rate).toBe("600/min");
+    expect(S.parse("rate: { per: hour, count: 5000 }").rate).toEqual({ per: "hour", count: 5000 });
+    expect(S.defaultYaml()).toContain("rate: 10/s");
+  });
+
+  it("reports a bad rate as a located settings error", () => {
+    const S = defineSettings(
+      z.object({ rate_limit: z.object({ rate: rate().default("5/s") }).prefault({}) }),
+    );
+    for (const bad of ["ten per second", "0/s", "5/fortnight", "{ per: day, count: 1 }", "12"]) {
+      let err: unknown;
+      try {
+        S.parse(`rate_limit:\n  rate: ${bad}\n`, { name: "app.yaml" });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, bad).toBeInstanceOf(SettingsError);
+      expect((err as SettingsError).issues[0], bad).toMatchObject({
+        path: ["rate_limit", "rate"],
+        expected: 'a rate such as "10/s", "600/min", "5000/hour" or { per: second, count: 10 }',
+        source: { kind: "file", file: "app.yaml", line: 2, column: 9 },
+      });
+    }
   });
 });

@@ -12,4 +12,6 @@ export const KIND_EXPECTED: Readonly<Record<string, string>> = {
   "socket-addr": 'a socket address such as "127.0.0.1:8080" or "[::1]:0"',
   url: "an absolute URL",
   secret: "a string",
+  rate: 'a rate such as "10/s", "600/min", "5000/hour" or { per: second, count: 10 }',
+  "log-level": "a log level: trace, debug, info, warn, error or fatal (in any case)",
 };

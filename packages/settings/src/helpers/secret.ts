@@ -1,17 +1,16 @@
 import { z } from "zod";
+import { REDACTED } from "../errors";
 import { INDIRECT_KEY } from "../internal/json-schema";
 import { kindMeta } from "./kinds";
 
-const REDACTED = "[redacted]";
-
 /**
  * A secret string. Printing, logging, `JSON.stringify` and YAML dumps show
- * `[redacted]`; only {@link Secret.reveal} returns the value.
+ * `[REDACTED]`; only {@link Secret.reveal} returns the value.
  *
  * @example
  * ```ts
  * const token = new Secret("s3cr3t");
- * `${token}`;            // "[redacted]"
+ * `${token}`;            // "[REDACTED]"
  * token.reveal();        // "s3cr3t"
  * ```
  */
@@ -36,12 +35,12 @@ export class Secret {
     return this.#value;
   }
 
-  /** @returns `"[redacted]"` */
+  /** @returns `"[REDACTED]"` */
   toString(): string {
     return REDACTED;
   }
 
-  /** @returns `"[redacted]"`, so `JSON.stringify` never leaks the value */
+  /** @returns `"[REDACTED]"`, so `JSON.stringify` never leaks the value */
   toJSON(): string {
     return REDACTED;
   }

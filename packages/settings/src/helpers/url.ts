@@ -1,4 +1,6 @@
+import { runtimeGlobal } from "@groundwork/platform";
 import { z } from "zod";
+import { SettingsError } from "../errors";
 import { kindMeta } from "./kinds";
 
 /** Options of {@link url}. */
@@ -8,20 +10,33 @@ export interface UrlOptions {
 }
 
 type UrlConstructor = new (input: string) => { readonly protocol: string };
-const URLCtor = (globalThis as unknown as { URL: UrlConstructor }).URL;
 
 /**
  * An absolute URL setting; the value stays a string.
  *
  * @param options - `protocols` (default `["http:", "https:"]`)
  * @returns a zod string schema
+ * @throws {@link SettingsError} `ERR_INVALID_OPTION` when `protocols` is empty or a scheme lacks its colon
  * @example
  * ```ts
- * const schema = z.object({ endpoint: url().default("http://127.0.0.1:4318/v1/traces") });
+ * const schema = z.object({ endpoint: url().default("http://localhost:4318/v1/traces") });
  * ```
  */
 export function url(options: UrlOptions = {}) {
   const protocols = options.protocols ?? ["http:", "https:"];
+  if (protocols.length === 0 || !protocols.every((p) => /^[a-z][a-z0-9+.-]*:$/i.test(p))) {
+    throw new SettingsError(
+      [
+        {
+          code: "invalid",
+          path: [],
+          message: `url() protocols must be schemes with their colon, such as "https:", got ${JSON.stringify(protocols)}`,
+        },
+      ],
+      { code: "ERR_INVALID_OPTION" },
+    );
+  }
+  const URLCtor = runtimeGlobal<UrlConstructor>("URL")!;
   return z
     .string()
     .refine(

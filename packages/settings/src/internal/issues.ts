@@ -1,4 +1,4 @@
-import type { SettingsIssue } from "../errors";
+import { REDACTED, type SettingsIssue } from "../errors";
 import { KIND_EXPECTED } from "../helpers/kinds";
 import {
   acceptedTypes,
@@ -136,7 +136,7 @@ function fromSchema(node: SchemaNode | undefined, root: SchemaNode): string | un
 /** A short rendering of a found value for error messages. */
 export function describe(value: unknown, hide: boolean): string {
   if (value === undefined) return "nothing";
-  if (hide) return "[redacted]";
+  if (hide) return REDACTED;
   if (value === null) return "~ (null)";
   if (typeof value === "string") {
     const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;

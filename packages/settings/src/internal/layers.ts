@@ -245,6 +245,9 @@ function resolvePath(
   let node: SchemaNode | undefined = root;
   for (const segment of segments) {
     if (segment === "") return { ok: false, path, reason: "empty" };
+    // Before matching: a strict object would otherwise call it merely unknown.
+    if (FORBIDDEN_KEYS.has(segment.toLowerCase()))
+      return { ok: false, path: [...path, segment], reason: "forbidden" };
     const key = match(segment, objectShape(node, root));
     if (key === undefined) return { ok: false, path: [...path, segment], reason: "unknown" };
     if (FORBIDDEN_KEYS.has(key)) return { ok: false, path: [...path, key], reason: "forbidden" };

@@ -1,4 +1,5 @@
 import { parse as parseYaml } from "yaml";
+import { REDACTED } from "../errors";
 import { formatByteSize } from "../helpers/byte-size";
 import { formatDuration } from "../helpers/duration";
 import {
@@ -18,6 +19,11 @@ export interface RenderOptions {
   readonly width: number;
   /** Written as a `yaml-language-server` modeline when set. */
   readonly schemaUrl?: string | undefined;
+  /**
+   * How secret values are written: `placeholder` (default YAML) writes `~` and a
+   * comment saying where to set the value, `redacted` writes `[REDACTED]`.
+   */
+  readonly secrets: "placeholder" | "redacted";
 }
 
 /**
@@ -43,8 +49,8 @@ export function renderYaml(
   if (typeof description === "string") {
     lines.push(...comment(description, 0, options.width), "");
   }
-  const r = new Renderer(root, options.width, lines);
-  r.body(root, primary, fallback, 0);
+  const r = new Renderer(root, options.width, options.secrets, lines);
+  r.body(root, primary, fallback, 0, []);
   return `${lines.join("\n")}\n`;
 }
 
@@ -52,10 +58,17 @@ class Renderer {
   constructor(
     private readonly root: SchemaNode,
     private readonly width: number,
+    private readonly secrets: RenderOptions["secrets"],
     private readonly lines: string[],
   ) {}
 
-  body(node: SchemaNode | undefined, value: unknown, fallback: unknown, indent: number): void {
+  body(
+    node: SchemaNode | undefined,
+    value: unknown,
+    fallback: unknown,
+    indent: number,
+    path: readonly (string | number)[],
+  ): void {
     const shape = objectShape(pick(node, value, this.root), this.root);
     const own = isPlainObject(value) ? value : {};
     const backup = isPlainObject(fallback) ? fallback : {};
@@ -67,10 +80,65 @@ class Renderer {
       const child = declared ?? childSchema(node, key, this.root);
       const doc = keyword(child, "description", this.root);
       if (typeof doc === "string") this.lines.push(...comment(doc, indent, this.width));
-      const v = Object.hasOwn(own, key) ? own[key] : plain(backup[key]);
+      // A default the schema states in input form (`INFO`) reads better than the parsed one (`info`).
+      const stated = keyword(child, "default", this.root);
+      const v = Object.hasOwn(own, key)
+        ? own[key]
+        : Object.hasOwn(backup, key) && stated !== undefined
+          ? stated
+          : plain(backup[key]);
       const fb = Object.hasOwn(backup, key) ? backup[key] : undefined;
-      this.entry(keyText(key), child, v, fb, indent);
+      const keyPath = [...path, key];
+      // `~` drops an optional key, so its default applies: the one placeholder that loads back.
+      const droppable =
+        declared !== undefined &&
+        !shape.required.has(key) &&
+        !(acceptedTypes(child, this.root)?.has("null") ?? true);
+      if (this.secrets === "placeholder" && droppable && this.holdsSecrets(child, v)) {
+        const direct = keyword(child, KIND_KEY, this.root) === "secret";
+        this.lines.push(...comment(whereToSet(keyPath, !direct), indent, this.width));
+        this.lines.push(`${" ".repeat(indent)}${keyText(key)}: ~`);
+        continue;
+      }
+      this.entry(keyText(key), child, v, fb, indent, keyPath);
     }
+  }
+
+  /**
+   * Whether a default is, or holds inside a list or map, a secret value that
+   * cannot get a placeholder of its own (objects with declared fields can: each
+   * secret field gets one).
+   */
+  holdsSecrets(node: SchemaNode | undefined, value: unknown, depth = 0): boolean {
+    const v = plain(value);
+    if (v === undefined || v === null || depth > 32) return false;
+    if (keyword(node, KIND_KEY, this.root) === "secret") return !isReference(v);
+    if (Array.isArray(v)) {
+      return v.some((item, i) => this.containsSecret(itemSchema(node, i, this.root), item, depth));
+    }
+    if (!isPlainObject(v)) return false;
+    const shape = objectShape(pick(node, v, this.root), this.root);
+    return Object.keys(v).some(
+      (key) =>
+        !shape.properties.has(key) &&
+        this.containsSecret(childSchema(node, key, this.root), v[key], depth),
+    );
+  }
+
+  /** Whether a value holds a secret anywhere. */
+  containsSecret(node: SchemaNode | undefined, value: unknown, depth: number): boolean {
+    const v = plain(value);
+    if (v === undefined || v === null || depth > 32) return false;
+    if (keyword(node, KIND_KEY, this.root) === "secret") return !isReference(v);
+    if (Array.isArray(v)) {
+      return v.some((item, i) =>
+        this.containsSecret(itemSchema(node, i, this.root), item, depth + 1),
+      );
+    }
+    if (!isPlainObject(v)) return false;
+    return Object.keys(v).some((key) =>
+      this.containsSecret(childSchema(node, key, this.root), v[key], depth + 1),
+    );
   }
 
   entry(
@@ -79,9 +147,15 @@ class Renderer {
     value: unknown,
     fallback: unknown,
     indent: number,
+    path: readonly (string | number)[],
   ): void {
     const pad = " ".repeat(indent);
     const v = plain(value);
+    const hidden = this.secret(node, v, indent, path);
+    if (hidden !== undefined) {
+      this.lines.push(`${pad}${label}: ${hidden}`);
+      return;
+    }
     if (isPlainObject(v)) {
       const shape = objectShape(pick(node, v, this.root), this.root);
       if (shape.properties.size === 0 && Object.keys(v).length === 0) {
@@ -89,7 +163,7 @@ class Renderer {
         return;
       }
       this.lines.push(`${pad}${label}:`);
-      this.body(node, v, fallback, indent + 2);
+      this.body(node, v, fallback, indent + 2, path);
       return;
     }
     if (Array.isArray(v)) {
@@ -99,19 +173,29 @@ class Renderer {
       }
       this.lines.push(`${pad}${label}:`);
       v.forEach((item, index) => {
-        this.item(itemSchema(node, index, this.root), item, indent + 2);
+        this.item(itemSchema(node, index, this.root), item, indent + 2, [...path, index]);
       });
       return;
     }
     this.lines.push(`${pad}${label}: ${scalar(v, node, this.root)}`);
   }
 
-  item(node: SchemaNode | undefined, value: unknown, indent: number): void {
+  item(
+    node: SchemaNode | undefined,
+    value: unknown,
+    indent: number,
+    path: readonly (string | number)[],
+  ): void {
     const pad = " ".repeat(indent);
     const v = plain(value);
+    const hidden = this.secret(node, v, indent, path);
+    if (hidden !== undefined) {
+      this.lines.push(`${pad}- ${hidden}`);
+      return;
+    }
     if (isPlainObject(v) && Object.keys(v).length > 0) {
       const start = this.lines.length;
-      this.body(node, v, undefined, indent + 2);
+      this.body(node, v, undefined, indent + 2, path);
       // The first line of the entry moves up beside the dash.
       this.lines[start] = `${pad}- ${this.lines[start]!.slice(indent + 2)}`;
       return;
@@ -126,6 +210,41 @@ class Renderer {
     }
     this.lines.push(`${pad}- ${scalar(v, node, this.root)}`);
   }
+
+  /**
+   * The text written instead of a secret's value, with a comment above it in
+   * the default YAML; `undefined` for values that are not secrets (or not set).
+   * References (`env:NAME`, `file:/path`) are not secret and are written as they are.
+   */
+  secret(
+    node: SchemaNode | undefined,
+    value: unknown,
+    indent: number,
+    path: readonly (string | number)[],
+  ): string | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (keyword(node, KIND_KEY, this.root) !== "secret") return undefined;
+    if (this.secrets === "redacted") return JSON.stringify(REDACTED);
+    if (isReference(value)) return undefined;
+    this.lines.push(...comment(whereToSet(path, false), indent, this.width));
+    return "~";
+  }
+}
+
+/** References name where a secret is read from; they are not secret themselves. */
+function isReference(value: unknown): boolean {
+  return typeof value === "string" && /^(env|file):/.test(value);
+}
+
+/** The comment written above a secret's placeholder in the default YAML. */
+function whereToSet(path: readonly (string | number)[], holds: boolean): string {
+  const dotted = path.every((p) => typeof p === "string") ? path.join(".") : undefined;
+  const what = holds
+    ? "Holds secrets: the default is not shown"
+    : "Secret: the default is not shown";
+  const it = holds ? "them" : "it";
+  const set = dotted === undefined ? "" : ` or \`--set ${dotted}=…\``;
+  return `${what} (\`~\` keeps it). Write \`env:NAME\` or \`file:/path\` here to read ${it} from an environment variable or a file, or set ${it} with an environment variable${set}.`;
 }
 
 /** The object variant a value most likely belongs to, so its docs are the ones shown. */

@@ -1,6 +1,9 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { SettingsIssue, SettingsSource } from "../errors";
+import type { SchemaNode } from "./json-schema";
+import { exceedsNesting } from "./nesting";
 import type { Prov } from "./provenance";
+import { declaresSecrets, type Span, secretSpans } from "./secret-spans";
 
 /** Bounds that keep hostile input from costing more than a small, fixed amount. */
 export interface Limits {
@@ -21,6 +24,8 @@ export interface ParsedSource {
   readonly value: Record<string, unknown> | undefined;
   readonly prov: Prov;
   readonly issues: SettingsIssue[];
+  /** Ranges of the text holding secret values, hidden in error frames. */
+  readonly secrets: readonly Span[];
 }
 
 /** UTF-8 length of a string, without allocating its encoding. */
@@ -57,12 +62,20 @@ export function parseYamlSource(
   text: string,
   file: string,
   limits: Limits,
-  options: { readonly anyRoot?: boolean } = {},
+  options: {
+    readonly anyRoot?: boolean;
+    /** The settings' JSON Schema, to find where secrets are written. */
+    readonly root?: SchemaNode;
+  } = {},
 ): ParsedSource {
-  const fail = (issue: SettingsIssue): ParsedSource => ({
+  // Text that was never parsed may hold secrets anywhere: it is hidden whole.
+  const unread: readonly Span[] =
+    options.root !== undefined && declaresSecrets(options.root) ? [[0, text.length]] : [];
+  const fail = (issue: SettingsIssue, secrets = unread): ParsedSource => ({
     value: undefined,
     prov: {},
     issues: [issue],
+    secrets,
   });
   if (exceedsSize(text, limits.maxBytes)) {
     return fail({
@@ -76,6 +89,16 @@ export function parseYamlSource(
     const { line, col } = lines.linePos(offset);
     return { kind: "file", file, line, column: col };
   };
+  // Before the parser, which recurses on nesting: no input may exhaust the stack.
+  const tooDeep = exceedsNesting(text, limits.maxDepth + 1);
+  if (tooDeep) {
+    return fail({
+      code: "too_deep",
+      path: [],
+      message: `nesting deeper than ${limits.maxDepth} levels`,
+      source: { kind: "file", file, ...positionAt(text, tooDeep.offset) },
+    });
+  }
   let doc: ReturnType<typeof parseDocument>;
   try {
     doc = parseDocument(text, {
@@ -89,14 +112,17 @@ export function parseYamlSource(
       logLevel: "error",
     });
   } catch (err) {
-    // The parser recurses on nesting; a pathological document can exhaust the stack.
+    // Not expected after the nesting check; kept so a parser defect is still a settings error.
     return fail({
-      code: "too_deep",
+      code: "yaml",
       path: [],
       message: `${file} could not be parsed: ${errorMessage(err)}`,
     });
   }
-  if (doc.errors.length > 0) {
+  const malformed = doc.errors.length > 0;
+  const secrets =
+    options.root === undefined ? [] : secretSpans(doc.contents, options.root, malformed);
+  if (malformed) {
     return {
       value: undefined,
       prov: {},
@@ -106,40 +132,47 @@ export function parseYamlSource(
         message: `malformed YAML: ${e.message}`,
         source: at(e.pos[0]),
       })),
+      secrets,
     };
   }
   const issues: SettingsIssue[] = [];
   const root = doc.contents;
   if (options.anyRoot !== true && (root === null || (isScalar(root) && root.value === null))) {
-    return { value: {}, prov: { src: at(0) }, issues };
+    return { value: {}, prov: { src: at(0) }, issues, secrets };
   }
   if (options.anyRoot !== true && !isMap(root)) {
-    return fail({
-      code: "yaml",
-      path: [],
-      message: "the document must be a mapping of keys to values",
-      source: at(root?.range?.[0] ?? 0),
-    });
+    return fail(
+      {
+        code: "yaml",
+        path: [],
+        message: "the document must be a mapping of keys to values",
+        source: at(root?.range?.[0] ?? 0),
+      },
+      secrets,
+    );
   }
   const prov = root === null ? {} : inspect(root, [], 0, at, limits, issues);
-  if (issues.length > 0) return { value: undefined, prov, issues };
+  if (issues.length > 0) return { value: undefined, prov, issues, secrets };
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
     if (options.anyRoot === true)
-      return { value: { value } as Record<string, unknown>, prov, issues };
+      return { value: { value } as Record<string, unknown>, prov, issues, secrets };
   } catch (err) {
     const aliasBomb = err instanceof ReferenceError || /alias/i.test(errorMessage(err));
-    return fail({
-      code: aliasBomb ? "alias_limit" : "yaml",
-      path: [],
-      message: aliasBomb
-        ? `too many alias expansions (the limit is ${limits.maxAliasCount}); anchors and aliases that multiply data are refused`
-        : `malformed YAML: ${errorMessage(err)}`,
-      source: at(0),
-    });
+    return fail(
+      {
+        code: aliasBomb ? "alias_limit" : "yaml",
+        path: [],
+        message: aliasBomb
+          ? `too many alias expansions (the limit is ${limits.maxAliasCount}); anchors and aliases that multiply data are refused`
+          : `malformed YAML: ${errorMessage(err)}`,
+        source: at(0),
+      },
+      secrets,
+    );
   }
-  return { value: value as Record<string, unknown>, prov, issues };
+  return { value: value as Record<string, unknown>, prov, issues, secrets };
 }
 
 function inspect(
@@ -219,6 +252,17 @@ function inspect(
     });
   }
   return prov;
+}
+
+/** 1-based line and column of an offset, for text the parser has not seen. */
+function positionAt(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
 }
 
 function errorMessage(err: unknown): string {

@@ -1,3 +1,5 @@
+export type { RegistryOptionsContext } from "./registry-options";
+export { registryOptionsFromSettings } from "./registry-options";
 export type {
   ExporterSettings,
   LoggingSettings,
@@ -10,4 +12,4 @@ export type {
 } from "./telemetry-settings";
 export { telemetrySettings } from "./telemetry-settings";
 export type { LogOutput, TelemetryOptionsContext } from "./to-options";
-export { telemetryOptionsFromSettings, UnsupportedLogOutputError } from "./to-options";
+export { telemetryOptionsFromSettings } from "./to-options";

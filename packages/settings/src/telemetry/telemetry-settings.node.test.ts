@@ -12,15 +12,29 @@ describe("telemetrySettings", () => {
 
   it("has a doc comment above every key at every depth", () => {
     const lines = Settings.defaultYaml().split("\n");
-    lines.forEach((line, i) => {
-      if (/^\s*[a-z_]+:/.test(line)) expect(lines[i - 1]?.trim().startsWith("#"), line).toBe(true);
-    });
+    const keys = lines.flatMap((line, i) => (/^\s*[a-z_]+:/.test(line) ? [i] : []));
+    // Every section and field of the telemetry settings, nested keys included.
+    expect(keys.length).toBeGreaterThanOrEqual(30);
+    const undocumented = keys
+      .filter((i) => !lines[i - 1]?.trim().startsWith("#"))
+      .map((i) => lines[i]);
+    expect(undocumented).toEqual([]);
+  });
+
+  it("accepts log levels in any case, as core does", () => {
+    for (const written of ["debug", "DEBUG", "Debug", "warn", "FATAL"]) {
+      const value = Settings.parse(`telemetry:\n  logging:\n    verbosity: ${written}\n`);
+      expect(value.telemetry.logging.verbosity).toBe(written.toLowerCase());
+    }
+    expect(() => Settings.parse("telemetry:\n  logging:\n    verbosity: loud\n")).toThrow(
+      /telemetry\.logging\.verbosity: expected a log level: trace, debug, info, warn, error or fatal \(in any case\), got "loud" \(<input>:3:16\)/,
+    );
   });
 
   it("loads its golden file back to the defaults", () => {
     expect(Settings.parse(Settings.defaultYaml())).toEqual(Settings.defaults());
     expect(Settings.defaults().telemetry).toMatchObject({
-      logging: { output: "terminal", format: "text", verbosity: "INFO", redact_keys: [] },
+      logging: { output: "terminal", format: "text", verbosity: "info", redact_keys: [] },
       tracing: { enabled: true, sampling_ratio: 1, exporter: { timeout: 10_000, headers: {} } },
       metrics: { service_name_format: "metric_prefix", report_optional: false },
       server: { enabled: true, addr: "127.0.0.1:0" },

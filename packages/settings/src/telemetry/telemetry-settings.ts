@@ -3,6 +3,7 @@ import { duration } from "../helpers/duration";
 import { secret } from "../helpers/secret";
 import { socketAddr } from "../helpers/socket-addr";
 import { url } from "../helpers/url";
+import { logLevel } from "./log-level";
 
 function rateLimit(what: string, perSecond: number, burst: number) {
   return z
@@ -43,15 +44,18 @@ const logging = z
       .enum(["text", "json"])
       .default("text")
       .describe("Line format: `text` for people, `json` (one object per line) for log pipelines."),
-    verbosity: z
-      .enum(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"])
-      .default("INFO")
-      .describe("The lowest level that is written; less severe records cost almost nothing."),
+    verbosity: logLevel()
+      .prefault("INFO")
+      // Shown upper-case in the default YAML, as the level names are usually written there.
+      .meta({ default: "INFO" })
+      .describe(
+        "The lowest level that is written (`TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR` or `FATAL`, in any case); less severe records cost almost nothing.",
+      ),
     redact_keys: z
       .array(z.string())
       .default([])
       .describe(
-        "Field names whose values are replaced by `[redacted]` in log output and span events.",
+        "Field names whose values are replaced by `[REDACTED]` in log output and span events.",
       ),
     rate_limit: rateLimit("log records", 10_000, 1_000).describe(
       "Rate limit for log records across the whole process.\n\nRecords over the limit are dropped and counted in the log volume metrics.",
@@ -62,7 +66,8 @@ const logging = z
 const exporter = z
   .object({
     endpoint: url()
-      .default("http://127.0.0.1:4318/v1/traces")
+      // Core's default traces endpoint (`DEFAULT_OTLP_TRACES_ENDPOINT`), as the OpenTelemetry specification gives it.
+      .default("http://localhost:4318/v1/traces")
       .describe("OTLP/HTTP endpoint that spans are sent to."),
     protocol: z
       .enum(["http/protobuf", "http/json"])
@@ -176,7 +181,8 @@ export const telemetrySettings = z
  * Validated telemetry settings, as read from `telemetry:`.
  *
  * - `logging.output`: `"terminal" | "stderr" | "console" | { file }`; `logging.verbosity`
- *   is an upper-case level name; `logging.redact_keys` lists field names.
+ *   is core's `LogLevel` (written in any case in YAML, lower-case here); `logging.redact_keys`
+ *   lists field names.
  * - `tracing.exporter.timeout` is in milliseconds; `tracing.exporter.headers` values
  *   are {@link Secret}s (call `.reveal()` when sending).
  * - `server.addr` is `host:port`; split it with `parseSocketAddr`.
@@ -198,7 +204,10 @@ export type ExporterSettings = TracingSettings["exporter"];
 /** A rate limit as configured: `enabled`, sustained `max_events_per_second`, and `burst`. */
 export type RateLimitSettings = LoggingSettings["rate_limit"];
 
-/** `telemetry.metrics`: how the service name appears and whether optional metrics are reported. */
+/**
+ * `telemetry.metrics`: how the service name appears and whether optional metrics
+ * are reported. Map it to registry options with `registryOptionsFromSettings`.
+ */
 export type MetricsSettings = TelemetrySettings["metrics"];
 
 /** `telemetry.server`: whether the telemetry server runs and its `host:port` address. */

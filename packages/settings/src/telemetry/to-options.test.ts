@@ -2,8 +2,9 @@ import { createTelemetry, memorySink } from "@groundwork/core";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineSettings } from "../define";
+import { SettingsError } from "../errors";
 import { telemetrySettings } from "./telemetry-settings";
-import { telemetryOptionsFromSettings, UnsupportedLogOutputError } from "./to-options";
+import { telemetryOptionsFromSettings } from "./to-options";
 
 const Settings = defineSettings(z.object({ telemetry: telemetrySettings }));
 
@@ -17,7 +18,7 @@ describe("telemetryOptionsFromSettings", () => {
       enabled: true,
       samplingRatio: 1,
       exporter: {
-        endpoint: "http://127.0.0.1:4318/v1/traces",
+        endpoint: "http://localhost:4318/v1/traces",
         protocol: "http/protobuf",
         headers: {},
         timeoutMs: 10_000,
@@ -103,8 +104,21 @@ telemetry:
     const { telemetry } = Settings.parse(
       "telemetry:\n  logging:\n    output: { file: /tmp/x.log }\n",
     );
-    expect(() => telemetryOptionsFromSettings(telemetry, { serviceName: "api" })).toThrow(
-      UnsupportedLogOutputError,
+    let err: unknown;
+    try {
+      telemetryOptionsFromSettings(telemetry, { serviceName: "api" });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SettingsError);
+    expect(err).toMatchObject({ name: "SettingsError", code: "ERR_UNSUPPORTED_LOG_OUTPUT" });
+    expect((err as Error).message).toContain("nodeSinkFor from @groundwork/settings/node");
+  });
+
+  it("refuses an empty service name when called", () => {
+    const { telemetry } = Settings.defaults();
+    expect(() => telemetryOptionsFromSettings(telemetry, { serviceName: "" })).toThrow(
+      expect.objectContaining({ code: "ERR_INVALID_OPTION" }),
     );
   });
 });

@@ -1,11 +1,12 @@
 import {
   consoleSink,
-  type LogLevel,
   type LogSink,
   lineSink,
   type TelemetryOptions,
   type TelemetryTracingOptions,
 } from "@groundwork/core";
+import { runtimeGlobal } from "@groundwork/platform";
+import { SettingsError } from "../errors";
 import type { LoggingSettings, TelemetrySettings } from "./telemetry-settings";
 
 /** Where log lines go, as `logging.output` says. */
@@ -20,32 +21,27 @@ export interface TelemetryOptionsContext {
   /**
    * Builds the sink for `logging.output`. The default handles `console`
    * (and `terminal`/`stderr` through the console); `{ file }` needs a
-   * runtime with files — `@groundwork/settings/node` passes Node sinks.
+   * runtime with files: pass `nodeSinkFor` from `@groundwork/settings/node`.
    */
   sinkFor?: (output: LogOutput) => LogSink;
 }
 
-/** Thrown when `logging.output` names an output the runtime cannot provide. */
-export class UnsupportedLogOutputError extends Error {
-  /** Stable error code. */
-  readonly code = "ERR_UNSUPPORTED_LOG_OUTPUT";
-  constructor(output: LogOutput) {
-    super(
-      `logging.output ${JSON.stringify(output)} needs a runtime with files: use telemetryOptionsFromSettings from @groundwork/settings/node`,
-    );
-    this.name = "UnsupportedLogOutputError";
-  }
-}
-
-const consoleErrorSink = (): LogSink => {
-  const runtime = globalThis as unknown as { console: { error(line: string): void } };
-  return lineSink((line) => runtime.console.error(line));
-};
+const consoleErrorSink = (): LogSink =>
+  lineSink((line) => runtimeGlobal<{ error(line: string): void }>("console")?.error(line));
 
 function defaultSinkFor(output: LogOutput): LogSink {
   if (output === "console" || output === "terminal") return consoleSink();
   if (output === "stderr") return consoleErrorSink();
-  throw new UnsupportedLogOutputError(output);
+  throw new SettingsError(
+    [
+      {
+        code: "invalid",
+        path: ["logging", "output"],
+        message: `logging.output ${JSON.stringify(output)} needs a runtime with files: pass sinkFor (nodeSinkFor from @groundwork/settings/node)`,
+      },
+    ],
+    { code: "ERR_UNSUPPORTED_LOG_OUTPUT" },
+  );
 }
 
 /**
@@ -56,7 +52,8 @@ function defaultSinkFor(output: LogOutput): LogSink {
  * @param settings - validated telemetry settings.
  * @param context - service name/version, and how to build the log sink.
  * @returns options for `createTelemetry`.
- * @throws UnsupportedLogOutputError for `{ file }` output without a file-capable `sinkFor`.
+ * @throws {@link SettingsError} `ERR_UNSUPPORTED_LOG_OUTPUT` for `{ file }` output without a
+ *   file-capable `sinkFor`; `ERR_INVALID_OPTION` for an empty `serviceName` or a `sinkFor` that is not a function.
  * @example
  * ```ts
  * import { createTelemetry } from "@groundwork/core";
@@ -70,13 +67,19 @@ export function telemetryOptionsFromSettings(
   settings: TelemetrySettings,
   context: TelemetryOptionsContext,
 ): TelemetryOptions {
+  if (typeof context?.serviceName !== "string" || context.serviceName === "") {
+    throw invalidOption("telemetryOptionsFromSettings needs a non-empty serviceName");
+  }
+  if (context.sinkFor !== undefined && typeof context.sinkFor !== "function") {
+    throw invalidOption("sinkFor must be a function from logging.output to a log sink");
+  }
   const { logging, tracing } = settings;
   const sink = (context.sinkFor ?? defaultSinkFor)(logging.output);
   const options: TelemetryOptions = {
     serviceName: context.serviceName,
     ...(context.serviceVersion === undefined ? {} : { serviceVersion: context.serviceVersion }),
     logging: {
-      level: logging.verbosity.toLowerCase() as LogLevel,
+      level: logging.verbosity,
       format: logging.format,
       sink,
       redactKeys: logging.redact_keys,
@@ -121,4 +124,10 @@ export function telemetryOptionsFromSettings(
   }
   options.tracing = tracingOptions;
   return options;
+}
+
+function invalidOption(message: string): SettingsError {
+  return new SettingsError([{ code: "invalid", path: [], message }], {
+    code: "ERR_INVALID_OPTION",
+  });
 }
