@@ -1,0 +1,9 @@
+export type {
+  CloseOptions,
+  FetchHandler,
+  RunningServer,
+  ServeContext,
+  ServeOptions,
+} from "./serve";
+export { serve } from "./serve";
+export type { HttpTelemetryOptions } from "./telemetry";
