@@ -114,7 +114,7 @@ export function createProcessMetrics(options: ProcessMetricsOptions = {}): Proce
   const gc = new Map<string, GcSeries>();
   let observer: PerformanceObserver | undefined = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      const detail = entry.detail as { kind?: number } | undefined;
+      const detail = (entry as { detail?: { kind?: number } }).detail;
       const kind = GC_KINDS[detail?.kind ?? 0] ?? "unknown";
       let series = gc.get(kind);
       if (series === undefined) {
