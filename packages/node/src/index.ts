@@ -6,8 +6,9 @@ export type {
   CloseOptions,
   FetchHandler,
   HttpTelemetryOptions,
+  InstrumentServerOptions,
   RunningServer,
   ServeContext,
   ServeOptions,
 } from "./http/index";
-export { serve } from "./http/index";
+export { instrumentServer, serve } from "./http/index";

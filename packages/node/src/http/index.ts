@@ -1,3 +1,5 @@
+export type { InstrumentServerOptions } from "./instrument-server";
+export { instrumentServer } from "./instrument-server";
 export type {
   CloseOptions,
   FetchHandler,

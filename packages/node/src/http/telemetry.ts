@@ -241,12 +241,12 @@ export class RequestTelemetry {
   private finish({ status, bytes, route: learned }: RequestOutcome): void {
     const seconds = (performance.now() - this.started) / 1000;
     const info = this.info;
-    if (learned !== undefined && this.route === undefined) this.route = learned;
+    if (learned !== undefined) this.route = learned;
     const explicit = this.route;
     const route = explicit ?? this.instr.template(info.path, status);
     const span = this.span;
     if (span?.isRecording()) {
-      if (explicit !== undefined && info.route === undefined) {
+      if (explicit !== undefined && explicit !== info.route) {
         span.setAttribute(ATTR_HTTP_ROUTE, explicit);
         span.updateName(spanName(this.method, explicit));
       }
