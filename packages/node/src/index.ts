@@ -4,9 +4,6 @@ export { NodeError } from "./errors";
 // fetch
 export type { FetchFunction, InstrumentFetchOptions } from "./fetch/index";
 export { instrumentFetch } from "./fetch/index";
-// fetch
-export type { FetchFunction, InstrumentFetchOptions } from "./fetch/index";
-export { instrumentFetch } from "./fetch/index";
 // http
 export type {
   CloseOptions,
