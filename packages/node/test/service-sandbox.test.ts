@@ -83,6 +83,10 @@ describe("runService sandbox", { timeout: 60_000 }, () => {
       const denied = await fetch(`${url}/read?path=${encodeURIComponent(join(dir, "denied.txt"))}`);
       expect(denied.status).toBe(403);
       expect(await denied.json()).toEqual({ code: "ERR_ACCESS_DENIED" });
+      // The permission model refuses inspector sessions: CPU profiles are unavailable.
+      const telemetryUrl = /"telemetry_url":"([^"]+)"/.exec(stdout)?.[1];
+      expect((await fetch(`${telemetryUrl}/debug/cpu?seconds=0.1`)).status).toBe(503);
+      expect((await fetch(`${telemetryUrl}/health`)).status).toBe(200);
 
       // The parent forwards SIGTERM and exits with the child's code.
       child.kill("SIGTERM");

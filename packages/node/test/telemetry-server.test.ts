@@ -35,7 +35,7 @@ function telemetryWith(sink = memorySink()) {
   return { telemetry, buffer, sink };
 }
 
-describe("serveTelemetry", () => {
+describe("serveTelemetry", { timeout: 30_000 }, () => {
   it("listens on 127.0.0.1 with a free port by default and logs its address", async () => {
     const sink = memorySink();
     const { telemetry } = telemetryWith(sink);

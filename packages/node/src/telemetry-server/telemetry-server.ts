@@ -202,7 +202,14 @@ export async function serveTelemetry(
     if (!Number.isFinite(seconds) || seconds <= 0 || seconds > maxProfileSeconds) {
       return json(400, { error: `seconds must be a number in (0, ${maxProfileSeconds}]` });
     }
-    const profile = await profiler.cpuProfile(seconds, signal);
+    let profile: string;
+    try {
+      profile = await profiler.cpuProfile(seconds, signal);
+    } catch (error) {
+      // The permission model refuses inspector sessions.
+      if ((error as { code?: unknown }).code !== "ERR_ACCESS_DENIED") throw error;
+      return json(503, { error: "the inspector is not available under the permission model" });
+    }
     if (profile === "busy") return json(409, { error: "a profile is already being taken" });
     return new Response(profile, {
       headers: {
