@@ -108,7 +108,7 @@ describe("runService command line", { timeout: 30_000 }, () => {
     const invalid = run(["-c", file]);
     expect((await invalid.exited)[0]).toBe(1);
     expect(invalid.stderr()).toMatch(
-      /telemetry\.tracing\.sampling_ratio: expected number ≤ 1, got 4 \(.*bad\.yaml:4/,
+      /telemetry\.tracing\.sampling_ratio: expected number ≤ 1, got 4\n\s+at .*bad\.yaml:4:/,
     );
   });
 });
@@ -183,6 +183,33 @@ describe("runService lifecycle", { timeout: 30_000 }, () => {
     expect(code).toBe(130);
     expect(Date.now() - started).toBeLessThan(3000);
     await slow;
+  });
+
+  it("exits 0 by itself when a batch main is done, with every span and log line delivered", async () => {
+    const batch = spawn(
+      process.execPath,
+      [
+        ...NODE_ARGS,
+        fileURLToPath(new URL("./fixtures/batch.ts", import.meta.url)),
+        "--set",
+        "telemetry.logging.format=json",
+        "--set",
+        `telemetry.tracing.exporter.endpoint=${receiver.endpoint("traces")}`,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    children.push(batch);
+    let stdout = "";
+    batch.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const [code] = (await once(batch, "exit")) as [number | null];
+    expect(code).toBe(0);
+    // The default batch delay is 5 s: the spans arrived because shutdown flushed them.
+    expect(receiver.traces().map((s) => s.name)).toEqual(["job 0", "job 1", "job 2"]);
+    const lines = jsonLines(stdout);
+    expect(lines.filter((l) => l.msg === "job done")).toHaveLength(3);
+    expect(lines.at(-1)).toMatchObject({ msg: "stopped", reason: "event loop empty" });
   });
 
   it.each([

@@ -349,6 +349,8 @@ async function start<T extends RunnableSettings>(
         registry,
         ...(traces === undefined ? {} : { traces }),
         log,
+        // A batch service whose work is done exits (gracefully) even with the server running.
+        keepAlive: false,
         healthChecks: {
           // Fails once shutdown begins, so load balancers stop sending traffic while requests drain.
           lifecycle: () => {

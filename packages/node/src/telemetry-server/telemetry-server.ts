@@ -39,6 +39,11 @@ export interface TelemetryServerOptions {
   routes?: Readonly<Record<string, TelemetryRoute>>;
   /** Where the server logs its address and handler failures. Default the process-wide `log`. */
   log?: Logger;
+  /**
+   * Whether the listening server keeps the process alive. Default `true`;
+   * `runService` sets `false`, so a service whose work is done can exit.
+   */
+  keepAlive?: boolean;
 }
 
 /** A running telemetry server. */
@@ -293,6 +298,7 @@ export async function serveTelemetry(
       resolve();
     });
   });
+  if (options.keepAlive === false) server.unref();
   const { port } = server.address() as AddressInfo;
   const host = addr.host.includes(":") ? `[${addr.host}]` : addr.host;
   origin = `http://${host}:${port}`;
