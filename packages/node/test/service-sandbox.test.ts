@@ -116,6 +116,9 @@ describe("runService sandbox", { timeout: 60_000 }, () => {
       expect(await (await fetch(`${url}/permission`)).json()).toEqual({ active: false });
       const denied = await fetch(`${url}/read?path=${encodeURIComponent(join(dir, "denied.txt"))}`);
       expect(await denied.text()).toBe("secret\n");
+      // Plain `node service.mjs`, no preload: requests still get their trace context.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(stdout).toMatch(/"msg":"request served".*"route":"\/read".*"trace_id":"[0-9a-f]{32}"/);
     } finally {
       child.kill("SIGKILL");
     }
