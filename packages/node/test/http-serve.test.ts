@@ -534,6 +534,27 @@ describe("serve: lifecycle and options", () => {
     expect(t.logs().some((r) => r.msg === "waitUntil task failed")).toBe(true);
   });
 
+  it("hands the handler a real Request that middleware can copy", async () => {
+    const { server } = await start(async (request) => {
+      const copy = new Request(request, { headers: { "x-added": "1" } });
+      return Response.json({
+        isRequest: request instanceof Request,
+        signal: request.signal instanceof AbortSignal && !request.signal.aborted,
+        added: copy.headers.get("x-added"),
+        body: await copy.text(),
+        url: new URL(request.url).pathname,
+      });
+    });
+    const res = await send(`${server.url}/copy?x=1`, { method: "POST", body: "payload" });
+    expect(JSON.parse(res.body)).toEqual({
+      isRequest: true,
+      signal: true,
+      added: "1",
+      body: "payload",
+      url: "/copy",
+    });
+  });
+
   it("gives the handler the peer address", async () => {
     const { server } = await start((_request, ctx) => new Response(ctx.remoteAddress ?? "none"));
     expect((await send(`${server.url}/`)).body).toBe("127.0.0.1");

@@ -79,14 +79,42 @@ function bodyStream(
   );
 }
 
+/**
+ * The abort side of a request's `signal`, whose `AbortController` is only
+ * made when the handler reads `request.signal`: handing a signal to the
+ * `Request` constructor makes it follow that signal, which costs more than
+ * the rest of the request conversion together.
+ */
+export class LazyAbort {
+  private controller: AbortController | undefined;
+  private reason: unknown;
+  /** Whether {@link LazyAbort.abort} was called. */
+  aborted = false;
+
+  /** The signal, made on first use (already aborted if the request was). */
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.aborted && !this.controller.signal.aborted) this.controller.abort(this.reason);
+    return this.controller.signal;
+  }
+
+  /** Aborts the signal, now or when it is made. Idempotent. */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
 /** The parts of an incoming request {@link toRequest} needs besides the message. */
 export interface ToRequestOptions {
   /** `http` or `https`. */
   scheme: string;
   /** Body size limit in bytes. */
   maxBodyBytes: number;
-  /** Aborted when the client goes away before the response ended. */
-  signal: AbortSignal;
+  /** Aborted when the client goes away before the response ended; becomes `request.signal`. */
+  abort: LazyAbort;
   /** Called once if the body goes over the limit. */
   onOverflow: () => void;
 }
@@ -113,18 +141,39 @@ export function toRequest(req: IncomingMessage, options: ToRequestOptions): Requ
       // A header Headers refuses is dropped rather than failing the request.
     }
   }
-  const init: RequestInit & { duplex?: "half" } = { method, headers, signal: options.signal };
+  const init: RequestInit & { duplex?: "half" } = { method, headers };
   if (!NO_BODY.has(method)) {
     init.body = bodyStream(req, options.maxBodyBytes, options.onOverflow);
     init.duplex = "half";
   }
-  return new Request(requestUrl(req, options.scheme), init);
+  const request = new Request(requestUrl(req, options.scheme), init);
+  const abort = options.abort;
+  // An own getter shadows Request.prototype's: every other member stays the
+  // real Request's, so brand checks and `instanceof` keep working.
+  Object.defineProperty(request, "signal", {
+    configurable: true,
+    enumerable: true,
+    get: () => abort.signal,
+  });
+  return request;
 }
+
+// Characters that make a Host header unusable as is in a URL.
+const ODD_HOST = /[\s/?#@\\]/;
 
 /** The absolute URL of a request, from its target and `Host` header. */
 export function requestUrl(req: IncomingMessage, scheme: string): string {
   const target = req.url ?? "/";
   const host = req.headers.host;
+  // The common case needs no URL parse here: Request parses (and checks) it.
+  if (
+    target.charCodeAt(0) === 47 /* "/" */ &&
+    host !== undefined &&
+    host !== "" &&
+    !ODD_HOST.test(host)
+  ) {
+    return `${scheme}://${host}${target}`;
+  }
   if (host !== undefined && host !== "") {
     try {
       return new URL(target, `${scheme}://${host}`).href;

@@ -24,6 +24,10 @@ function nodeHeaders(response: Response, options: WriteResponseOptions): Outgoin
   return headers;
 }
 
+function uncork(res: ServerResponse): void {
+  res.uncork();
+}
+
 function waitForDrain(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
@@ -54,6 +58,11 @@ export async function writeResponse(
   options: WriteResponseOptions,
   sent: { bytes: number },
 ): Promise<void> {
+  // The status line, headers and whatever of the body is ready within this
+  // tick (all of it, for a body made from a string) leave in one write; a
+  // streamed body's later chunks are not held back.
+  res.cork();
+  process.nextTick(uncork, res);
   res.writeHead(response.status, response.statusText || undefined, nodeHeaders(response, options));
   const body = response.body;
   if (body === null) {

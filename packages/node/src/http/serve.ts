@@ -21,7 +21,7 @@ import {
   checkStringArray,
   checkTelemetryOptions,
 } from "./options";
-import { toRequest } from "./request";
+import { LazyAbort, toRequest } from "./request";
 import { writeResponse } from "./response";
 import { compileRoutes, type RouteMatcher } from "./route";
 import {
@@ -193,13 +193,13 @@ interface ServerState {
   readonly maxBodyBytes: number;
   readonly matchRoute: RouteMatcher | undefined;
   readonly routeOf: ((request: Request) => string | undefined) | undefined;
-  readonly inFlight: Set<AbortController>;
+  readonly inFlight: Set<LazyAbort>;
   readonly tasks: Set<Promise<unknown>>;
   closing: boolean;
   onIdle: (() => void) | undefined;
 }
 
-function settleOne(state: ServerState, abort: AbortController): void {
+function settleOne(state: ServerState, abort: LazyAbort): void {
   state.inFlight.delete(abort);
   if (state.inFlight.size === 0 && state.tasks.size === 0) state.onIdle?.();
 }
@@ -222,7 +222,7 @@ async function respond(
   rt: RequestTelemetry,
   request: Request | undefined,
   ctx: ServeContext,
-  abort: AbortController,
+  abort: LazyAbort,
   overflow: { value: boolean },
   sent: { bytes: number },
 ): Promise<void> {
@@ -239,7 +239,7 @@ async function respond(
     } catch (error) {
       if (overflow.value || (error instanceof NodeError && error.code === "ERR_BODY_TOO_LARGE")) {
         response = plain(413, "payload too large\n");
-      } else if (abort.signal.aborted) {
+      } else if (abort.aborted) {
         return;
       } else {
         rt.fail(error);
@@ -272,7 +272,7 @@ async function respond(
 
 function listener(state: ServerState) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const abort = new AbortController();
+    const abort = new LazyAbort();
     state.inFlight.add(abort);
     const overflow = { value: false };
     const length = Number(req.headers["content-length"]);
@@ -285,7 +285,7 @@ function listener(state: ServerState) {
         request = toRequest(req, {
           scheme: state.scheme,
           maxBodyBytes: state.maxBodyBytes,
-          signal: abort.signal,
+          abort,
           onOverflow: () => {
             overflow.value = true;
           },
