@@ -113,6 +113,14 @@ describe("runService command line", { timeout: 30_000 }, () => {
   });
 });
 
+describe("runService start-up failures", { timeout: 30_000 }, () => {
+  it("exits 1 naming the problem when telemetry cannot be built", async () => {
+    const failed = run(["--set", "telemetry.logging.output={file: /nonexistent/dir/x.log}"]);
+    expect((await failed.exited)[0]).toBe(1);
+    expect(failed.stderr()).toContain("fixture-service: cannot start: ENOENT");
+  });
+});
+
 describe("runService lifecycle", { timeout: 30_000 }, () => {
   let receiver: OtlpReceiver;
   beforeAll(async () => {

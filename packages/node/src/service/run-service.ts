@@ -218,7 +218,17 @@ export async function runService<T extends RunnableSettings>(
     return bareExit(await reexecSandboxed(service.sandbox));
   }
 
-  return start(options, settings, service);
+  try {
+    return await start(options, settings, service);
+  } catch (error) {
+    // Telemetry could not be built (a log file that cannot be opened, invalid
+    // options): there is no log to report it to yet.
+    await write(
+      process.stderr,
+      `${options.name}: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return bareExit(1);
+  }
 }
 
 async function start<T extends RunnableSettings>(
