@@ -31,7 +31,14 @@ import { applyOtelEnv } from "./otel-env";
 import { permissionModelActive, reexecSandboxed, SANDBOX_ENV_MARKER } from "./sandbox";
 import { type ServiceSettings, serviceSettings } from "./service-settings";
 
-/** Something `runService` closes at shutdown: a server from `serve()`, a pool, a queue consumer. */
+/**
+ * Something `runService` closes at shutdown: a server from `serve()`, a pool, a queue consumer.
+ *
+ * @example
+ * ```ts
+ * ctx.register({ close: () => pool.end() });
+ * ```
+ */
 export interface Closeable {
   /** Stops it; may return a promise. A rejection is logged. */
   close(): unknown;
@@ -45,7 +52,19 @@ export interface RunnableSettings {
   readonly service?: ServiceSettings;
 }
 
-/** What `main` receives. */
+/**
+ * What `main` receives.
+ *
+ * @example
+ * ```ts
+ * const main = async (ctx: ServiceContext<AppSettings>) => {
+ *   const api = ctx.register(await serve(handler, { port: ctx.settings.port }));
+ *   ctx.telemetryServer?.addHealthCheck("database", () => db.ping());
+ *   ctx.onShutdown(() => cache.persist());
+ *   ctx.log.info("API listening", { url: api.url });
+ * };
+ * ```
+ */
 export interface ServiceContext<T> {
   /** The validated settings. */
   readonly settings: T;

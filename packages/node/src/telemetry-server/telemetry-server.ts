@@ -13,10 +13,26 @@ import type { TraceBuffer } from "./trace-buffer";
  * A readiness check of `/health`. It passes when it returns or resolves to
  * anything but `false`; it fails when it returns `false`, throws, rejects, or
  * takes longer than the server's `healthCheckTimeoutMs` (then `signal` aborts).
+ *
+ * @example
+ * ```ts
+ * const database: HealthCheck = async (signal) => {
+ *   await pool.query("select 1", { signal }); // a rejection fails the check with its message
+ * };
+ * server.addHealthCheck("database", database);
+ * ```
  */
 export type HealthCheck = (signal: AbortSignal) => unknown;
 
-/** A custom route of the telemetry server: a fetch-style handler. */
+/**
+ * A custom route of the telemetry server: a fetch-style handler.
+ *
+ * @example
+ * ```ts
+ * const config: TelemetryRoute = () => Response.json({ sampling_ratio: 0.1 });
+ * server.addRoute("/debug/config", config);
+ * ```
+ */
 export type TelemetryRoute = (request: Request) => Response | Promise<Response>;
 
 /** Options of {@link serveTelemetry}. */

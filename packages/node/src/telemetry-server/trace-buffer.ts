@@ -12,25 +12,35 @@ export interface TraceBufferOptions {
 
 /** One span of a trace as `/debug/traces` shows it, with its children nested. */
 export interface TraceSpanJson {
+  /** The span name. */
   name: string;
+  /** 16 lowercase hex digits. */
   span_id: string;
+  /** The parent's span id; absent for a root. */
   parent_span_id?: string;
   /** `INTERNAL`, `SERVER`, `CLIENT`, `PRODUCER` or `CONSUMER`. */
   kind: string;
   /** Start time, ISO 8601. */
   start: string;
+  /** Duration in milliseconds (microsecond precision). */
   duration_ms: number;
   /** `UNSET`, `OK` or `ERROR`. */
   status: string;
+  /** The status description, when one was set. */
   status_message?: string;
+  /** The span's attributes. */
   attributes: Record<string, unknown>;
+  /** Span events (log records among them), with ISO 8601 times. */
   events: { name: string; time: string; attributes: Record<string, unknown> }[];
+  /** Links to other spans (forked traces link back to their origin). */
   links: { trace_id: string; span_id: string; attributes: Record<string, unknown> }[];
+  /** Child spans kept in the buffer, by start time. */
   children: TraceSpanJson[];
 }
 
 /** One trace as `/debug/traces` shows it: its spans as trees (several roots when the parent was remote or not kept). */
 export interface TraceJson {
+  /** 32 lowercase hex digits. */
   trace_id: string;
   /** Name of the earliest span whose parent is not kept (the root, for a trace started here). */
   name: string;
@@ -38,6 +48,7 @@ export interface TraceJson {
   start: string;
   /** From the earliest start to the latest end, in milliseconds. */
   duration_ms: number;
+  /** Spans kept. */
   span_count: number;
   /** Spans over `maxSpansPerTrace` that were not kept. */
   dropped_spans: number;
