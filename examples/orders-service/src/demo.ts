@@ -68,7 +68,7 @@ export async function runDemo(urls: ServiceUrls): Promise<void> {
   }
   if (urls.telemetry !== undefined) {
     out(
-      `  telemetry server  ${urls.telemetry}/health  /metrics  /debug/traces  /debug/heap  /debug/cpu`,
+      `  telemetry server   ${urls.telemetry}/health  /metrics  /debug/traces  /debug/heap  /debug/cpu`,
     );
   }
   out();
