@@ -174,7 +174,8 @@ describe("serveTelemetry", { timeout: 30_000 }, () => {
     expect(again.status).toBe(200);
   });
 
-  it("streams a V8 heap snapshot", async () => {
+  // A snapshot of the test worker's whole heap: seconds when idle, much longer on a loaded machine.
+  it("streams a V8 heap snapshot", { timeout: 120_000 }, async () => {
     const server = await start();
     const response = await fetch(`${server.url}/debug/heap`);
     expect(response.status).toBe(200);
@@ -255,5 +256,22 @@ describe("createTraceBuffer", () => {
     expect(trace?.span_count).toBe(2);
     expect(trace?.dropped_spans).toBe(4);
     expect(() => createTraceBuffer({ maxTraces: 0 })).toThrow(/maxTraces/);
+  });
+
+  it("forgets the oldest traces when the spans kept in all exceed maxSpans", async () => {
+    const buffer = createTraceBuffer({ maxSpans: 5 });
+    const telemetry = createTelemetry({
+      serviceName: "svc",
+      logging: { sink: memorySink() },
+      tracing: { spanProcessors: [buffer.processor] },
+    });
+    cleanup.push(() => telemetry.shutdown());
+    for (const name of ["a", "b", "c"]) {
+      await telemetry.run(() => span(name, () => span(`${name} child`, () => undefined)));
+    }
+    // Three traces of two spans: the oldest goes so that four spans remain.
+    expect(buffer.traces().map((t) => t.name)).toEqual(["c", "b"]);
+    buffer.clear();
+    expect(buffer.traces()).toEqual([]);
   });
 });

@@ -8,6 +8,8 @@ export interface TraceBufferOptions {
   maxTraces?: number;
   /** Spans kept per trace; later ones are counted in `dropped_spans`. Default 500. */
   maxSpansPerTrace?: number;
+  /** Spans kept in all; the oldest traces are forgotten beyond it. Default 5000. */
+  maxSpans?: number;
 }
 
 /** One span of a trace as `/debug/traces` shows it, with its children nested. */
@@ -162,7 +164,7 @@ function traceJson(traceId: string, entry: Entry): TraceJson {
  * trees are built when {@link TraceBuffer.traces} is called. A trace whose
  * spans arrive over time stays one entry and moves to the front.
  *
- * @param options - `maxTraces` (default 100), `maxSpansPerTrace` (default 500)
+ * @param options - `maxTraces` (default 100), `maxSpansPerTrace` (default 500), `maxSpans` in all (default 5000)
  * @returns the buffer and its span processor
  * @throws NodeError `ERR_INVALID_OPTION` when a bound is not a positive integer
  * @example
@@ -181,6 +183,8 @@ function traceJson(traceId: string, entry: Entry): TraceJson {
 export function createTraceBuffer(options: TraceBufferOptions = {}): TraceBuffer {
   const maxTraces = positiveInt("maxTraces", options.maxTraces, 100);
   const maxSpans = positiveInt("maxSpansPerTrace", options.maxSpansPerTrace, 500);
+  const maxTotal = positiveInt("maxSpans", options.maxSpans, 5000);
+  let total = 0;
   // Map iteration order is insertion order: re-inserting a trace moves it to the end (newest).
   const entries = new Map<string, Entry>();
 
@@ -192,15 +196,28 @@ export function createTraceBuffer(options: TraceBufferOptions = {}): TraceBuffer
       if (entry === undefined) {
         entry = { spans: [], dropped: 0 };
         if (entries.size >= maxTraces) {
-          const oldest = entries.keys().next().value;
-          if (oldest !== undefined) entries.delete(oldest);
+          const oldest = entries.entries().next().value;
+          if (oldest !== undefined) {
+            entries.delete(oldest[0]);
+            total -= oldest[1].spans.length;
+          }
         }
       } else {
         entries.delete(traceId);
       }
       entries.set(traceId, entry);
-      if (entry.spans.length < maxSpans) entry.spans.push(span);
-      else entry.dropped++;
+      if (entry.spans.length >= maxSpans) {
+        entry.dropped++;
+        return;
+      }
+      entry.spans.push(span);
+      total++;
+      // Forget whole traces, oldest first, until the total fits (never the one just fed).
+      for (const [oldId, old] of entries) {
+        if (total <= maxTotal || old === entry) break;
+        entries.delete(oldId);
+        total -= old.spans.length;
+      }
     },
     forceFlush: () => Promise.resolve(),
     shutdown: () => Promise.resolve(),
@@ -215,6 +232,7 @@ export function createTraceBuffer(options: TraceBufferOptions = {}): TraceBuffer
     },
     clear() {
       entries.clear();
+      total = 0;
     },
   };
 }
