@@ -2,7 +2,9 @@
 // built packages: each server runs in a process of its own (see
 // node-http-server.ts), the servers alternate within every round, and the
 // figures are medians over the rounds with their ranges. Ratios are against
-// bare node:http and against @hono/node-server in the same run.
+// bare node:http and against @hono/node-server in the same run, for
+// throughput and for the server process's CPU time per request (which a
+// machine busy with other work disturbs far less than throughput).
 //
 //   pnpm build && pnpm bench node-http
 //
@@ -33,23 +35,45 @@ if (!existsSync(join(here, "../packages/node/dist/index.js"))) {
   process.exit(1);
 }
 
-async function startServer(kind: string): Promise<{ child: ChildProcess; port: number }> {
+interface RunningChild {
+  child: ChildProcess;
+  port: number;
+  /** CPU time the server process has used so far, in µs. */
+  cpu(): Promise<number>;
+}
+
+async function startServer(kind: string): Promise<RunningChild> {
   // No `--conditions=source`: @groundwork/* resolve to dist/, as in an app.
   const child = spawn(
     process.execPath,
     ["--import", "tsx", join(here, "node-http-server.ts"), kind],
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NODE_ENV: "production" } },
+    { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, NODE_ENV: "production" } },
   );
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening (\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  const waiting: ((line: string) => void)[] = [];
+  let buffered = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString();
+    for (let i = buffered.indexOf("\n"); i !== -1; i = buffered.indexOf("\n")) {
+      const line = buffered.slice(0, i);
+      buffered = buffered.slice(i + 1);
+      waiting.shift()?.(line);
+    }
   });
-  return { child, port };
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      waiting.push(resolve);
+      child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
+    });
+  const port = Number((await nextLine()).replace("listening ", ""));
+  return {
+    child,
+    port,
+    async cpu() {
+      const line = nextLine();
+      child.stdin?.write("cpu\n");
+      return Number((await line).replace("cpu ", ""));
+    },
+  };
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {
@@ -62,19 +86,27 @@ async function stopServer(child: ChildProcess): Promise<void> {
 interface Sample {
   rps: number;
   p99: number;
+  /** Server CPU time per request, µs. */
+  cpuPerRequest: number;
 }
 
 async function measure(kind: string): Promise<Sample> {
-  const { child, port } = await startServer(kind);
+  const { child, port, cpu } = await startServer(kind);
   try {
     const url = `http://127.0.0.1:${port}/hello`;
     // Warm-up: lets the JIT settle before the measured run.
     await autocannon({ url, connections: CONNECTIONS, duration: 1 });
+    const cpuBefore = await cpu();
     const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS });
+    const cpuAfter = await cpu();
     if (result.non2xx > 0 || result.errors > 0) {
       throw new Error(`${kind}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
     }
-    return { rps: result.requests.average, p99: result.latency.p99 };
+    return {
+      rps: result.requests.average,
+      p99: result.latency.p99,
+      cpuPerRequest: (cpuAfter - cpuBefore) / Math.max(1, result.requests.total),
+    };
   } finally {
     await stopServer(child);
   }
@@ -102,25 +134,32 @@ for (let round = 0; round < ROUNDS; round++) {
 
 // Per-round ratios against the two references, so load elsewhere on the
 // machine during one round cancels out.
-const ratios = (kind: string, reference: string): number[] => {
+const ratios = (kind: string, reference: string, pick: (s: Sample) => number): number[] => {
   const ours = samples.get(kind) ?? [];
   const ref = samples.get(reference) ?? [];
-  return ours.map((s, i) => s.rps / (ref[i]?.rps ?? Number.NaN));
+  return ours.map((s, i) => pick(s) / (ref[i] === undefined ? Number.NaN : pick(ref[i])));
 };
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+const rpsOf = (s: Sample) => s.rps;
+// Inverted so that, as for throughput, above 1 means cheaper than the reference.
+const cpuEfficiency = (s: Sample) => 1 / s.cpuPerRequest;
 
 console.log(
   `\n## HTTP serving on loopback — Node ${process.version}, autocannon ${CONNECTIONS} connections, ${SECONDS} s × ${ROUNDS} rounds\n`,
 );
-console.log("| server | req/s (median) | req/s range | p99 ms (median) | × bare | × hono |");
-console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+console.log(
+  "| server | req/s (median) | req/s range | p99 ms | server CPU µs/request | req/s × bare | req/s × hono | CPU × bare | CPU × hono |",
+);
+console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const c of CASES) {
   const s = samples.get(c.kind) ?? [];
-  const rps = s.map((x) => x.rps);
-  const vsBare = ratios(c.kind, "bare");
-  const vsHono = ratios(c.kind, "hono");
+  const rps = s.map(rpsOf);
+  const cell = (xs: number[]) => `${median(xs).toFixed(2)} (${range(xs)})`;
   console.log(
-    `| ${c.label} | ${fmt(median(rps))} | ${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))} | ${median(s.map((x) => x.p99)).toFixed(1)} | ${median(vsBare).toFixed(2)} (${range(vsBare)}) | ${median(vsHono).toFixed(2)} (${range(vsHono)}) |`,
+    `| ${c.label} | ${fmt(median(rps))} | ${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))} | ${median(s.map((x) => x.p99)).toFixed(1)} | ${median(s.map((x) => x.cpuPerRequest)).toFixed(1)} | ${cell(ratios(c.kind, "bare", rpsOf))} | ${cell(ratios(c.kind, "hono", rpsOf))} | ${cell(ratios(c.kind, "bare", cpuEfficiency))} | ${cell(ratios(c.kind, "hono", cpuEfficiency))} |`,
   );
 }
+console.log(
+  "\nRatios are per round, then the median (range); above 1 is better than the reference. CPU × is the reference's CPU per request divided by this server's.",
+);

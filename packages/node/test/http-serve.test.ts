@@ -438,6 +438,22 @@ describe("serve: bodies", () => {
     expect(t.registry.collect()).toContain("http_server_requests_in_flight 0");
   });
 
+  it("sends a body complete in one chunk with Content-Length, byte for byte", async () => {
+    const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const { server } = await start((request) =>
+      new URL(request.url).pathname === "/bytes"
+        ? new Response(bytes)
+        : new Response("héllo ✓", { headers: { "content-type": "text/plain; charset=utf-8" } }),
+    );
+    const binary = await fetch(`${server.url}/bytes`);
+    expect(binary.headers.get("content-length")).toBe("256");
+    expect(binary.headers.get("transfer-encoding")).toBeNull();
+    expect(new Uint8Array(await binary.arrayBuffer())).toEqual(bytes);
+    const text = await send(`${server.url}/text`);
+    expect(text.body).toBe("héllo ✓");
+    expect(text.headers["content-length"]).toBe(String(Buffer.byteLength("héllo ✓")));
+  });
+
   it("answers HEAD with headers only", async () => {
     const { server } = await start(() => new Response("body", { headers: { "x-a": "1" } }));
     const res = await send(`${server.url}/`, { method: "HEAD" });

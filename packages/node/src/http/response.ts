@@ -40,10 +40,28 @@ function waitForDrain(res: ServerResponse): Promise<void> {
   });
 }
 
+const SOON: unique symbol = Symbol("soon");
+
+// Bodies up to this size are sent in one write with the head.
+const SMALL_BODY = 16 * 1024;
+
+/** Resolves after the microtasks queued now, and the I/O ready now, have run. */
+function soon(): Promise<typeof SOON> {
+  return new Promise((resolve) => setImmediate(resolve, SOON));
+}
+
+function hasLength(headers: OutgoingHttpHeaders): boolean {
+  return headers["content-length"] !== undefined || headers["transfer-encoding"] !== undefined;
+}
+
 /**
  * Writes a fetch `Response` to a `node:http` response: status, headers, then
- * the body streamed chunk by chunk, waiting for `drain` whenever the socket
- * buffer is full. When the client goes away the body stream is cancelled.
+ * the body. A body that is complete in its first chunk (one made from a
+ * string or bytes) is sent with a `Content-Length`, in one write with the
+ * headers. Any other body is streamed chunk by chunk, waiting for `drain`
+ * whenever the socket buffer is full; its first chunk is not held back for
+ * more than the current turn of the event loop. When the client goes away
+ * the body stream is cancelled.
  *
  * @param res - the node response
  * @param response - the fetch response
@@ -58,20 +76,14 @@ export async function writeResponse(
   options: WriteResponseOptions,
   sent: { bytes: number },
 ): Promise<void> {
-  // The status line, headers and whatever of the body is ready within this
-  // tick (all of it, for a body made from a string) leave in one write; a
-  // streamed body's later chunks are not held back.
-  res.cork();
-  process.nextTick(uncork, res);
-  res.writeHead(response.status, response.statusText || undefined, nodeHeaders(response, options));
+  const status = response.status;
+  const statusText = response.statusText || undefined;
+  const headers = nodeHeaders(response, options);
   const body = response.body;
-  if (body === null) {
+  if (body === null || options.head) {
+    res.writeHead(status, statusText, headers);
     res.end();
-    return;
-  }
-  if (options.head) {
-    res.end();
-    await body.cancel().catch(() => {});
+    if (body !== null) await body.cancel().catch(() => {});
     return;
   }
   const reader = body.getReader();
@@ -80,15 +92,49 @@ export async function writeResponse(
   };
   res.once("close", onClose);
   try {
+    const first = await reader.read();
+    if (first.done) {
+      if (!hasLength(headers)) headers["content-length"] = 0;
+      res.writeHead(status, statusText, headers);
+      res.end();
+      return;
+    }
+    const pending = reader.read();
+    const next = await Promise.race([pending, soon()]);
+    if (next !== SOON && next.done) {
+      if (!hasLength(headers)) headers["content-length"] = first.value.byteLength;
+      res.writeHead(status, statusText, headers);
+      const bytes = first.value;
+      sent.bytes += bytes.byteLength;
+      if (bytes.byteLength <= SMALL_BODY) {
+        // As a latin1 string (byte for byte the same), Node sends the head
+        // and the body in one write instead of a two-buffer writev.
+        res.end(
+          Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1"),
+          "latin1",
+        );
+      } else {
+        res.end(bytes);
+      }
+      return;
+    }
+    // The head and the first chunk leave together.
+    res.cork();
+    process.nextTick(uncork, res);
+    res.writeHead(status, statusText, headers);
+    let value: Uint8Array = first.value;
+    let isFirst = true;
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
       if (res.destroyed) {
         await reader.cancel().catch(() => {});
         return;
       }
       sent.bytes += value.byteLength;
       if (!res.write(value)) await waitForDrain(res);
+      const read = isFirst ? (next === SOON ? await pending : next) : await reader.read();
+      isFirst = false;
+      if (read.done) break;
+      value = read.value;
     }
     res.end();
   } catch (error) {

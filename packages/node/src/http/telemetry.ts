@@ -160,7 +160,8 @@ export class RequestTelemetry {
     if (info.userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = info.userAgent;
     instr.metrics?.server_requests_in_flight.inc();
     try {
-      instr.base.withForkedLog().run(() =>
+      // The promise is the span's lifetime: it resolves in end(), never rejects.
+      void instr.base.withForkedLog().run(() =>
         startTrace(spanName(this.method, info.route), this.enter, {
           stitchWith: info.headers,
           kind: SpanKind.SERVER,
