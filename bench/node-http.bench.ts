@@ -127,7 +127,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const sample = await measure(c.kind);
     samples.get(c.kind)?.push(sample);
     process.stderr.write(
-      `round ${round + 1}/${ROUNDS} ${c.kind}: ${Math.round(sample.rps)} req/s\n`,
+      `round ${round + 1}/${ROUNDS} ${c.kind}: ${Math.round(sample.rps)} req/s, ${sample.cpuPerRequest.toFixed(1)} µs CPU/request\n`,
     );
   }
 }
