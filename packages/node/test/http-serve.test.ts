@@ -130,6 +130,31 @@ describe("serve: spans, logs and metrics", () => {
     expect(t.accessLogs().map((r) => r.fields.status)).toEqual([500, 500, 200]);
   });
 
+  it("answers 500 when the response body fails before anything was sent", async () => {
+    const { server, t } = await start((request) => {
+      if (new URL(request.url).pathname === "/used") {
+        const used = new Response("x");
+        void used.text();
+        return used;
+      }
+      return new Response(
+        new ReadableStream({
+          pull() {
+            throw new Error("no body today");
+          },
+        }),
+      );
+    });
+    const failing = await send(`${server.url}/failing`);
+    expect(failing.status).toBe(500);
+    const used = await send(`${server.url}/used`);
+    expect(used.status).toBe(500);
+    expect((await send(`${server.url}/failing`)).status).toBe(500);
+    const spans = await t.spans();
+    expect(spans.filter((s) => s.status.code === "STATUS_CODE_ERROR")).toHaveLength(3);
+    expect(t.logs().filter((r) => r.msg === "request handler failed")).toHaveLength(3);
+  });
+
   it("marks 5xx answers as errors and 4xx answers as not", async () => {
     const { server, t } = await start((request) => {
       const status = Number(new URL(request.url).searchParams.get("status"));

@@ -67,8 +67,8 @@ function hasLength(headers: OutgoingHttpHeaders): boolean {
  * @param response - the fetch response
  * @param options - see {@link WriteResponseOptions}
  * @param sent - counts the body bytes written, as they are written
- * @throws whatever the response body stream fails with (the node response is
- *   destroyed first, since its status line is already sent)
+ * @throws whatever the response body stream fails with; the node response
+ *   is destroyed first if its head was sent already
  */
 export async function writeResponse(
   res: ServerResponse,
@@ -138,7 +138,9 @@ export async function writeResponse(
     }
     res.end();
   } catch (error) {
-    res.destroy();
+    // Once the head is out the answer cannot change: the connection is
+    // dropped. Before that, the caller can still answer 500.
+    if (res.headersSent) res.destroy();
     throw error;
   } finally {
     res.off("close", onClose);

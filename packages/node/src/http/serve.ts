@@ -264,9 +264,14 @@ async function respond(
       sent,
     );
   } catch (error) {
-    // The body stream failed after the status line went out: the connection
-    // was dropped; the failure is the handler's.
+    // The response body failed (or was not readable): the failure is the
+    // handler's. Before the head went out it still becomes a 500; after, the
+    // connection was dropped.
     rt.fail(error);
+    if (!res.headersSent && !res.destroyed) {
+      res.writeHead(500, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+      res.end("internal server error\n");
+    }
   }
 }
 
