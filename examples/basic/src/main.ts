@@ -1,5 +1,5 @@
-// The main example: a batch of jobs processed concurrently, each in its own
-// forked log and forked trace. Run it with `pnpm start` at the repository root.
+// The batch example: a batch of jobs processed concurrently, each in its own
+// forked log and forked trace. Run it with `pnpm start:basic` at the repository root.
 // Set OTLP_ENDPOINT (e.g. http://127.0.0.1:4318/v1/traces) to export spans to
 // a collector instead of printing them; LOG_FORMAT=json for JSON lines.
 import { createTelemetry } from "@groundwork/core";

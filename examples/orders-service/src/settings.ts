@@ -1,9 +1,43 @@
-import { defineSettings, rate, socketAddr, telemetrySettings } from "@groundwork/settings";
+import { serviceSettings } from "@groundwork/node";
+import {
+  defineSettings,
+  duration,
+  rate,
+  socketAddr,
+  telemetrySettings,
+} from "@groundwork/settings";
 import { z } from "zod";
 
+const route = z.object({
+  status_code: z
+    .number()
+    .int()
+    .min(100)
+    .max(599)
+    .default(200)
+    .describe("Status code of the answer."),
+  response: z
+    .string()
+    .default("")
+    .describe("Body of the answer; served as JSON when it starts with `{` or `[`."),
+  delay: duration().default(0).describe("How long to wait before answering (simulated latency)."),
+});
+
+const endpoint = z.object({
+  addr: socketAddr()
+    .default("127.0.0.1:0")
+    .describe("Address the endpoint listens on; port 0 picks a free port."),
+  routes: z
+    .record(z.string().regex(/^\//, "a URL path starting with /"), route)
+    .default({})
+    .describe("Routes by URL path; other paths get 404."),
+});
+
 /**
- * The service's settings: its HTTP listener, the rate limit on order
- * creation, and the SDK's own telemetry settings embedded under `telemetry`.
+ * The service's settings: the orders API, its rate limit and inventory
+ * check, static endpoints served as configured, the lifecycle settings of
+ * `@groundwork/node` under `service`, and the SDK's telemetry settings under
+ * `telemetry`.
  *
  * @example
  * ```ts
@@ -37,6 +71,38 @@ export const Settings = defineSettings(
       .describe(
         "Rate limit on order creation, per client.\n\nRefused requests get `429 Too Many Requests` with `Retry-After`.",
       ),
+    inventory: z
+      .object({
+        url: z
+          .string()
+          .refine((value) => /^endpoint:.+$/.test(value) || URL.canParse(value), {
+            message: "expected a URL or endpoint:<name>",
+          })
+          .nullable()
+          .default(null)
+          .describe(
+            'Base URL of the inventory service, asked `GET <url>/stock/<item>` before an order is accepted (it answers `{"in_stock": true|false}`). `endpoint:<name>` means the endpoint of that name below; `~` skips the check.',
+          ),
+      })
+      .describe("Inventory check on order creation (an outbound HTTP call)."),
+    endpoints: z
+      .record(z.string(), endpoint)
+      .default({
+        hello: {
+          addr: "127.0.0.1:0",
+          routes: { "/hello": { status_code: 200, response: "Hello, world!\n", delay: 0 } },
+        },
+      })
+      .describe(
+        "Static HTTP endpoints, by a name of your choice: each listens on its own address and answers its routes as configured.",
+      ),
+    demo: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Demo mode: prints spans to the console instead of exporting them, and sends a few requests to the service at start so its logs, traces and metrics show at once.",
+      ),
+    service: serviceSettings,
     telemetry: telemetrySettings,
   }),
 );

@@ -1,486 +1,360 @@
+// The orders service, run as a child process exactly as `pnpm start -- -c …`
+// runs it, against real components: the protobuf-decoding OTLP receiver,
+// promtool and a real Prometheus.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { connect } from "node:net";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   checkMetrics,
-  freePort,
   type OtlpReceiver,
   startOtlpReceiver,
+  startPrometheus,
 } from "@groundwork/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningService, startService } from "../src/service";
-import { Settings } from "../src/settings";
 
 const exampleDir = join(import.meta.dirname, "..");
-const OPTIONS = { serviceName: "orders-service", serviceVersion: "1.2.3" } as const;
+const MAIN = join(exampleDir, "src", "main.ts");
 
 const randomHex = (bytes: number) =>
   Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
 
-function settingsFor(receiver: OtlpReceiver, logFile: string, scheduledDelayMs = 50) {
-  return Settings.parse({
-    http: { addr: "127.0.0.1:0" },
-    rate_limit: { rate: "1/min", burst: 3 },
-    telemetry: {
-      logging: { output: { file: logFile }, format: "json" },
-      tracing: {
-        exporter: { endpoint: receiver.endpoint("traces"), scheduled_delay: scheduledDelayMs },
-      },
-      server: { addr: "127.0.0.1:0" },
-    },
-  });
+interface Service {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Every stdout line, parsed; throws on a line that is not JSON. */
+  lines(): Record<string, unknown>[];
+  exited: Promise<[number | null, NodeJS.Signals | null]>;
+  api: string;
+  endpoints: Record<string, string>;
+  telemetry: string;
 }
 
-const postOrder = (url: string, body: string, headers: Record<string, string> = {}) =>
-  fetch(`${url}/orders`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body,
-  });
+const children = new Set<ChildProcess>();
 
-async function readLogLines(service: RunningService, file: string) {
-  await service.telemetry.forceFlush();
-  const text = await readFile(file, "utf8");
-  return text
+function spawnService(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", MAIN, ...args], {
+    cwd: exampleDir,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.add(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+const parseLines = (text: string) =>
+  text
     .split("\n")
     .filter((line) => line !== "")
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+async function startService(configFile: string, extra: string[] = []): Promise<Service> {
+  const started = spawnService(["-c", configFile, ...extra]);
+  const deadline = Date.now() + 25_000;
+  for (;;) {
+    const lines = started
+      .stdout()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const api = lines.find((l) => l.msg === "orders API listening");
+    const telemetry = lines.find((l) => l.msg === "telemetry server listening");
+    if (api !== undefined && telemetry !== undefined) {
+      const endpoints: Record<string, string> = {};
+      for (const l of lines) {
+        if (l.msg === "endpoint listening") endpoints[l.endpoint as string] = l.url as string;
+      }
+      return {
+        ...started,
+        lines: () => parseLines(started.stdout()),
+        api: api.url as string,
+        endpoints,
+        telemetry: telemetry.url as string,
+      };
+    }
+    if (started.child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`service did not start:\n${started.stdout()}\n${started.stderr()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
-describe("orders service", () => {
+const postOrder = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${url}/orders`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+
+function configFor(receiver: OtlpReceiver): string {
+  return `
+http:
+  addr: "127.0.0.1:0"
+rate_limit:
+  rate: 1/min
+  burst: 3
+inventory:
+  url: "endpoint:inventory"
+endpoints:
+  inventory:
+    addr: "127.0.0.1:0"
+    routes:
+      /stock/widget:
+        response: '{"in_stock": true}'
+      /stock/bolt:
+        response: '{"in_stock": false}'
+      /stock/broken:
+        response: "this is not JSON"
+      /stock/slow:
+        response: '{"in_stock": true}'
+        delay: 1500ms
+telemetry:
+  logging:
+    format: json
+  tracing:
+    exporter:
+      endpoint: "${receiver.endpoint("traces")}"
+      scheduled_delay: 50ms
+`;
+}
+
+describe("orders service", { timeout: 60_000 }, () => {
   let receiver: OtlpReceiver;
   let dir: string;
-  let logFile: string;
-  let service: RunningService;
+  let configFile: string;
+  let service: Service;
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     dir = await mkdtemp(join(tmpdir(), "orders-service-"));
-    logFile = join(dir, "service.log");
-    service = await startService(settingsFor(receiver, logFile), OPTIONS);
-  });
+    configFile = join(dir, "config.yaml");
+    await writeFile(configFile, configFor(receiver));
+    service = await startService(configFile);
+  }, 60_000);
 
   afterAll(async () => {
-    await service?.close();
+    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
     await receiver?.stop();
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  it("continues the caller's trace and exports the SERVER span with HTTP attributes and log events", async () => {
+  it("creates an order in the caller's trace, asks the inventory over traced HTTP and confirms in a forked trace", async () => {
     const traceId = randomHex(16);
     const callerSpanId = randomHex(8);
-    const res = await postOrder(service.url, JSON.stringify({ item: "widget", quantity: 2 }), {
-      traceparent: `00-${traceId}-${callerSpanId}-01`,
-      "x-client-id": "trace-test",
-      "user-agent": "orders-test/1.0",
-    });
+    const res = await postOrder(
+      service.api,
+      { item: "widget", quantity: 2 },
+      { traceparent: `00-${traceId}-${callerSpanId}-01`, "x-client-id": "trace-test" },
+    );
     expect(res.status).toBe(201);
-    const order = (await res.json()) as { id: string; item: string; quantity: number };
-    expect(order).toMatchObject({ item: "widget", quantity: 2 });
+    const order = (await res.json()) as { id: string; item: string };
+    expect(order.item).toBe("widget");
+    expect(res.headers.get("traceparent")).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
 
-    const traceparent = res.headers.get("traceparent") ?? "";
-    const [, responseTraceId, serverSpanId, flags] = traceparent.split("-");
-    expect(responseTraceId).toBe(traceId);
-    expect(serverSpanId).toMatch(/^[0-9a-f]{16}$/);
-    expect(serverSpanId).not.toBe(callerSpanId);
-    expect(flags).toBe("01");
-
-    let span = receiver.traces().find((s) => s.traceId === traceId);
-    for (let i = 0; span === undefined && i < 100; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      span = receiver.traces().find((s) => s.traceId === traceId);
-    }
-    expect(span).toBeDefined();
-    if (span === undefined) return;
-    expect(span.name).toBe("HTTP POST /orders");
-    expect(span.kind).toBe("SPAN_KIND_SERVER");
-    expect(span.parentSpanId).toBe(callerSpanId);
-    expect(span.spanId).toBe(serverSpanId);
-    expect(span.resource).toMatchObject({
-      "service.name": "orders-service",
-      "service.version": "1.2.3",
-    });
-    expect(span.attributes).toMatchObject({
+    const spans = await receiver.waitForSpans(4, 10_000);
+    const inTrace = spans.filter((s) => s.traceId === traceId);
+    const server = inTrace.find((s) => s.name === "POST /orders");
+    expect(server?.kind).toBe("SPAN_KIND_SERVER");
+    expect(server?.parentSpanId).toBe(callerSpanId);
+    expect(server?.attributes).toMatchObject({
       "http.request.method": "POST",
       "http.route": "/orders",
       "http.response.status_code": 201,
-      "url.path": "/orders",
-      "url.scheme": "http",
-      "server.address": "127.0.0.1",
-      "client.address": "127.0.0.1",
-      "user_agent.original": "orders-test/1.0",
     });
-    expect(span.status.code).toBe("STATUS_CODE_UNSET");
-    const events = span.events.map((e) => e.name);
-    expect(events).toEqual(["order created", "request served"]);
-    expect(span.events[0]?.attributes).toMatchObject({ order_id: order.id, quantity: 2 });
-    expect(span.events[1]?.attributes).toMatchObject({
-      "log.severity": "info",
-      request_id: res.headers.get("x-request-id"),
-      status: 201,
-      route: "/orders",
-    });
+    expect(server?.events.map((e) => e.name)).toContain("order created");
+    const client = inTrace.find((s) => s.kind === "SPAN_KIND_CLIENT");
+    expect(client?.parentSpanId).toBe(server?.spanId);
+    expect(client?.attributes["url.full"]).toBe(`${service.endpoints.inventory}/stock/widget`);
+    const inventory = inTrace.find((s) => s.name === "GET /stock/widget");
+    expect(inventory?.kind).toBe("SPAN_KIND_SERVER");
+    expect(inventory?.parentSpanId).toBe(client?.spanId);
 
-    // The access log line: one per request, in the request's forked log.
-    const requestId = res.headers.get("x-request-id");
-    const lines = await readLogLines(service, logFile);
-    const access = lines.filter((l) => l.msg === "request served" && l.trace_id === traceId);
-    expect(access).toHaveLength(1);
-    expect(access[0]).toMatchObject({
-      level: "info",
-      request_id: requestId,
-      method: "POST",
-      route: "/orders",
-      status: 201,
-      span_id: serverSpanId,
-      service: "orders-service",
-    });
-    expect(access[0]?.duration_ms).toEqual(expect.any(Number));
-    // request_id belongs to this request's log only.
-    const other = lines.filter((l) => l.request_id === requestId);
-    expect(other.every((l) => l.trace_id === traceId)).toBe(true);
+    const deadline = Date.now() + 5000;
+    let fork = receiver.traces().find((s) => s.name === "send confirmation");
+    while (fork === undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      fork = receiver.traces().find((s) => s.name === "send confirmation");
+    }
+    expect(fork?.traceId).not.toBe(traceId);
+    expect(fork?.links.map((l) => l.traceId)).toContain(traceId);
 
-    const fetched = await fetch(`${service.url}/orders/${order.id}`);
-    expect(fetched.status).toBe(200);
-    expect(await fetched.json()).toEqual(order);
+    expect((await fetch(`${service.api}/orders/${order.id}`)).status).toBe(200);
   });
 
-  it("starts a new trace when the request carries no traceparent", async () => {
-    const res = await fetch(`${service.url}/nowhere`);
-    expect(res.status).toBe(404);
+  it("writes only JSON lines to stdout, request lines with trace ids", async () => {
+    const res = await postOrder(
+      service.api,
+      { item: "widget", quantity: 1 },
+      { "x-client-id": "log-test" },
+    );
     const traceId = (res.headers.get("traceparent") ?? "").split("-")[1];
-    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
-    const spans = await receiver.waitForSpans(receiver.traces().length + 1);
-    const span = spans.find((s) => s.traceId === traceId);
-    expect(span?.parentSpanId).toBeUndefined();
-    expect(span?.name).toBe("HTTP GET");
-    expect(span?.attributes).not.toHaveProperty("http.route");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const lines = service.lines();
+    const served = lines.filter((l) => l.msg === "request served" && l.trace_id === traceId);
+    expect(served.map((l) => l.route)).toEqual(
+      expect.arrayContaining(["/orders", "/stock/widget"]),
+    );
+    const access = served.find((l) => l.route === "/orders");
+    expect(access).toMatchObject({ level: "info", method: "POST", status: 201, item: "widget" });
+    expect(access?.span_id).toMatch(/^[0-9a-f]{16}$/);
+    expect(lines.find((l) => l.msg === "order created" && l.trace_id === traceId)).toBeDefined();
   });
 
-  it("serves /metrics that promtool accepts, with RED metrics and log volume", async () => {
-    await fetch(`${service.url}/orders/unknown-id`);
-    const res = await fetch(`${service.telemetryUrl}/metrics`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
-    const text = await res.text();
-
-    const verdict = await checkMetrics(text);
-    expect(verdict.problems).toEqual([]);
-    expect(verdict.ok).toBe(true);
-
-    expect(text).toContain("# TYPE orders_service_http_requests_total counter");
-    expect(text).toMatch(
-      /^orders_service_http_requests_total\{method="GET",route="\/orders\/:id",status="404"\} [1-9]/m,
-    );
-    expect(text).toMatch(
-      /^orders_service_http_latency_seconds_count\{route="\/orders\/:id"\} [1-9]/m,
-    );
-    expect(text).toMatch(/^orders_service_log_events_total\{level="info"\} [1-9]/m);
-    expect(text).toMatch(/^orders_service_log_events_dropped_total\{level="warn"\} \d+/m);
-    expect(text).toMatch(/^orders_service_trace_spans_exported_total [1-9]/m);
-    expect(text).toContain('orders_service_build_info{version="1.2.3"} 1');
-
-    const om = await fetch(`${service.telemetryUrl}/metrics`, {
-      headers: { accept: "application/openmetrics-text; version=1.0.0" },
-    });
-    expect(om.headers.get("content-type")).toMatch(/^application\/openmetrics-text/);
-    expect(await om.text()).toMatch(/# EOF\n$/);
-
-    const health = await fetch(`${service.telemetryUrl}/health`);
-    expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: "ok" });
+  it("serves the configured endpoints as configured", async () => {
+    const stock = await fetch(`${service.endpoints.inventory}/stock/bolt`);
+    expect(stock.status).toBe(200);
+    expect(stock.headers.get("content-type")).toBe("application/json");
+    expect(await stock.json()).toEqual({ in_stock: false });
+    expect((await fetch(`${service.endpoints.inventory}/nope`)).status).toBe(404);
+    // A file's `endpoints` map replaces the default one (the `hello` endpoint).
+    expect(Object.keys(service.endpoints)).toEqual(["inventory"]);
+    expect((await postOrder(service.api, { item: "bolt", quantity: 1 })).status).toBe(409);
   });
 
-  it("answers 429 with Retry-After once a client is past its burst", async () => {
-    const client = { "x-client-id": "burst-test" };
-    const body = JSON.stringify({ item: "bolt", quantity: 1 });
-    for (let i = 0; i < 3; i++) {
-      const ok = await postOrder(service.url, body, client);
-      expect(ok.status).toBe(201);
-    }
-    const limited = await postOrder(service.url, body, client);
-    expect(limited.status).toBe(429);
-    const retryAfter = Number(limited.headers.get("retry-after"));
-    expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(limited.headers.get("ratelimit-policy")).toBe('"orders";q=1;w=60');
-    expect(limited.headers.get("traceparent")).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-    expect(await limited.json()).toMatchObject({ error: "too many requests" });
-
-    // Another client has its own budget.
-    const other = await postOrder(service.url, body, { "x-client-id": "someone-else" });
-    expect(other.status).toBe(201);
-
-    const text = await (await fetch(`${service.telemetryUrl}/metrics`)).text();
-    expect(text).toMatch(
-      /^orders_service_http_requests_total\{method="POST",route="\/orders",status="429"\} 1$/m,
+  it("answers 500 when a handler throws, and stays up", async () => {
+    // The inventory answers something that is not JSON: the handler's parse throws.
+    const res = await postOrder(
+      service.api,
+      { item: "broken", quantity: 1 },
+      { "x-client-id": "b" },
     );
-  });
-
-  it("answers 400 to malformed JSON and invalid orders, and keeps serving", async () => {
-    const client = { "x-client-id": "bad-input" };
-    const malformed = await postOrder(service.url, '{"item": "widget", quantity', client);
-    expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toEqual({ error: "malformed JSON body" });
-
-    const invalid = await postOrder(service.url, JSON.stringify({ item: "", quantity: 0 }), client);
-    expect(invalid.status).toBe(400);
-    const invalidBody = (await invalid.json()) as { error: string; detail: string[] };
-    expect(invalidBody.error).toBe("invalid order");
-    expect(invalidBody.detail).toHaveLength(2);
-
-    const wrongType = await fetch(`${service.url}/orders`, {
-      method: "POST",
-      headers: { "content-type": "text/plain", ...client },
-      body: "widget",
-    });
-    expect(wrongType.status).toBe(415);
-
-    const tooLarge = await postOrder(
-      service.url,
-      JSON.stringify({ item: "x".repeat(100_000), quantity: 1 }),
-      { "x-client-id": "big-body" },
-    );
-    expect(tooLarge.status).toBe(413);
-
-    const badEscape = await fetch(`${service.url}/orders/%E0%A4%A`);
-    expect(badEscape.status).toBe(404);
-    const wrongMethod = await fetch(`${service.url}/orders`, { method: "DELETE" });
-    expect(wrongMethod.status).toBe(405);
-    expect(wrongMethod.headers.get("allow")).toBe("POST");
-    expect(wrongMethod.headers.get("traceparent")).not.toBeNull();
-    const lines = await readLogLines(service, logFile);
-    expect(lines.some((l) => l.msg === "malformed JSON body" && l.level === "warn")).toBe(true);
+    expect(res.status).toBe(500);
+    expect(service.child.exitCode).toBeNull();
+    expect((await fetch(`${service.telemetry}/health`)).status).toBe(200);
     expect(
-      lines.some((l) => l.msg === "request served" && l.status === 400 && l.route === "/orders"),
-    ).toBe(true);
+      (await postOrder(service.api, { item: "widget", quantity: 1 }, { "x-client-id": "c" }))
+        .status,
+    ).toBe(201);
   });
-  it("finishes a request whose client disconnects in the middle of the body", async () => {
-    const traceId = randomHex(16);
-    const { port } = new URL(service.url);
-    const socket = connect(Number(port), "127.0.0.1");
-    await once(socket, "connect");
-    socket.write(
-      [
-        "POST /orders HTTP/1.1",
-        `host: 127.0.0.1:${port}`,
-        "content-type: application/json",
-        "content-length: 1000",
-        "x-client-id: disconnect-test",
-        `traceparent: 00-${traceId}-${randomHex(8)}-01`,
-        "",
-        '{"item": "wid',
-      ].join("\r\n"),
-    );
-    await new Promise((r) => setTimeout(r, 100));
-    socket.destroy();
 
-    let access: Record<string, unknown> | undefined;
-    for (let i = 0; access === undefined && i < 100; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      const lines = await readLogLines(service, logFile);
-      access = lines.find((l) => l.msg === "request served" && l.trace_id === traceId);
-    }
-    expect(access).toMatchObject({ status: 400, route: "/orders" });
-    const lines = await readLogLines(service, logFile);
-    expect(lines.some((l) => l.msg === "request body unreadable" && l.trace_id === traceId)).toBe(
-      true,
-    );
-    expect((await fetch(`${service.telemetryUrl}/health`)).status).toBe(200);
-  });
-});
-
-describe("shutdown", () => {
-  it("close() flushes spans that were still waiting for their batch", async () => {
-    const receiver = await startOtlpReceiver();
-    const dir = await mkdtemp(join(tmpdir(), "orders-service-"));
-    try {
-      const service = await startService(
-        settingsFor(receiver, join(dir, "service.log"), 60_000),
-        OPTIONS,
+  it("answers 429 with Retry-After once a client is past its burst, 400 to bad bodies", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await postOrder(
+        service.api,
+        { item: "widget", quantity: 1 },
+        { "x-client-id": "greedy" },
       );
-      const traceId = randomHex(16);
-      const res = await fetch(`${service.url}/orders/o-1`, {
-        headers: { traceparent: `00-${traceId}-${randomHex(8)}-01` },
-      });
-      expect(res.status).toBe(404);
-      await new Promise((r) => setTimeout(r, 300));
-      expect(receiver.traces()).toEqual([]);
-
-      await service.close();
-      const spans = await receiver.waitForSpans(1, 2_000);
-      expect(spans.map((s) => [s.traceId, s.name])).toEqual([[traceId, "HTTP GET /orders/:id"]]);
-      await expect(fetch(`${service.url}/orders/o-1`)).rejects.toThrow();
-      await service.close(); // idempotent
-    } finally {
-      await receiver.stop();
-      await rm(dir, { recursive: true, force: true });
+      statuses.push(res.status);
+      if (res.status === 429) expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+      await res.body?.cancel();
     }
+    expect(statuses).toEqual([201, 201, 201, 429]);
+    expect((await postOrder(service.api, "{bad", { "x-client-id": "d" })).status).toBe(400);
+    expect(
+      (await postOrder(service.api, { item: "", quantity: 0 }, { "x-client-id": "e" })).status,
+    ).toBe(400);
+  });
+
+  it("serves /metrics that promtool accepts and a real Prometheus scrapes", async () => {
+    const text = await (await fetch(`${service.telemetry}/metrics`)).text();
+    expect((await checkMetrics(text)).problems).toEqual([]);
+    expect(text).toMatch(
+      /orders_service_http_server_requests_total\{method="POST",route="\/orders",status="201"\} [1-9]/,
+    );
+    expect(text).toContain('orders_service_build_info{version="0.1.0"} 1');
+    expect(text).toContain("orders_service_log_events_total");
+    expect(text).toContain("orders_service_process_cpu_seconds_total");
+
+    const prometheus = await startPrometheus({ target: new URL(service.telemetry).host });
+    try {
+      const target = await prometheus.waitForScrape();
+      expect(target.health).toBe("up");
+      const samples = await prometheus.query(
+        'orders_service_http_server_requests_total{route="/orders",status="201"}',
+      );
+      expect(Number(samples[0]?.value)).toBeGreaterThan(0);
+      const heap = await prometheus.query("orders_service_nodejs_heap_size_used_bytes");
+      expect(Number(heap[0]?.value)).toBeGreaterThan(0);
+    } finally {
+      await prometheus.stop();
+    }
+  });
+
+  it("on SIGTERM finishes a slow request, exports its spans, then exits 0", async () => {
+    receiver.reset();
+    const slow = postOrder(service.api, { item: "slow", quantity: 1 }, { "x-client-id": "slow" });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    service.child.kill("SIGTERM");
+    const res = await slow;
+    expect(res.status).toBe(201);
+    const traceId = (res.headers.get("traceparent") ?? "").split("-")[1];
+    const [code] = await service.exited;
+    expect(code).toBe(0);
+    // Everything arrived before the process exited: nothing is waited for here.
+    const names = receiver
+      .traces()
+      .filter((s) => s.traceId === traceId)
+      .map((s) => s.name);
+    expect(names).toEqual(expect.arrayContaining(["POST /orders", "GET /stock/slow"]));
+    expect(receiver.traces().some((s) => s.name === "send confirmation")).toBe(true);
+    const lines = service.lines();
+    expect(lines.at(-1)).toMatchObject({ msg: "stopped", reason: "SIGTERM" });
   });
 });
 
-describe("startup", () => {
-  it("runs without a telemetry server when it is disabled", async () => {
-    const service = await startService(
-      Settings.parse({
-        http: { addr: "127.0.0.1:0" },
-        telemetry: { server: { enabled: false }, tracing: { enabled: false } },
-      }),
-      OPTIONS,
-    );
-    try {
-      expect(service.telemetryUrl).toBeUndefined();
-      expect((await fetch(`${service.url}/orders/x`)).status).toBe(404);
-    } finally {
-      await service.close();
-    }
-  });
-
-  it("fails with ListenError when the address is taken, leaving nothing running", async () => {
-    const settings = Settings.parse({
-      http: { addr: "127.0.0.1:0" },
-      telemetry: { tracing: { enabled: false }, server: { addr: "127.0.0.1:0" } },
-    });
-    const first = await startService(settings, OPTIONS);
-    try {
-      const taken = new URL(first.url).host;
-      await expect(
-        startService({ ...settings, http: { addr: taken } }, OPTIONS),
-      ).rejects.toMatchObject({ code: "ERR_LISTEN" });
-
-      // The API listens, then the telemetry server cannot: the API must be closed again.
-      const apiPort = await freePort();
-      const telemetryTaken = new URL(first.telemetryUrl ?? "").host;
-      await expect(
-        startService(
-          {
-            ...settings,
-            http: { addr: `127.0.0.1:${apiPort}` },
-            telemetry: { ...settings.telemetry, server: { enabled: true, addr: telemetryTaken } },
-          },
-          OPTIONS,
-        ),
-      ).rejects.toMatchObject({ code: "ERR_LISTEN" });
-      await expect(fetch(`http://127.0.0.1:${apiPort}/orders/x`)).rejects.toThrow();
-    } finally {
-      await first.close();
-    }
-  });
-});
-
-describe("configuration and command line", () => {
-  function run(args: string[], env: Record<string, string> = {}) {
-    const child = spawn(
-      process.execPath,
-      ["--conditions=source", "--import", "tsx", "src/main.ts", ...args],
-      { cwd: exampleDir, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr?.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
-    return { child, exited, out: () => stdout, err: () => stderr };
-  }
-
-  async function waitForUrl(proc: ReturnType<typeof run>): Promise<string> {
-    const deadline = Date.now() + 20_000;
-    while (!proc.out().includes("telemetry server on") && Date.now() < deadline) {
-      if (proc.child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const url = /orders API listening on (\S+)/.exec(proc.out())?.[1];
-    if (url === undefined) throw new Error(`the service did not start: ${proc.err()}`);
-    return url;
-  }
-
-  const children: ChildProcess[] = [];
-  afterAll(() => {
-    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
-  });
-
+describe("command line", { timeout: 60_000 }, () => {
   it("config.example.yaml is what --generate prints today", async () => {
+    const run = spawnService(["--generate"]);
+    const [code] = await run.exited;
+    expect(code).toBe(0);
     const committed = await readFile(join(exampleDir, "config.example.yaml"), "utf8");
-    expect(committed).toBe(Settings.defaultYaml());
-    // It loads back to exactly the defaults.
-    expect(Settings.parse(committed)).toEqual(Settings.defaults());
-  });
-
-  it("--generate prints the annotated default YAML", async () => {
-    // A leading `--` is what `pnpm start -- -g` passes.
-    for (const args of [["--generate"], ["--", "-g"]]) {
-      const proc = run(args);
-      children.push(proc.child);
-      const [code] = await proc.exited;
-      expect(code, proc.err()).toBe(0);
-      expect(proc.out()).toBe(Settings.defaultYaml());
-      expect(proc.out()).toContain(
-        "# Address the orders API listens on; port 0 picks a free port.",
-      );
-    }
+    expect(run.stdout()).toBe(committed);
+    expect(committed).toContain("# Static HTTP endpoints, by a name of your choice");
+    expect(committed).toContain("    # Status code of the answer.\n        status_code: 200");
   });
 
   it("reports invalid settings with their source and exits 1", async () => {
-    const proc = run(["-c", "config.example.yaml", "--set", "rate_limit.burst=0"]);
-    children.push(proc.child);
-    const [code] = await proc.exited;
-    expect(code).toBe(1);
-    expect(proc.err()).toContain("rate_limit.burst");
-  });
-
-  it("starts from a config file and environment, and stops gracefully on SIGTERM", async () => {
-    const receiver = await startOtlpReceiver();
+    const dir = await mkdtemp(join(tmpdir(), "orders-bad-"));
     try {
-      const proc = run(["-c", "config.example.yaml"], {
-        ORDERS_HTTP__ADDR: "127.0.0.1:0",
-        ORDERS_TELEMETRY__TRACING__EXPORTER__ENDPOINT: receiver.endpoint("traces"),
-      });
-      children.push(proc.child);
-      const url = await waitForUrl(proc);
-      const traceId = randomHex(16);
-      const res = await fetch(`${url}/orders/none`, {
-        headers: { traceparent: `00-${traceId}-${randomHex(8)}-01` },
-      });
-      expect(res.status).toBe(404);
-
-      proc.child.kill("SIGTERM");
-      const [code] = await proc.exited;
-      expect(code).toBe(0);
-      // The span was still in its 5 s batch: the graceful stop exported it.
-      expect(receiver.traces().map((s) => s.traceId)).toContain(traceId);
-      expect(proc.out()).toContain("request served");
-      expect(proc.out()).toContain("stopped; spans exported: 1, failed: 0");
+      const file = join(dir, "bad.yaml");
+      await writeFile(
+        file,
+        "endpoints:\n  x:\n    routes:\n      nope:\n        status_code: 999\n",
+      );
+      const run = spawnService(["-c", file]);
+      const [code] = await run.exited;
+      expect(code).toBe(1);
+      expect(run.stderr()).toMatch(/endpoints\.x\.routes\.nope: .*\n\s+at .*bad\.yaml:5:9/);
     } finally {
-      await receiver.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
-  it("a second signal stops at once while the collector keeps refusing", async () => {
-    const receiver = await startOtlpReceiver();
-    receiver.respondWith(503);
-    try {
-      const proc = run(["--set", "http.addr=127.0.0.1:0"], {
-        ORDERS_TELEMETRY__TRACING__EXPORTER__ENDPOINT: receiver.endpoint("traces"),
-      });
-      children.push(proc.child);
-      const url = await waitForUrl(proc);
-      expect((await fetch(`${url}/orders/none`)).status).toBe(404);
-      proc.child.kill("SIGTERM");
-      await receiver.waitForRequests(1, 10_000);
-      const started = Date.now();
-      proc.child.kill("SIGTERM");
-      const [code] = await proc.exited;
-      expect(code).toBe(143);
-      expect(Date.now() - started).toBeLessThan(5_000);
-    } finally {
-      await receiver.stop();
+  it("pnpm start's demo prints its URLs, access logs, a trace tree and metrics, and serves until Ctrl-C", async () => {
+    const run = spawnService([], { OTEL_TRACES_EXPORTER: "" });
+    const deadline = Date.now() + 30_000;
+    while (!run.stdout().includes("Serving until Ctrl-C.") && Date.now() < deadline) {
+      if (run.child.exitCode !== null) throw new Error(run.stderr());
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    const out = run.stdout();
+    expect(out).toMatch(/orders API +http:\/\/127\.0\.0\.1:\d+\/orders/);
+    expect(out).toMatch(/telemetry server +http:\/\/127\.0\.0\.1:\d+\/health/);
+    expect(out).toMatch(/INFO +request served .*route=\/orders .*status=201/);
+    expect(out).toMatch(/POST \/orders +SERVER [\d.]+ms/);
+    expect(out).toMatch(/└─ GET \/stock\/widget +SERVER/);
+    expect(out).toMatch(/send confirmation +INTERNAL/);
+    expect(out).toMatch(
+      /orders_service_http_server_requests_total\{method="POST",route="\/orders",status="201"\} 1/,
+    );
+    // The console exporter printed spans too.
+    expect(out).toMatch(/^POST \/orders [\d.]+ms \w+ trace=[0-9a-f]{32}/m);
+    const api = /orders API +(http:\/\/\S+)\/orders/.exec(out)?.[1];
+    expect((await fetch(`${api}/orders/nope`)).status).toBe(404);
+    run.child.kill("SIGINT");
+    const [code] = await run.exited;
+    expect(code).toBe(0);
   });
 });

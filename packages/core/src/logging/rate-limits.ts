@@ -1,4 +1,9 @@
-import { createLimiter, type MemoryLimiter, parseRate, type RateInput } from "@groundwork/ratelimit";
+import {
+  createLimiter,
+  type MemoryLimiter,
+  parseRate,
+  type RateInput,
+} from "@groundwork/ratelimit";
 import { CoreError } from "../errors";
 import type { LogLevel } from "./levels";
 import type { LogCallOptions } from "./options";

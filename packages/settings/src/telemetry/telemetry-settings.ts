@@ -150,6 +150,18 @@ const server = z
     addr: socketAddr()
       .default("127.0.0.1:0")
       .describe("Address the telemetry server listens on; port 0 picks a free port."),
+    debug_routes: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Serves the debug endpoints: /debug/traces (recent sampled traces), /debug/heap (a V8 heap snapshot) and /debug/cpu (a CPU profile).\n\nA heap snapshot pauses the process while it is taken; keep the server on a private address or turn these off.",
+      ),
+    process_metrics: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Adds process metrics to /metrics: CPU time, memory, event-loop lag, GC pauses and open resources.",
+      ),
   })
   .prefault({});
 
@@ -210,5 +222,5 @@ export type RateLimitSettings = LoggingSettings["rate_limit"];
  */
 export type MetricsSettings = TelemetrySettings["metrics"];
 
-/** `telemetry.server`: whether the telemetry server runs and its `host:port` address. */
+/** `telemetry.server`: whether the telemetry server runs, its `host:port` address, and whether it serves debug routes and process metrics. */
 export type ServerSettings = TelemetrySettings["server"];

@@ -1,0 +1,105 @@
+// One server of the node-http benchmark, started by node-http.bench.ts in a
+// process of its own, without the `source` condition: @groundwork/* resolve
+// to their built dist/ files, as in an app. Prints "listening <port>".
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import { createTelemetry, lineSink } from "@groundwork/core";
+import { createRegistry } from "@groundwork/metrics";
+import { instrumentServer, serve } from "@groundwork/node";
+import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+
+const kind = process.argv[2] ?? "";
+const BODY = "hello world";
+
+const handler = () => new Response(BODY, { headers: { "content-type": "text/plain" } });
+const bareListener = (_req: IncomingMessage, res: ServerResponse) => {
+  res.writeHead(200, { "content-type": "text/plain" });
+  res.end(BODY);
+};
+
+// Spans go through each side's batch processor to an exporter that drops them.
+const noopExporter: SpanExporter = {
+  export(_spans: ReadableSpan[], done) {
+    done({ code: 0 });
+  },
+  shutdown: () => Promise.resolve(),
+};
+
+function telemetry(samplingRatio: number) {
+  return createTelemetry({
+    serviceName: "bench",
+    // Access log lines are formatted as JSON, then dropped: a null sink.
+    logging: { sink: lineSink(() => {}) },
+    tracing: { samplingRatio, exporter: noopExporter },
+  });
+}
+
+async function listen(server: import("node:http").Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+async function start(): Promise<number> {
+  switch (kind) {
+    case "bare":
+      return listen(createServer(bareListener));
+    case "hono": {
+      const { createAdaptorServer } = await import("@hono/node-server");
+      return listen(createAdaptorServer({ fetch: handler }) as import("node:http").Server);
+    }
+    case "serve-10":
+    case "serve-100": {
+      const server = await serve(handler, {
+        telemetry: telemetry(kind === "serve-10" ? 0.1 : 1),
+        metrics: createRegistry({ serviceName: "bench" }),
+      });
+      return server.port;
+    }
+    case "instrument-10":
+      return listen(
+        instrumentServer(createServer(bareListener), {
+          telemetry: telemetry(0.1),
+          metrics: createRegistry({ serviceName: "bench" }),
+        }),
+      );
+    case "otel-10": {
+      const {
+        NodeTracerProvider,
+        BatchSpanProcessor,
+        ParentBasedSampler,
+        TraceIdRatioBasedSampler,
+      } = await import("@opentelemetry/sdk-trace-node");
+      const { HttpInstrumentation } = await import("@opentelemetry/instrumentation-http");
+      const provider = new NodeTracerProvider({
+        sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) }),
+        spanProcessors: [new BatchSpanProcessor(noopExporter)],
+      });
+      provider.register();
+      const instrumentation = new HttpInstrumentation();
+      instrumentation.setTracerProvider(provider);
+      instrumentation.enable();
+      // The instrumentation patches modules loaded through require() after it is enabled.
+      const http = createRequire(import.meta.url)("http") as typeof import("node:http");
+      return listen(http.createServer(bareListener));
+    }
+    default:
+      throw new Error(`unknown server kind ${kind}`);
+  }
+}
+
+const port = await start();
+process.stdout.write(`listening ${port}\n`);
+
+// "cpu" on stdin → the CPU time this process has used so far, in µs, so the
+// bench can report CPU per request: on a machine shared with other work it
+// varies far less than requests per second.
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (text: string) => {
+  if (text.includes("cpu")) {
+    const { user, system } = process.cpuUsage();
+    process.stdout.write(`cpu ${user + system}\n`);
+  }
+});
+// Exit on SIGTERM through process.exit, so `--cpu-prof` can write its profile.
+process.once("SIGTERM", () => process.exit(0));

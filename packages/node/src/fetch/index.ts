@@ -1,0 +1,2 @@
+export type { FetchFunction, InstrumentFetchOptions } from "./instrument-fetch";
+export { instrumentFetch } from "./instrument-fetch";

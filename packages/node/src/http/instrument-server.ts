@@ -1,0 +1,188 @@
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Server as HttpsServer } from "node:https";
+import { Server as TlsServer } from "node:tls";
+import type { TelemetryContext } from "@groundwork/core";
+import { NodeError } from "../errors";
+import {
+  checkFunction,
+  checkOptionsObject,
+  checkStringArray,
+  checkTelemetryOptions,
+} from "./options";
+import { compileRoutes, type RouteMatcher } from "./route";
+import { describeRequest } from "./serve";
+import {
+  CLIENT_CLOSED_STATUS,
+  createHttpInstrumentation,
+  type HttpInstrumentation,
+  type HttpTelemetryOptions,
+  RequestTelemetry,
+} from "./telemetry";
+
+/** Options of {@link instrumentServer}. */
+export interface InstrumentServerOptions extends HttpTelemetryOptions {
+  /**
+   * Route patterns for grouping (`"/orders/:id"`, `"/static/*"`), matched on
+   * the path when the request arrives; unmatched paths are
+   * `route="unmatched"`. Default none (see `maxRoutes`).
+   */
+  routes?: readonly string[];
+  /**
+   * The route of a request, read when its response has ended, so a
+   * framework's router has matched it by then (Express: `req.route?.path`).
+   * `undefined` falls back to `routes`, then to `unmatched`.
+   */
+  route?: (req: IncomingMessage, res: ServerResponse) => string | undefined;
+}
+
+const INSTRUMENTED = Symbol.for("@groundwork/node.instrumentServer");
+
+type Emit = (event: string | symbol, ...args: unknown[]) => boolean;
+
+/**
+ * Makes every listener of `emitter` run inside `ctx`, whatever context the
+ * event is emitted from: `data`, `end`, `finish` and `close` of a request or
+ * response are emitted from the socket's context, not the request's, which
+ * would otherwise lose the request's log and span in body parsers and
+ * `on("finish")` callbacks.
+ */
+function bindEmitter(emitter: { emit: Emit }, ctx: TelemetryContext): void {
+  const emit = emitter.emit;
+  emitter.emit = function boundEmit(this: unknown, ...args: [string | symbol, ...unknown[]]) {
+    return ctx.run(() => emit.apply(this, args));
+  };
+}
+
+interface InstrumentState {
+  readonly instr: HttpInstrumentation;
+  readonly scheme: string;
+  readonly matchRoute: RouteMatcher | undefined;
+  readonly routeOf: InstrumentServerOptions["route"];
+}
+
+function begin(
+  state: InstrumentState,
+  req: IncomingMessage,
+  res: ServerResponse,
+): RequestTelemetry {
+  const path = req.url === undefined ? "/" : (req.url.split("?", 1)[0] as string);
+  const rt = new RequestTelemetry(
+    state.instr,
+    describeRequest(req, state.scheme, state.matchRoute?.(path)),
+  );
+  const traceparent = rt.traceparent();
+  if (traceparent !== undefined && !res.headersSent) res.setHeader("traceparent", traceparent);
+  bindEmitter(req as unknown as { emit: Emit }, rt.context);
+  bindEmitter(res as unknown as { emit: Emit }, rt.context);
+  const end = () => {
+    const finished = res.writableFinished;
+    let route: string | undefined;
+    if (state.routeOf !== undefined) {
+      try {
+        route = state.routeOf(req, res) ?? undefined;
+      } catch {
+        // A route function that fails leaves the request unmatched.
+      }
+    }
+    const length = Number(res.getHeader("content-length"));
+    rt.end({
+      status: finished ? res.statusCode : CLIENT_CLOSED_STATUS,
+      bytes: Number.isInteger(length) && length >= 0 ? length : undefined,
+      route,
+    });
+  };
+  res.once("finish", end);
+  res.once("close", end);
+  return rt;
+}
+
+/**
+ * Instruments an existing `node:http` or `node:https` server (an Express,
+ * Fastify or Koa app's): every request gets the same forked log, SERVER span
+ * (continued from `traceparent`, returned in the response's `traceparent`),
+ * HTTP semantic-convention attributes, access log line and RED metrics as
+ * with `serve()`; the span ends when the response finishes or the client
+ * goes away.
+ *
+ * How: the server's own `emit` is wrapped on this instance (nothing global is
+ * patched), so the `request` event is seen before any listener of the app,
+ * whenever that listener was added, and the app's listeners run inside the
+ * request's context. The request's and response's `emit` are wrapped the same
+ * way, so listeners of `data`, `end`, `finish` and `close` — body parsers,
+ * logging middleware — also run in the request's context instead of the
+ * socket's. `upgrade`, `connect` and `checkContinue` events are not
+ * instrumented.
+ *
+ * @param server - the server, before or after `listen()`
+ * @param options - see {@link InstrumentServerOptions}; defaults: the current
+ *   telemetry, the default metrics registry, access log on, paths templated
+ * @returns the same server, for chaining
+ * @throws NodeError `ERR_INVALID_OPTION` for invalid options or a server
+ *   instrumented already
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * import express from "express";
+ * import { instrumentServer } from "@groundwork/node";
+ *
+ * const app = express();
+ * app.get("/orders/:id", (req, res) => res.json({ id: req.params.id }));
+ * instrumentServer(createServer(app), {
+ *   telemetry,
+ *   route: (req) => (req as express.Request).route?.path,
+ * }).listen(8080);
+ * ```
+ */
+export function instrumentServer<S extends Server | HttpsServer>(
+  server: S,
+  options: InstrumentServerOptions = {},
+): S {
+  if (
+    typeof server !== "object" ||
+    server === null ||
+    typeof (server as { emit?: unknown }).emit !== "function"
+  ) {
+    throw new NodeError("ERR_INVALID_OPTION", "server: expected a node:http or node:https server");
+  }
+  checkOptionsObject(options);
+  checkTelemetryOptions(options);
+  checkStringArray("routes", options.routes);
+  checkFunction("route", options.route);
+  const target = server as unknown as { emit: Emit; [INSTRUMENTED]?: true };
+  if (target[INSTRUMENTED] === true) {
+    throw new NodeError("ERR_INVALID_OPTION", "server: this server is instrumented already");
+  }
+  const state: InstrumentState = {
+    instr: createHttpInstrumentation(
+      options,
+      options.routes !== undefined || options.route !== undefined,
+    ),
+    scheme: server instanceof TlsServer ? "https" : "http",
+    matchRoute: options.routes === undefined ? undefined : compileRoutes(options.routes),
+    routeOf: options.route,
+  };
+  const emit = target.emit;
+  target.emit = function instrumentedEmit(
+    this: unknown,
+    ...args: [string | symbol, ...unknown[]]
+  ): boolean {
+    if (args[0] !== "request") return emit.apply(this, args);
+    let rt: RequestTelemetry;
+    try {
+      rt = begin(state, args[1] as IncomingMessage, args[2] as ServerResponse);
+    } catch {
+      return emit.apply(this, args);
+    }
+    return rt.context.run(() => {
+      try {
+        return emit.apply(this, args);
+      } catch (error) {
+        // The app's own listener threw: recorded, then thrown on unchanged.
+        rt.fail(error);
+        throw error;
+      }
+    });
+  };
+  target[INSTRUMENTED] = true;
+  return server;
+}

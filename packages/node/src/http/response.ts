@@ -1,0 +1,149 @@
+import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
+
+/** How {@link writeResponse} writes. */
+export interface WriteResponseOptions {
+  /** A HEAD request: headers only, the body is cancelled. */
+  head: boolean;
+  /** Headers set on top of the response's own (e.g. `traceparent`). */
+  extraHeaders: Readonly<Record<string, string>> | undefined;
+  /** Ask the client to close the connection after this response. */
+  closeConnection: boolean;
+}
+
+/** The response headers as `node:http` takes them; `Set-Cookie` values kept apart. */
+function nodeHeaders(response: Response, options: WriteResponseOptions): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  let cookies = false;
+  response.headers.forEach((value, name) => {
+    if (name === "set-cookie") cookies = true;
+    else headers[name] = value;
+  });
+  if (cookies) headers["set-cookie"] = response.headers.getSetCookie();
+  if (options.extraHeaders !== undefined) Object.assign(headers, options.extraHeaders);
+  if (options.closeConnection) headers.connection = "close";
+  return headers;
+}
+
+function uncork(res: ServerResponse): void {
+  res.uncork();
+}
+
+function waitForDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+const SOON: unique symbol = Symbol("soon");
+
+// Bodies up to this size are sent in one write with the head.
+const SMALL_BODY = 16 * 1024;
+
+/** Resolves after the microtasks queued now, and the I/O ready now, have run. */
+function soon(): Promise<typeof SOON> {
+  return new Promise((resolve) => setImmediate(resolve, SOON));
+}
+
+function hasLength(headers: OutgoingHttpHeaders): boolean {
+  return headers["content-length"] !== undefined || headers["transfer-encoding"] !== undefined;
+}
+
+/**
+ * Writes a fetch `Response` to a `node:http` response: status, headers, then
+ * the body. A body that is complete in its first chunk (one made from a
+ * string or bytes) is sent with a `Content-Length`, in one write with the
+ * headers. Any other body is streamed chunk by chunk, waiting for `drain`
+ * whenever the socket buffer is full; its first chunk is not held back for
+ * more than the current turn of the event loop. When the client goes away
+ * the body stream is cancelled.
+ *
+ * @param res - the node response
+ * @param response - the fetch response
+ * @param options - see {@link WriteResponseOptions}
+ * @param sent - counts the body bytes written, as they are written
+ * @throws whatever the response body stream fails with; the node response
+ *   is destroyed first if its head was sent already
+ */
+export async function writeResponse(
+  res: ServerResponse,
+  response: Response,
+  options: WriteResponseOptions,
+  sent: { bytes: number },
+): Promise<void> {
+  const status = response.status;
+  const statusText = response.statusText || undefined;
+  const headers = nodeHeaders(response, options);
+  const body = response.body;
+  if (body === null || options.head) {
+    res.writeHead(status, statusText, headers);
+    res.end();
+    if (body !== null) await body.cancel().catch(() => {});
+    return;
+  }
+  const reader = body.getReader();
+  const onClose = () => {
+    if (!res.writableFinished) reader.cancel().catch(() => {});
+  };
+  res.once("close", onClose);
+  try {
+    const first = await reader.read();
+    if (first.done) {
+      if (!hasLength(headers)) headers["content-length"] = 0;
+      res.writeHead(status, statusText, headers);
+      res.end();
+      return;
+    }
+    const pending = reader.read();
+    const next = await Promise.race([pending, soon()]);
+    if (next !== SOON && next.done) {
+      if (!hasLength(headers)) headers["content-length"] = first.value.byteLength;
+      res.writeHead(status, statusText, headers);
+      const bytes = first.value;
+      sent.bytes += bytes.byteLength;
+      if (bytes.byteLength <= SMALL_BODY) {
+        // As a latin1 string (byte for byte the same), Node sends the head
+        // and the body in one write instead of a two-buffer writev.
+        res.end(
+          Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1"),
+          "latin1",
+        );
+      } else {
+        res.end(bytes);
+      }
+      return;
+    }
+    // The head and the first chunk leave together.
+    res.cork();
+    process.nextTick(uncork, res);
+    res.writeHead(status, statusText, headers);
+    let value: Uint8Array = first.value;
+    let isFirst = true;
+    for (;;) {
+      if (res.destroyed) {
+        await reader.cancel().catch(() => {});
+        return;
+      }
+      sent.bytes += value.byteLength;
+      if (!res.write(value)) await waitForDrain(res);
+      const read = isFirst ? (next === SOON ? await pending : next) : await reader.read();
+      isFirst = false;
+      if (read.done) break;
+      value = read.value;
+    }
+    res.end();
+  } catch (error) {
+    // Once the head is out the answer cannot change: the connection is
+    // dropped. Before that, the caller can still answer 500.
+    if (res.headersSent) res.destroy();
+    throw error;
+  } finally {
+    res.off("close", onClose);
+    reader.releaseLock();
+  }
+}

@@ -1,0 +1,2 @@
+export type { ProcessMetrics, ProcessMetricsOptions } from "./process-metrics";
+export { createProcessMetrics } from "./process-metrics";

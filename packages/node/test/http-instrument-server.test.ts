@@ -1,0 +1,167 @@
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { log } from "@groundwork/core";
+import { useOtlpReceiver } from "@groundwork/test-support";
+import { afterEach, describe, expect, it } from "vitest";
+import { instrumentServer, NodeError } from "../src/index";
+import { send, setup, type TestSetup, until } from "./http-fixture";
+
+// instrumentServer() on plain node:http servers: context must follow the
+// request through EventEmitter callbacks and streams, which Node runs in the
+// socket's context unless told otherwise.
+
+const receiver = useOtlpReceiver();
+
+let servers: Server[] = [];
+let setups: TestSetup[] = [];
+afterEach(async () => {
+  for (const s of servers) s.closeAllConnections();
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  await Promise.all(setups.map((t) => t.telemetry.shutdown()));
+  servers = [];
+  setups = [];
+});
+
+async function listen(server: Server): Promise<string> {
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function post(url: string, id: string, chunks: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: "POST", agent: false }, (res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => {
+        body += c.toString();
+      });
+      res.on("end", () => resolve(body));
+    });
+    req.on("error", reject);
+    let i = 0;
+    const next = () => {
+      if (i === chunks) {
+        req.end();
+        return;
+      }
+      req.write(`${id}:${i++};`);
+      setTimeout(next, Math.random() * 5);
+    };
+    next();
+  });
+}
+
+describe("instrumentServer: context across events and streams", () => {
+  it("runs data, end, finish and close listeners in the request's context", async () => {
+    const t = setup(receiver);
+    setups.push(t);
+    const server = createServer((req, res) => {
+      const id = new URL(req.url ?? "/", "http://x").searchParams.get("id") ?? "";
+      log.addFields({ request: id });
+      req.on("data", () => log.info("chunk"));
+      req.on("end", () => {
+        log.info("body ended");
+        setTimeout(() => {
+          res.end(id);
+        }, Math.random() * 5);
+      });
+      res.on("finish", () => log.info("response finished"));
+      res.on("close", () => log.info("response closed"));
+    });
+    const url = await listen(
+      instrumentServer(server, { telemetry: t.telemetry, metrics: t.registry }),
+    );
+    const ids = Array.from({ length: 20 }, (_, i) => `r${i}`);
+    const bodies = await Promise.all(ids.map((id) => post(`${url}/?id=${id}`, id, 4)));
+    expect(bodies).toEqual(ids);
+    await until(() => t.logs().filter((r) => r.msg === "response closed").length === 20);
+    const messages = ["chunk", "body ended", "response finished", "response closed"];
+    const records = t.logs().filter((r) => messages.includes(r.msg));
+    expect(records.length).toBeGreaterThanOrEqual(20 * 4);
+    const traceOf = new Map<string, string>();
+    for (const r of records) {
+      // Every record carries the field its request added, and one trace per request.
+      expect(r.fields.request, `${r.msg} ran outside its request's log`).toMatch(/^r\d+$/);
+      const id = String(r.fields.request);
+      const seen = traceOf.get(id) ?? String(r.traceId);
+      expect(String(r.traceId)).toBe(seen);
+      traceOf.set(id, seen);
+    }
+    expect(new Set(traceOf.values()).size).toBe(20);
+  });
+
+  it("keeps the request's context through a stream pipeline", async () => {
+    const t = setup(receiver);
+    setups.push(t);
+    const server = createServer(async (req, res) => {
+      const id = new URL(req.url ?? "/", "http://x").searchParams.get("id") ?? "";
+      log.addFields({ request: id });
+      const upper = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          log.info("transform");
+          done(null, chunk.toString().toUpperCase());
+        },
+      });
+      await pipeline(req, upper, res);
+      log.info("piped");
+    });
+    const url = await listen(instrumentServer(server, { telemetry: t.telemetry, metrics: false }));
+    const ids = Array.from({ length: 10 }, (_, i) => `p${i}`);
+    const bodies = await Promise.all(ids.map((id) => post(`${url}/?id=${id}`, id, 3)));
+    expect(bodies).toEqual(ids.map((id) => `${id}:0;${id}:1;${id}:2;`.toUpperCase()));
+    await until(() => t.logs().filter((r) => r.msg === "piped").length === 10);
+    for (const r of t.logs().filter((x) => x.msg === "transform" || x.msg === "piped")) {
+      expect(r.fields.request).toMatch(/^p\d+$/);
+    }
+  });
+
+  it("sees listeners added after instrumentation, and only instruments a server once", async () => {
+    const t = setup(receiver);
+    setups.push(t);
+    const server = instrumentServer(createServer(), { telemetry: t.telemetry, metrics: false });
+    server.on("request", (_req, res) => {
+      log.info("late listener");
+      res.end("late");
+    });
+    const url = await listen(server);
+    const res = await send(`${url}/`);
+    expect(res.body).toBe("late");
+    expect(res.headers.traceparent).toMatch(/^00-/);
+    const line = t.logs().find((r) => r.msg === "late listener");
+    expect(line?.traceId).toBe(String(res.headers.traceparent).split("-")[1]);
+    expect(() => instrumentServer(server)).toThrow(NodeError);
+  });
+
+  it("reports a client that goes away as 499 and an aborted span", async () => {
+    const t = setup(receiver);
+    setups.push(t);
+    const server = createServer((_req, res) => {
+      res.write("partial");
+    });
+    const url = await listen(
+      instrumentServer(server, { telemetry: t.telemetry, metrics: t.registry }),
+    );
+    await new Promise<void>((resolve) => {
+      const req = httpRequest(`${url}/hang`, { agent: false }, (res) => {
+        res.once("data", () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.end();
+    });
+    await until(() => t.accessLogs().length === 1);
+    expect(t.accessLogs()[0]?.fields.status).toBe(499);
+    const [span] = await t.spans();
+    expect(span?.attributes["error.type"]).toBe("aborted");
+    expect(t.registry.collect()).toContain("http_server_requests_in_flight 0");
+  });
+
+  it("rejects invalid options", () => {
+    expect(() => instrumentServer({} as Server)).toThrow(NodeError);
+    expect(() => instrumentServer(createServer(), { routes: ["x"] })).toThrow(NodeError);
+    expect(() => instrumentServer(createServer(), { metrics: 3 as never })).toThrow(NodeError);
+  });
+});
