@@ -1,1 +1,21 @@
-export {};
+export type { WorkerErrorCode } from "./errors";
+export { WorkerError } from "./errors";
+export type { HandlerLike } from "./instrument";
+export { instrument } from "./instrument";
+export type {
+  WorkerConfig,
+  WorkerLoggingOptions,
+  WorkerMetricsOptions,
+  WorkerOptions,
+  WorkerOtlpOptions,
+  WorkerTracingOptions,
+} from "./options";
+export type { WorkerTelemetry } from "./telemetry";
+export { getTelemetry } from "./telemetry";
+export type {
+  ExecutionContextLike,
+  FetchFn,
+  IncomingRequestCfLike,
+  MessageBatchLike,
+  ScheduledControllerLike,
+} from "./types";
