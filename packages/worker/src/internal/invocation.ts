@@ -198,6 +198,9 @@ function writeLogs(
   };
   const dropped = invocation.sink.dropped();
   if (dropped > 0) meta.logs_dropped = dropped;
+  // The isolate's running total: a growing number means the collector is too slow.
+  const spansDropped = invocation.state.spans.stats().dropped;
+  if (spansDropped > 0) meta.isolate_spans_dropped = spansDropped;
   write(out, meta.level as string, meta);
   for (const record of records) write(out, record.level, entry(record, sc.traceId, service));
 }
