@@ -1,3 +1,5 @@
+export type { HandlerClass } from "./classes";
+export { instrumentDO } from "./classes";
 export type { WorkerErrorCode } from "./errors";
 export { WorkerError } from "./errors";
 export type { HandlerLike } from "./instrument";
@@ -10,6 +12,7 @@ export type {
   WorkerOtlpOptions,
   WorkerTracingOptions,
 } from "./options";
+export { traceStub } from "./stub";
 export type { WorkerTelemetry } from "./telemetry";
 export { getTelemetry } from "./telemetry";
 export type {

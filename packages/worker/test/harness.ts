@@ -14,6 +14,7 @@ export async function bundleWorker(entry: string): Promise<string> {
     platform: "browser",
     target: "es2022",
     conditions: ["source", "workerd", "worker", "browser"],
+    external: ["cloudflare:*"],
     write: false,
     logLevel: "silent",
   });
@@ -27,14 +28,17 @@ export async function startWorker(
   script: string,
   bindings: Record<string, string>,
   compatibilityFlags: string[] = ["nodejs_compat"],
+  extra: Record<string, unknown> = {},
 ): Promise<Miniflare> {
   const mf = new Miniflare(
     convertV4MiniflareOptions({
+      name: "worker",
       modules: true,
       script,
       compatibilityDate: "2025-09-01",
       compatibilityFlags,
       bindings,
+      ...extra,
     }),
   );
   await mf.ready;
