@@ -12,6 +12,8 @@ export type {
   WorkerOtlpOptions,
   WorkerTracingOptions,
 } from "./options";
+export type { InvocationSummary, TailSampler, TailSamplerOptions } from "./sampling";
+export { createTailSampler } from "./sampling";
 export { traceStub } from "./stub";
 export type { WorkerTelemetry } from "./telemetry";
 export { getTelemetry } from "./telemetry";

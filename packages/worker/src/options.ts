@@ -1,6 +1,7 @@
 import type { AsyncLocalStorageConstructor, LogLevel, OtlpProtocol } from "@groundwork/core";
 import { type EnvSource, readEnv } from "@groundwork/platform";
 import { WorkerError } from "./errors";
+import type { TailSampler } from "./sampling";
 
 /**
  * Where spans and metrics go: an OTLP/HTTP collector. Without it (and without
@@ -57,6 +58,11 @@ export interface WorkerTracingOptions {
   maxBatchSize?: number;
   /** Exports in flight at once in one isolate; beyond it, spans wait in the queue. Default 2. */
   maxConcurrentExports?: number;
+  /**
+   * Decides after each invocation whether its spans are exported (see `createTailSampler`).
+   * Default: none, every head-sampled span is exported.
+   */
+  tailSampler?: TailSampler;
 }
 
 /** Metrics options of {@link WorkerOptions}. */
@@ -145,6 +151,7 @@ export interface ResolvedOptions {
   readonly maxQueueSize: number;
   readonly maxBatchSize: number;
   readonly maxConcurrentExports: number;
+  readonly tailSampler: TailSampler | undefined;
   readonly metrics:
     | { temporality: "delta" | "cumulative"; maxSeries: number; durationBuckets: readonly number[] }
     | undefined;
@@ -245,6 +252,9 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
     invalid(`tracing.samplingRatio must be a number in [0, 1], got ${String(ratio)}`);
   }
   const maxQueueSize = positiveInteger("tracing.maxQueueSize", tracing.maxQueueSize, 2048);
+  if (tracing.tailSampler !== undefined && typeof tracing.tailSampler !== "function") {
+    invalid("tracing.tailSampler must be a function");
+  }
   let otlp: ResolvedOptions["otlp"];
   if (options.otlp !== undefined) {
     otlp = {
@@ -311,6 +321,7 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
       tracing.maxConcurrentExports,
       2,
     ),
+    tailSampler: tracing.tailSampler,
     metrics,
     exportTimeoutMs: positiveNumber("exportTimeoutMs", options.exportTimeoutMs, 10_000),
     asyncLocalStorage: Als,

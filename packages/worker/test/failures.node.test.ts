@@ -136,3 +136,35 @@ describe("without nodejs_compat", () => {
     expect(debug).toMatchObject({ method: "debug", value: { level: "debug" } });
   });
 });
+
+describe("tail sampling", () => {
+  it("exports failed and slow invocations, discards the rest and counts what it discarded", async () => {
+    const receiver = await startOtlpReceiver();
+    cleanups.push(() => receiver.stop());
+    const mf = await worker({ OTLP: receiver.url, TAIL: "1" });
+    const traceOf = async (path: string) => {
+      const res = await mf.dispatchFetch(`http://worker.test${path}`);
+      await res.text();
+      return (res.headers.get("traceparent") ?? "").split("-")[1] ?? "";
+    };
+    const quick = await traceOf("/orders/7");
+    const failed = await traceOf("/server-error");
+    const slow = await traceOf("/stream");
+    await traceOf("/fail"); // answered by the runtime: no traceparent to read
+    // The last push carries the discard count; the kept traces arrive with their spans.
+    await receiver.waitForSpans(2 + 2, 5000);
+    await sleep(300);
+    const traces = new Set(receiver.traces().map((s) => s.traceId));
+    expect(traces.has(failed)).toBe(true);
+    expect(traces.has(slow)).toBe(true);
+    expect(receiver.traces().some((s) => s.name === "GET /fail")).toBe(true);
+    expect(traces.size).toBe(3);
+    expect(traces.has(quick)).toBe(false);
+    const discarded = receiver
+      .metrics()
+      .filter((p) => p.metric === "worker_spans_discarded")
+      .reduce((n, p) => n + Number(p.value), 0);
+    // GET /orders: its server span, the "load order" span and the client span.
+    expect(discarded).toBe(3);
+  });
+});

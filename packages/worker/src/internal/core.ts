@@ -16,11 +16,13 @@ import {
   recordSpanError,
   type TelemetryContext,
   type TracingRuntime,
+  traceIdUnderRatio,
 } from "@groundwork/core";
 import type { Context, Span, SpanContext } from "@opentelemetry/api";
 import type { SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 
 export type { TelemetryContext, TracingRuntime };
+export { traceIdUnderRatio };
 
 /** Registers core's context manager on the given (or detected) AsyncLocalStorage. */
 export function installContext(Storage: AsyncLocalStorageConstructor | undefined): void {

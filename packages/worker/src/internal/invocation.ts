@@ -9,8 +9,10 @@ import {
   SpanStatusCode,
   trace,
 } from "@opentelemetry/api";
+import type { TailSampler } from "../sampling";
 import { invocationContext, recordError, runIn, traceparentOf } from "./core";
 import type { IsolateState } from "./isolate";
+import { createSpanGroup, type SpanGroup } from "./span-buffer";
 
 /** How an invocation ended. */
 export type Outcome = "ok" | "error" | "exception" | "canceled";
@@ -22,6 +24,8 @@ export interface Invocation {
   readonly otel: Context;
   readonly span: Span;
   readonly sink: MemorySink;
+  /** The invocation's spans, held back while a tail sampler has not decided. */
+  readonly group: SpanGroup;
   readonly api: string;
   readonly resource: string;
   readonly method: string;
@@ -108,6 +112,8 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
   const startedAt = monotonicNow();
   const startedEpoch = Date.now();
   const waits: Promise<unknown>[] = [];
+  const group = createSpanGroup();
+  state.spans.adopt(span, group);
   let ended: Promise<void> | undefined;
   let resolveEnded: () => void = () => {};
   const endedPromise = new Promise<void>((resolve) => {
@@ -122,6 +128,7 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
     otel: undefined as unknown as Context,
     span,
     sink,
+    group,
     api: options.api,
     resource: start.resource,
     method: start.method,
@@ -153,11 +160,15 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
         seen = waits.length;
         await Promise.allSettled(batch);
       }
-      writeLogs(invocation, { status, outcome, durationMs, startedEpoch });
+      const end = () => ({ status, outcome, durationMs, startedEpoch });
+      writeLogs(invocation, end());
       state.metrics?.record(
         { api: invocation.api, resource: invocation.resource, method: invocation.method, status },
         durationMs / 1000,
       );
+      if (options.tailSampler !== undefined) {
+        state.spans.settle(group, decide(options.tailSampler, invocation, end()));
+      }
       const deadline = Date.now() + options.exportTimeoutMs;
       await Promise.all([state.spans.exportPending(deadline), state.metrics?.push()]);
     },
@@ -166,6 +177,29 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
     .setSpan(base, span)
     .setValue(INVOCATION_KEY, invocation);
   return invocation;
+}
+
+function decide(
+  sampler: TailSampler,
+  invocation: Invocation,
+  end: { status: string; outcome: Outcome; durationMs: number },
+): boolean {
+  try {
+    return (
+      sampler({
+        api: invocation.api,
+        resource: invocation.resource,
+        method: invocation.method,
+        status: end.status,
+        outcome: end.outcome,
+        durationMs: end.durationMs,
+        traceId: invocation.span.spanContext().traceId,
+        spans: invocation.group.held.length,
+      }) !== false
+    );
+  } catch {
+    return true;
+  }
 }
 
 function writeLogs(

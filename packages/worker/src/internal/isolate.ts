@@ -1,4 +1,5 @@
 import { detectAsyncLocalStorage, runtimeGlobal } from "@groundwork/platform";
+import type { Context } from "@opentelemetry/api";
 import type { ResolvedOptions } from "../options";
 import {
   createIsolateTracing,
@@ -7,6 +8,7 @@ import {
   type TracingRuntime,
 } from "./core";
 import { installGlobalFetch } from "./fetch-patch";
+import { invocationOf } from "./invocation";
 import { createRequestMetrics, type RequestMetrics } from "./metrics";
 import { createSpanBuffer, type SpanBuffer } from "./span-buffer";
 
@@ -70,7 +72,15 @@ export function createIsolateState(options: ResolvedOptions): IsolateState {
     maxBatchSize: options.maxBatchSize,
     maxConcurrentExports: options.maxConcurrentExports,
     exportTimeoutMs: options.exportTimeoutMs,
-    ...(metrics === undefined ? {} : { onDrop: (n: number) => metrics.spansDropped(n) }),
+    ...(metrics === undefined
+      ? {}
+      : {
+          onDrop: (n: number) => metrics.spansDropped(n),
+          onTailDrop: (n: number) => metrics.spansDiscarded(n),
+        }),
+    ...(options.tailSampler === undefined
+      ? {}
+      : { groupOf: (parent: Context) => invocationOf(parent)?.group }),
   });
   const tracing = createIsolateTracing({
     serviceName: options.serviceName,

@@ -23,6 +23,8 @@ export interface RequestMetrics {
   record(dimensions: RequestDimensions, durationSeconds: number): void;
   /** Counts spans the isolate dropped. Never throws. */
   spansDropped(count: number): void;
+  /** Counts spans the tail sampler discarded. Never throws. */
+  spansDiscarded(count: number): void;
   /** Pushes what changed; never rejects. */
   push(): Promise<void>;
 }
@@ -66,6 +68,7 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
       spans_dropped: counter({
         help: "Finished spans dropped because the isolate's buffer was full",
       }),
+      spans_discarded: counter({ help: "Finished spans the tail sampler did not keep" }),
     },
     { registry },
   );
@@ -101,6 +104,11 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
     spansDropped(count) {
       try {
         m.spans_dropped.inc(count);
+      } catch {}
+    },
+    spansDiscarded(count) {
+      try {
+        m.spans_discarded.inc(count);
       } catch {}
     },
     async push() {

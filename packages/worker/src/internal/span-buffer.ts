@@ -1,5 +1,5 @@
 import { clearTimer, setUnrefTimeout } from "@groundwork/platform";
-import { context, TraceFlags } from "@opentelemetry/api";
+import { type Context, context, TraceFlags } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode, suppressTracing } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 
@@ -13,12 +13,33 @@ export interface SpanBufferStats {
   failed: number;
   /** Spans refused because the buffer was full. */
   dropped: number;
+  /** Spans of invocations the tail sampler did not keep. */
+  tailDropped: number;
   /** Spans waiting now. */
   queueLength: number;
 }
 
+/**
+ * The spans of one invocation while a tail sampler has not decided yet: held back, then
+ * queued or discarded together.
+ */
+export interface SpanGroup {
+  /** `undefined` until decided. */
+  keep: boolean | undefined;
+  held: ReadableSpan[];
+}
+
+/** Creates an undecided group. */
+export function createSpanGroup(): SpanGroup {
+  return { keep: undefined, held: [] };
+}
+
 /** Finished spans of one isolate, exported at the end of invocations. */
 export interface SpanBuffer extends SpanProcessor {
+  /** Puts a span started outside the group's context (the invocation's own) in the group. */
+  adopt(span: object, group: SpanGroup): void;
+  /** Queues (keep) or discards the group's held spans; later spans of the group follow. */
+  settle(group: SpanGroup, keep: boolean): void;
   /**
    * Exports what the buffer holds, batch by batch, until it is empty, `deadline` (a
    * `Date.now()` value) passes, or the isolate already has its maximum of exports in flight.
@@ -35,6 +56,13 @@ export interface SpanBufferOptions {
   exportTimeoutMs: number;
   /** Called with the number of spans dropped, as they are. */
   onDrop?: (count: number) => void;
+  /** Called with the number of spans a tail decision discarded. */
+  onTailDrop?: (count: number) => void;
+  /**
+   * The group a span started in `parent` belongs to; only given when a tail sampler decides
+   * per invocation. Default: no groups, every span is queued when it ends.
+   */
+  groupOf?: (parent: Context) => SpanGroup | undefined;
 }
 
 // Why not core's batch processor: in workerd a timer or a fetch belongs to the invocation that
@@ -54,7 +82,11 @@ export function createSpanBuffer(
   const ring: (ReadableSpan | undefined)[] = new Array(maxQueueSize);
   let head = 0;
   let length = 0;
-  const counters = { queued: 0, exported: 0, failed: 0, dropped: 0 };
+  const counters = { queued: 0, exported: 0, failed: 0, dropped: 0, tailDropped: 0 };
+  const groupOf = options.groupOf;
+  // Span objects are the same from start to end, so a WeakMap ties them to their group
+  // without keeping spans that never end.
+  const groups = new WeakMap<object, SpanGroup>();
   // Exports in flight and when they are due. An export whose invocation was cut off never
   // settles, so one past its due time no longer counts against the limit.
   const inFlight = new Map<number, number>();
@@ -124,19 +156,51 @@ export function createSpanBuffer(
     }
   }
 
+  function enqueue(span: ReadableSpan): void {
+    if (length >= maxQueueSize) {
+      counters.dropped++;
+      options.onDrop?.(1);
+      return;
+    }
+    ring[(head + length) % maxQueueSize] = span;
+    length++;
+    counters.queued++;
+  }
+
+  function discard(count: number): void {
+    if (count === 0) return;
+    counters.tailDropped += count;
+    options.onTailDrop?.(count);
+  }
+
   return {
-    onStart() {},
+    onStart(span, parent) {
+      if (groupOf === undefined || exporter === undefined) return;
+      const group = groupOf(parent);
+      if (group !== undefined) groups.set(span, group);
+    },
     onEnd(span) {
       if (exporter === undefined) return;
       if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-      if (length >= maxQueueSize) {
+      const group = groups.get(span);
+      if (group === undefined || group.keep === true) enqueue(span);
+      else if (group.keep === false) discard(1);
+      else if (group.held.length < maxQueueSize) group.held.push(span);
+      else {
         counters.dropped++;
         options.onDrop?.(1);
-        return;
       }
-      ring[(head + length) % maxQueueSize] = span;
-      length++;
-      counters.queued++;
+    },
+    adopt(span, group) {
+      if (groupOf !== undefined) groups.set(span, group);
+    },
+    settle(group, keep) {
+      if (group.keep !== undefined) return;
+      group.keep = keep;
+      const held = group.held;
+      group.held = [];
+      if (keep) for (const span of held) enqueue(span);
+      else discard(held.length);
     },
     async forceFlush() {
       await exportPending(Date.now() + exportTimeoutMs);
