@@ -2,7 +2,7 @@ import { SpanKind } from "@opentelemetry/api";
 import { WorkerError } from "./errors";
 import type { InvocationStart } from "./internal/invocation";
 import type { IsolateState } from "./internal/isolate";
-import { isolateResolver, runEvent, runFetch } from "./internal/run";
+import { envFor, isolateResolver, runEvent, runFetch } from "./internal/run";
 import type { WorkerConfig } from "./options";
 import type { ExecutionContextLike, MessageBatchLike, ScheduledControllerLike } from "./types";
 
@@ -76,9 +76,12 @@ export function instrumentClass<C extends HandlerClass>(
   class Instrumented extends cls {
     // biome-ignore lint/suspicious/noExplicitAny: forwarded as the runtime passes them.
     constructor(...args: any[]) {
-      super(...args);
-      // Durable Objects get (state, env), entrypoints (ctx, env): both keep a waitUntil.
-      instances.set(this, { ctx: waitUntilOf(args[0]), env: args[1] });
+      // Durable Objects get (state, env), entrypoints (ctx, env): both keep a waitUntil. The
+      // class sees `env` with traced bindings, as handlers do.
+      const env: unknown = args[1];
+      const state = isolate(env);
+      super(args[0], envFor(state, env), ...args.slice(2));
+      instances.set(this, { ctx: waitUntilOf(args[0]), env });
     }
   }
   Object.defineProperty(Instrumented, "name", { value: className });

@@ -1,7 +1,7 @@
 import { SpanKind } from "@opentelemetry/api";
 import { type HandlerClass, instrumentClass } from "./classes";
 import { WorkerError } from "./errors";
-import { isolateResolver, runEvent, runFetch } from "./internal/run";
+import { envFor, isolateResolver, runEvent, runFetch } from "./internal/run";
 import type { WorkerConfig } from "./options";
 import type { ExecutionContextLike, MessageBatchLike, ScheduledControllerLike } from "./types";
 
@@ -73,8 +73,9 @@ export function instrument<Env, H extends HandlerLike<Env> | HandlerClass>(
   if (typeof scheduled === "function") {
     wrapped.scheduled = function (controller, env, ctx) {
       const cron = controller.cron;
+      const state = isolate(env);
       return runEvent(
-        isolate(env),
+        state,
         ctx,
         {
           name: `scheduled ${cron}`,
@@ -87,14 +88,15 @@ export function instrument<Env, H extends HandlerLike<Env> | HandlerClass>(
           resource: cron === "" ? "manual" : cron,
           method: "scheduled",
         },
-        (c) => scheduled.call(this, controller, env, c as ExecutionContextLike),
+        (c) => scheduled.call(this, controller, envFor(state, env), c as ExecutionContextLike),
       );
     };
   }
   if (typeof queue === "function") {
     wrapped.queue = function (batch, env, ctx) {
+      const state = isolate(env);
       return runEvent(
-        isolate(env),
+        state,
         ctx,
         {
           name: `${batch.queue} process`,
@@ -109,7 +111,7 @@ export function instrument<Env, H extends HandlerLike<Env> | HandlerClass>(
           resource: batch.queue,
           method: "queue",
         },
-        (c) => queue.call(this, batch, env, c as ExecutionContextLike),
+        (c) => queue.call(this, batch, envFor(state, env), c as ExecutionContextLike),
       );
     };
   }

@@ -122,6 +122,11 @@ export interface WorkerOptions {
    * Default `true`.
    */
   instrumentGlobalFetch?: boolean;
+  /**
+   * Hand handlers an `env` whose KV, R2, D1 and queue bindings make a span per call and whose
+   * service bindings send `traceparent` on `fetch`. Default `true`.
+   */
+  instrumentBindings?: boolean;
 }
 
 /**
@@ -158,6 +163,7 @@ export interface ResolvedOptions {
   readonly exportTimeoutMs: number;
   readonly asyncLocalStorage: AsyncLocalStorageConstructor | undefined;
   readonly instrumentGlobalFetch: boolean;
+  readonly instrumentBindings: boolean;
 }
 
 const LEVELS: readonly string[] = ["trace", "debug", "info", "warn", "error", "fatal", "off"];
@@ -326,5 +332,6 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
     exportTimeoutMs: positiveNumber("exportTimeoutMs", options.exportTimeoutMs, 10_000),
     asyncLocalStorage: Als,
     instrumentGlobalFetch: options.instrumentGlobalFetch !== false,
+    instrumentBindings: options.instrumentBindings !== false,
   };
 }

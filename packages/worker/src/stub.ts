@@ -1,5 +1,6 @@
 import { context, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { RPC_CALL } from "./classes";
+import { fetchIsTraced } from "./internal/bindings";
 import { recordError, traceparentOf } from "./internal/core";
 import { tracedFetch } from "./internal/fetch-patch";
 import { invocationOf } from "./internal/invocation";
@@ -38,6 +39,9 @@ export function traceStub<S extends object>(stub: S): S {
         return typeof value === "function"
           ? (...args: unknown[]) => Reflect.apply(value as Callable, target, args)
           : value;
+      }
+      if (property === "fetch" && fetchIsTraced(target)) {
+        return (input: Request | string | URL, init?: RequestInit) => methods.fetch?.(input, init);
       }
       if (property === "fetch") {
         const base: FetchFn = (input, init) => methods.fetch?.(input, init) as Promise<Response>;

@@ -13,7 +13,9 @@ beforeAll(async () => {
   receiver = await startOtlpReceiver();
   echo = await startEchoServer();
   const script = await bundleWorker("./fixtures/worker.ts");
-  mf = await startWorker(script, { OTLP: receiver.url, ECHO: echo.url });
+  mf = await startWorker(script, { OTLP: receiver.url, ECHO: echo.url }, ["nodejs_compat"], {
+    kvNamespaces: ["CACHE"],
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -238,6 +240,21 @@ describe("fetch", () => {
       traced: traceId,
       trace_id: traceId,
     });
+  });
+
+  it("makes a span of each binding call", async () => {
+    const res = await mf.dispatchFetch("http://worker.test/kv");
+    expect(await res.text()).toBe("hello");
+    const spans = await traceSpans(traceIdOf(res), 3);
+    const server = spans.find((s) => s.kind === "SPAN_KIND_SERVER");
+    const put = spans.find((s) => s.name === "CACHE put");
+    expect(put).toMatchObject({ kind: "SPAN_KIND_CLIENT", parentSpanId: server?.spanId });
+    expect(put?.attributes).toMatchObject({
+      "db.system.name": "cloudflare_kv",
+      "db.namespace": "CACHE",
+      "db.operation.name": "put",
+    });
+    expect(spans.find((s) => s.name === "CACHE get")?.parentSpanId).toBe(server?.spanId);
   });
 
   it("keeps concurrent requests in one isolate apart", async () => {

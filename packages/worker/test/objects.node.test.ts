@@ -76,6 +76,18 @@ describe("Durable Objects and RPC", () => {
     expect(inner).toMatchObject({ kind: "SPAN_KIND_SERVER", parentSpanId: client?.spanId });
   });
 
+  it("continues the trace over a service binding's fetch, traced without a wrapper", async () => {
+    const res = await mf.dispatchFetch("http://worker.test/service-fetch");
+    expect(await res.text()).toBe("api /ping");
+    const spans = await traceOf(res, 3);
+    const client = spans.find((s) => s.kind === "SPAN_KIND_CLIENT");
+    expect(client?.attributes["url.full"]).toBe("http://api/ping");
+    expect(spans.find((s) => s.name === "GET /ping")).toMatchObject({
+      kind: "SPAN_KIND_SERVER",
+      parentSpanId: client?.spanId,
+    });
+  });
+
   it("continues the trace into a WorkerEntrypoint RPC method over a service binding", async () => {
     const res = await mf.dispatchFetch("http://worker.test/entrypoint");
     expect(await res.text()).toBe("3");

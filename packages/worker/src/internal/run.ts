@@ -4,6 +4,7 @@ import { WorkerError } from "../errors";
 import { resolveOptions, type WorkerConfig, type WorkerOptions } from "../options";
 import { attach } from "../telemetry";
 import type { ExecutionContextLike, IncomingRequestCfLike } from "../types";
+import { instrumentEnv } from "./bindings";
 import { type Invocation, type InvocationStart, startInvocation } from "./invocation";
 import { createIsolateState, type IsolateState } from "./isolate";
 import { finishResponse } from "./response";
@@ -41,6 +42,11 @@ export function isolateResolver<Env>(
     }
     return state;
   };
+}
+
+/** The `env` handed to the handler: with traced bindings unless turned off. */
+export function envFor<Env>(state: IsolateState | undefined, env: Env): Env {
+  return state?.options.instrumentBindings === true ? instrumentEnv(env) : env;
 }
 
 function envSource(env: unknown): EnvSource {
@@ -146,7 +152,10 @@ export async function runFetch<Env>(
   ctx.waitUntil(inv.finish());
   let response: Response;
   try {
-    response = (await inv.run(() => handler.call(thisArg, request, env, wrapped))) as Response;
+    const handlerEnv = envFor(inv.state, env);
+    response = (await inv.run(() =>
+      handler.call(thisArg, request, handlerEnv, wrapped),
+    )) as Response;
   } catch (error) {
     // As without instrumentation: the exception propagates and the runtime answers it.
     inv.end("500", "exception", error);
