@@ -198,5 +198,3 @@ export function instrumentDO<C extends HandlerClass, Env = unknown>(
 ): C {
   return instrumentClass(cls, config as WorkerConfig<never>, "instrumentDO");
 }
-
-export type { ExecutionContextLike };

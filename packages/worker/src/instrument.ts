@@ -7,7 +7,14 @@ import type { ExecutionContextLike, MessageBatchLike, ScheduledControllerLike } 
 
 /**
  * A Workers module handler: the object a Worker exports by default. Only the handlers it
- * has are wrapped; others pass through untouched.
+ * has are wrapped; others (`email`, `tail`) pass through untouched.
+ *
+ * @example
+ * ```ts
+ * const handler: HandlerLike<{ API_URL: string }> = {
+ *   fetch: (request, env) => fetch(env.API_URL),
+ * };
+ * ```
  */
 export interface HandlerLike<Env = unknown> {
   fetch?: (request: Request, env: Env, ctx: ExecutionContextLike) => unknown;

@@ -27,7 +27,14 @@ export interface WorkerOtlpOptions {
   timeoutMs?: number;
 }
 
-/** Logging options of {@link WorkerOptions}. */
+/**
+ * Logging options of {@link WorkerOptions}.
+ *
+ * @example
+ * ```ts
+ * const logging: WorkerLoggingOptions = { redactKeys: ["authorization"], maxRecords: 200 };
+ * ```
+ */
 export interface WorkerLoggingOptions {
   /** Least severe level written. Default `"info"` (`"debug"` when the debug variable is set). */
   level?: LogLevel | "off";
@@ -46,7 +53,14 @@ export interface WorkerLoggingOptions {
   fields?: Readonly<Record<string, unknown>>;
 }
 
-/** Tracing options of {@link WorkerOptions}. */
+/**
+ * Tracing options of {@link WorkerOptions}.
+ *
+ * @example
+ * ```ts
+ * const tracing: WorkerTracingOptions = { samplingRatio: 0.2, maxQueueSize: 512 };
+ * ```
+ */
 export interface WorkerTracingOptions {
   /** When `false`, spans are not recorded (trace context still propagates). Default `true`. */
   enabled?: boolean;
@@ -65,7 +79,14 @@ export interface WorkerTracingOptions {
   tailSampler?: TailSampler;
 }
 
-/** Metrics options of {@link WorkerOptions}. */
+/**
+ * Metrics options of {@link WorkerOptions}.
+ *
+ * @example
+ * ```ts
+ * const metrics: WorkerMetricsOptions = { maxSeries: 100, durationBuckets: [0.01, 0.1, 1] };
+ * ```
+ */
 export interface WorkerMetricsOptions {
   /** `"delta"` (each push carries what changed; the default, as isolates come and go) or `"cumulative"`. */
   temporality?: "delta" | "cumulative";
@@ -132,6 +153,15 @@ export interface WorkerOptions {
 /**
  * What {@link instrument} accepts as configuration: the options, or a function of the
  * Worker's `env` returning them (called once per isolate, at its first invocation).
+ *
+ * @example
+ * ```ts
+ * interface Env { OTLP_URL: string; OTLP_TOKEN: string }
+ * const config: WorkerConfig<Env> = (env) => ({
+ *   serviceName: "orders",
+ *   otlp: { endpoint: env.OTLP_URL, headers: { authorization: `Bearer ${env.OTLP_TOKEN}` } },
+ * });
+ * ```
  */
 export type WorkerConfig<Env = unknown> = WorkerOptions | ((env: Env) => WorkerOptions);
 

@@ -1,7 +1,14 @@
 import { WorkerError } from "./errors";
 import { traceIdUnderRatio } from "./internal/core";
 
-/** What a tail sampler knows about a finished invocation. */
+/**
+ * What a tail sampler knows about a finished invocation.
+ *
+ * @example
+ * ```ts
+ * const slow = (s: InvocationSummary) => s.durationMs > 1000;
+ * ```
+ */
 export interface InvocationSummary {
   /** The `api` dimension. */
   readonly api: string;
@@ -24,10 +31,22 @@ export interface InvocationSummary {
 /**
  * Decides after an invocation whether its spans are exported. It only sees traces the head
  * sampler (`tracing.samplingRatio`) kept. A sampler that throws keeps the trace.
+ *
+ * @example
+ * ```ts
+ * const keepCheckout: TailSampler = (s) => s.resource === "/checkout" || s.outcome !== "ok";
+ * ```
  */
 export type TailSampler = (summary: InvocationSummary) => boolean;
 
-/** Options of {@link createTailSampler}. */
+/**
+ * Options of {@link createTailSampler}.
+ *
+ * @example
+ * ```ts
+ * const options: TailSamplerOptions = { slowMs: 250, ratio: 0.1 };
+ * ```
+ */
 export interface TailSamplerOptions {
   /** Keep every invocation that failed (a 5xx or an exception). Default `true`. */
   keepErrors?: boolean;

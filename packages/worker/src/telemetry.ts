@@ -4,7 +4,17 @@ import { boundFetch } from "./internal/fetch-patch";
 import type { Invocation } from "./internal/invocation";
 import type { FetchFn } from "./types";
 
-/** One invocation's telemetry, for code that passes it explicitly. */
+/**
+ * One invocation's telemetry, for code that passes it explicitly.
+ *
+ * @example
+ * ```ts
+ * async function loadUser(t: WorkerTelemetry, id: string): Promise<Response> {
+ *   t.log.debug("loading user", { id });
+ *   return t.fetch(`https://users.example.com/${id}`);
+ * }
+ * ```
+ */
 export interface WorkerTelemetry {
   /** The invocation's telemetry context (`run(fn)`, `forkLog`…, see `@groundwork/core`). */
   readonly context: TelemetryContext;
