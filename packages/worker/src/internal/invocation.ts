@@ -1,5 +1,11 @@
 import { type LogRecord, type MemorySink, memorySink } from "@groundwork/core";
-import { monotonicNow, runtimeGlobal } from "@groundwork/platform";
+import {
+  clearTimer,
+  monotonicNow,
+  runtimeGlobal,
+  setUnrefTimeout,
+  type TimerHandle,
+} from "@groundwork/platform";
 import {
   type Attributes,
   type Context,
@@ -43,6 +49,12 @@ export interface Invocation {
   /** Waits for the end and the handler's own `waitUntil` work, writes the logs, exports. */
   finish(): Promise<void>;
 }
+
+/**
+ * How long the export waits for the work the handler passed to `waitUntil` (the runtime
+ * allows 30 s after the response in all): longer work is not waited for.
+ */
+const WAIT_UNTIL_CAP_MS = 20_000;
 
 /** Context key of the invocation an OpenTelemetry context belongs to. */
 const INVOCATION_KEY = createContextKey("groundwork.worker.invocation");
@@ -152,13 +164,24 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
     },
     async finish() {
       await endedPromise;
-      // Work the handler handed to waitUntil may log and make spans: wait for it (bounded
-      // by the runtime's own waitUntil limit) so that it is written and exported too.
-      let seen = 0;
-      while (seen < waits.length) {
-        const batch = waits.slice(seen);
-        seen = waits.length;
-        await Promise.allSettled(batch);
+      // Work the handler handed to waitUntil may log and make spans: wait for it so that it
+      // is written and exported too. Past WAIT_UNTIL_CAP_MS the export goes ahead without it, inside the runtime's budget.
+      if (waits.length > 0) {
+        let capped = false;
+        let timer: TimerHandle | undefined;
+        const cap = new Promise<void>((resolve) => {
+          timer = setUnrefTimeout(() => {
+            capped = true;
+            resolve();
+          }, WAIT_UNTIL_CAP_MS);
+        });
+        let seen = 0;
+        while (seen < waits.length && !capped) {
+          const batch = waits.slice(seen);
+          seen = waits.length;
+          await Promise.race([Promise.allSettled(batch), cap]);
+        }
+        clearTimer(timer);
       }
       const end = () => ({ status, outcome, durationMs, startedEpoch });
       writeLogs(invocation, end());

@@ -1,3 +1,4 @@
+import { runtimeGlobal } from "@groundwork/platform";
 import type { Invocation } from "./invocation";
 
 type FixedLengthStreamConstructor = new (length: number) => TransformStream<Uint8Array, Uint8Array>;
@@ -44,8 +45,7 @@ function withTraceparent(response: Response, invocation: Invocation): Response {
  * re-encoded, so the runtime keeps sending `content-length` instead of chunks.
  */
 function passThrough(response: Response): TransformStream<Uint8Array, Uint8Array> {
-  const Fixed = (globalThis as { FixedLengthStream?: FixedLengthStreamConstructor })
-    .FixedLengthStream;
+  const Fixed = runtimeGlobal<FixedLengthStreamConstructor>("FixedLengthStream");
   const length = response.headers.get("content-length");
   if (
     Fixed !== undefined &&

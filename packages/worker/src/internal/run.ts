@@ -1,4 +1,4 @@
-import type { EnvSource } from "@groundwork/platform";
+import { type EnvSource, runtimeGlobal } from "@groundwork/platform";
 import { type Attributes, SpanKind } from "@opentelemetry/api";
 import { WorkerError } from "../errors";
 import { resolveOptions, type WorkerConfig, type WorkerOptions } from "../options";
@@ -35,7 +35,7 @@ export function isolateResolver<Env>(
       state = createIsolateState(resolveOptions(options, envSource(env)));
     } catch (error) {
       failed = true;
-      (globalThis as unknown as { console: ConsoleLike }).console.error(
+      runtimeGlobal<ConsoleLike>("console")?.error(
         `@groundwork/worker: ${what} runs uninstrumented:`,
         error,
       );
