@@ -17,7 +17,6 @@ export const handler = {
       return counter.fetch("https://counter/increment");
     }
     const upstream = await fetch(env.UPSTREAM);
-    console.log("fetched", upstream.status);
     return new Response(await upstream.text());
   },
   async scheduled(_controller: { cron: string }, env: Env): Promise<void> {
