@@ -90,7 +90,9 @@ export function instrument<Env, H extends HandlerLike<Env> | HandlerClass>(
           attributes: {
             "faas.trigger": "timer",
             "faas.cron": cron,
-            "faas.time": new Date(controller.scheduledTime).toISOString(),
+            ...(Number.isFinite(controller.scheduledTime)
+              ? { "faas.time": new Date(controller.scheduledTime).toISOString() }
+              : {}),
           },
           resource: cron === "" ? "manual" : cron,
           method: "scheduled",

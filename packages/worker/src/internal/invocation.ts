@@ -126,7 +126,7 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
   const waits: Promise<unknown>[] = [];
   const group = createSpanGroup();
   state.spans.adopt(span, group);
-  let ended: Promise<void> | undefined;
+  let ended = false;
   let resolveEnded: () => void = () => {};
   const endedPromise = new Promise<void>((resolve) => {
     resolveEnded = resolve;
@@ -148,8 +148,8 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
     run: (fn) => runIn(invocation.otel, fn),
     traceparent: () => traceparentOf(span.spanContext()),
     end(endStatus, endOutcome, error) {
-      if (ended !== undefined) return;
-      ended = endedPromise;
+      if (ended) return;
+      ended = true;
       status = endStatus;
       outcome = endOutcome;
       durationMs = monotonicNow() - startedAt;
@@ -165,7 +165,8 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
     async finish() {
       await endedPromise;
       // Work the handler handed to waitUntil may log and make spans: wait for it so that it
-      // is written and exported too. Past WAIT_UNTIL_CAP_MS the export goes ahead without it, inside the runtime's budget.
+      // is written and exported too. Past WAIT_UNTIL_CAP_MS the export goes ahead without
+      // it, inside the runtime's budget.
       if (waits.length > 0) {
         let capped = false;
         let timer: TimerHandle | undefined;
