@@ -112,6 +112,31 @@ describe("a collector that fails", () => {
   });
 });
 
+describe("with nodejs_als only", () => {
+  it("keeps the invocation across await with the AsyncLocalStorage passed in", async () => {
+    const receiver = await startOtlpReceiver();
+    cleanups.push(() => receiver.stop());
+    const mf = await startWorker(
+      await bundleWorker("./fixtures/als.ts"),
+      { ECHO: echo.url, OTLP: receiver.url },
+      ["nodejs_als"],
+    );
+    cleanups.push(() => mf.dispose());
+    const res = await mf.dispatchFetch("http://worker.test/");
+    expect(await res.text()).toBe("ok");
+    const traceId = (res.headers.get("traceparent") ?? "").split("-")[1];
+    const spans = await receiver.waitForSpans(2);
+    const server = spans.find((s) => s.kind === "SPAN_KIND_SERVER");
+    expect(server?.traceId).toBe(traceId);
+    // The log after two awaits still found the invocation's span, and the outbound call
+    // after the first await was traced under it.
+    expect(server?.events.map((e) => e.name)).toEqual(["after await"]);
+    expect(spans.find((s) => s.kind === "SPAN_KIND_CLIENT")?.parentSpanId).toBe(server?.spanId);
+    const outbound = echo.requests.filter((r) => r.path === "/als").at(-1);
+    expect(outbound?.headers.traceparent).toContain(traceId);
+  });
+});
+
 describe("without nodejs_compat", () => {
   it("warns once, and getTelemetry(ctx) still carries the invocation; DEBUG turns debug logs on", async () => {
     const receiver = await startOtlpReceiver();

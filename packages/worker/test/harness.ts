@@ -14,7 +14,7 @@ export async function bundleWorker(entry: string): Promise<string> {
     platform: "browser",
     target: "es2022",
     conditions: ["source", "workerd", "worker", "browser"],
-    external: ["cloudflare:*"],
+    external: ["cloudflare:*", "node:*"],
     write: false,
     logLevel: "silent",
   });
