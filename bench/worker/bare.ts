@@ -1,0 +1,4 @@
+import { Counter, handler } from "./app";
+
+export default handler;
+export { Counter };

@@ -1,0 +1,95 @@
+import { detectAsyncLocalStorage, runtimeGlobal } from "@groundwork/platform";
+import type { Context } from "@opentelemetry/api";
+import type { ResolvedOptions } from "../options";
+import {
+  createIsolateTracing,
+  createSpanExporter,
+  installContext,
+  type TracingRuntime,
+} from "./core";
+import { installGlobalFetch } from "./fetch-patch";
+import { invocationOf } from "./invocation";
+import { createRequestMetrics, type RequestMetrics } from "./metrics";
+import { createSpanBuffer, type SpanBuffer } from "./span-buffer";
+
+/** What one isolate keeps for one instrumented handler: tracer, span buffer, metrics. */
+export interface IsolateState {
+  readonly options: ResolvedOptions;
+  readonly tracing: TracingRuntime;
+  readonly spans: SpanBuffer;
+  readonly metrics: RequestMetrics | undefined;
+  /** Whether the active context survives `await` (AsyncLocalStorage was found). */
+  readonly asyncContext: boolean;
+}
+
+interface ConsoleLike {
+  warn(...args: unknown[]): void;
+}
+
+let warnedNoAsyncContext = false;
+
+function instanceId(): string {
+  try {
+    return crypto.randomUUID();
+  } catch {
+    return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  }
+}
+
+/**
+ * Builds the isolate's state. Called at the first invocation (random ids and I/O objects
+ * cannot be made in a Worker's global scope).
+ */
+export function createIsolateState(options: ResolvedOptions): IsolateState {
+  const Storage = options.asyncLocalStorage ?? detectAsyncLocalStorage();
+  installContext(Storage);
+  const asyncContext = Storage !== undefined;
+  if (!asyncContext && !warnedNoAsyncContext) {
+    warnedNoAsyncContext = true;
+    runtimeGlobal<ConsoleLike>("console")?.warn(
+      "@groundwork/worker: no AsyncLocalStorage (enable the nodejs_compat or nodejs_als " +
+        "compatibility flag, or pass asyncLocalStorage); the ambient log and span functions " +
+        "lose the invocation after the first await: use getTelemetry(ctx) instead.",
+    );
+  }
+  const id = instanceId();
+  let metrics: RequestMetrics | undefined;
+  if (options.metrics !== undefined) {
+    metrics = createRequestMetrics({
+      serviceName: options.serviceName,
+      serviceVersion: options.serviceVersion,
+      instanceId: id,
+      otlp: options.otlp,
+      ...options.metrics,
+    });
+  }
+  const exporter =
+    options.otlp === undefined
+      ? undefined
+      : createSpanExporter({ ...options.otlp, endpoint: `${options.otlp.endpoint}/v1/traces` });
+  const spans = createSpanBuffer(exporter, {
+    maxQueueSize: options.maxQueueSize,
+    maxBatchSize: options.maxBatchSize,
+    maxConcurrentExports: options.maxConcurrentExports,
+    exportTimeoutMs: options.exportTimeoutMs,
+    ...(metrics === undefined
+      ? {}
+      : {
+          onDrop: (n: number) => metrics.spansDropped(n),
+          onTailDrop: (n: number) => metrics.spansDiscarded(n),
+        }),
+    ...(options.tailSampler === undefined
+      ? {}
+      : { groupOf: (parent: Context) => invocationOf(parent)?.group }),
+  });
+  const tracing = createIsolateTracing({
+    serviceName: options.serviceName,
+    serviceVersion: options.serviceVersion,
+    enabled: options.tracingEnabled,
+    samplingRatio: options.samplingRatio,
+    processor: spans,
+    instanceId: id,
+  });
+  if (options.instrumentGlobalFetch) installGlobalFetch();
+  return { options, tracing, spans, metrics, asyncContext };
+}

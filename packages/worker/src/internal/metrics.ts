@@ -1,0 +1,115 @@
+// Every call into @groundwork/metrics goes through this module.
+import { createServiceResource, type OtlpProtocol } from "@groundwork/core/otlp";
+import { counter, createRegistry, defineMetrics, histogram } from "@groundwork/metrics";
+import { createOtlpMetricsPusher, type OtlpMetricsPusher } from "@groundwork/metrics/otlp";
+
+/** The dimensions of every request metric. */
+export interface RequestDimensions {
+  api: string;
+  resource: string;
+  method: string;
+  status: string;
+}
+
+/** An isolate's request metrics and their pusher. */
+export interface RequestMetrics {
+  /** Records one finished invocation. Never throws. */
+  record(dimensions: RequestDimensions, durationSeconds: number): void;
+  /** Counts spans the isolate dropped. Never throws. */
+  spansDropped(count: number): void;
+  /** Counts spans the tail sampler discarded. Never throws. */
+  spansDiscarded(count: number): void;
+  /** Pushes what changed; never rejects. */
+  push(): Promise<void>;
+}
+
+export interface RequestMetricsOptions {
+  serviceName: string;
+  serviceVersion: string | undefined;
+  instanceId: string;
+  maxSeries: number;
+  durationBuckets: readonly number[];
+  temporality: "delta" | "cumulative";
+  otlp:
+    | {
+        endpoint: string;
+        headers: Readonly<Record<string, string>>;
+        protocol: OtlpProtocol;
+        timeoutMs: number;
+      }
+    | undefined;
+}
+
+const LABELS = ["api", "resource", "method", "status"] as const;
+
+/** Creates the metrics of one isolate in a registry of their own. */
+export function createRequestMetrics(options: RequestMetricsOptions): RequestMetrics {
+  const registry = createRegistry({
+    serviceName: options.serviceName,
+    runtimeInfo: false,
+    maxSeriesPerFamily: options.maxSeries,
+  });
+  const m = defineMetrics(
+    "worker",
+    {
+      requests: counter({ help: "Invocations handled", labels: LABELS }),
+      duration: histogram({
+        help: "Invocation duration, until the response body is sent",
+        unit: "seconds",
+        labels: LABELS,
+        buckets: [...options.durationBuckets],
+      }),
+      spans_dropped: counter({
+        help: "Finished spans dropped because the isolate's buffer was full",
+      }),
+      spans_discarded: counter({ help: "Finished spans the tail sampler did not keep" }),
+    },
+    { registry },
+  );
+  const pusher: OtlpMetricsPusher | undefined =
+    options.otlp === undefined
+      ? undefined
+      : createOtlpMetricsPusher({
+          registry,
+          endpoint: `${options.otlp.endpoint}/v1/metrics`,
+          protocol: options.otlp.protocol,
+          headers: options.otlp.headers,
+          timeoutMs: options.otlp.timeoutMs,
+          retry: { maxAttempts: 2, maxElapsedMs: options.otlp.timeoutMs * 2 },
+          intervalMs: 0,
+          temporality: options.temporality,
+          resource: createServiceResource({
+            serviceName: options.serviceName,
+            ...(options.serviceVersion === undefined
+              ? {}
+              : { serviceVersion: options.serviceVersion }),
+            attributes: { "service.instance.id": options.instanceId },
+          }),
+        });
+  return {
+    record(dimensions, durationSeconds) {
+      try {
+        m.requests(dimensions).inc();
+        m.duration(dimensions).observe(durationSeconds);
+      } catch {
+        // Recording never fails an invocation.
+      }
+    },
+    spansDropped(count) {
+      try {
+        m.spans_dropped.inc(count);
+      } catch {}
+    },
+    spansDiscarded(count) {
+      try {
+        m.spans_discarded.inc(count);
+      } catch {}
+    },
+    async push() {
+      if (pusher === undefined) return;
+      try {
+        await pusher.flush();
+      } catch {}
+    },
+  };
+}

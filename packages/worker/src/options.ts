@@ -1,0 +1,369 @@
+import type { LogLevel } from "@groundwork/core";
+import type { AsyncLocalStorageConstructor } from "@groundwork/core/context";
+import type { OtlpProtocol } from "@groundwork/core/otlp";
+import { type EnvSource, readEnv } from "@groundwork/platform";
+import { WorkerError } from "./errors";
+import type { TailSampler } from "./sampling";
+
+/**
+ * Where spans and metrics go: an OTLP/HTTP collector. Without it (and without
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` in the Worker's `env`) nothing is exported;
+ * logs still go to the console.
+ *
+ * @example
+ * ```ts
+ * const otlp: WorkerOtlpOptions = {
+ *   endpoint: "https://otel.example.com",
+ *   headers: { authorization: "Bearer token" },
+ * };
+ * ```
+ */
+export interface WorkerOtlpOptions {
+  /** Base URL of the collector; `/v1/traces` and `/v1/metrics` are appended. */
+  endpoint: string;
+  /** Extra request headers (authentication). Default none. */
+  headers?: Readonly<Record<string, string>>;
+  /** Encoding. Default `"http/protobuf"`. */
+  protocol?: OtlpProtocol;
+  /** Timeout of each request, in milliseconds. Default 5000. */
+  timeoutMs?: number;
+}
+
+/**
+ * Logging options of {@link WorkerOptions}.
+ *
+ * @example
+ * ```ts
+ * const logging: WorkerLoggingOptions = { redactKeys: ["authorization"], maxRecords: 200 };
+ * ```
+ */
+export interface WorkerLoggingOptions {
+  /** Least severe level written. Default `"info"` (`"debug"` when the debug variable is set). */
+  level?: LogLevel | "off";
+  /**
+   * Name of the `env` variable that turns debug logs on: any value but `""`, `"0"` and
+   * `"false"` lowers the level to `"debug"`. Default `"DEBUG"`.
+   */
+  debugVariable?: string;
+  /** Keys whose values are replaced by `[REDACTED]` at any depth. Default none. */
+  redactKeys?: readonly string[];
+  /** Records buffered per invocation; more are dropped and counted in the meta entry. Default 1000. */
+  maxRecords?: number;
+  /** Also record each log line as an event on the active span. Default `true`. */
+  spanEvents?: boolean;
+  /** Fields on every record. Default none. */
+  fields?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Tracing options of {@link WorkerOptions}.
+ *
+ * @example
+ * ```ts
+ * const tracing: WorkerTracingOptions = { samplingRatio: 0.2, maxQueueSize: 512 };
+ * ```
+ */
+export interface WorkerTracingOptions {
+  /** When `false`, spans are not recorded (trace context still propagates). Default `true`. */
+  enabled?: boolean;
+  /** Probability in [0, 1] that a new trace is sampled; continued traces follow their parent. Default 1. */
+  samplingRatio?: number;
+  /** Finished spans the isolate holds while exports are slow; more are dropped and counted. Default 2048. */
+  maxQueueSize?: number;
+  /** Spans per export request. Default 512. */
+  maxBatchSize?: number;
+  /** Exports in flight at once in one isolate; beyond it, spans wait in the queue. Default 2. */
+  maxConcurrentExports?: number;
+  /**
+   * Decides after each invocation whether its spans are exported (see `createTailSampler`).
+   * Default: none, every head-sampled span is exported.
+   */
+  tailSampler?: TailSampler;
+}
+
+/**
+ * Metrics options of {@link WorkerOptions}.
+ *
+ * @example
+ * ```ts
+ * const metrics: WorkerMetricsOptions = { maxSeries: 100, durationBuckets: [0.01, 0.1, 1] };
+ * ```
+ */
+export interface WorkerMetricsOptions {
+  /** `"delta"` (each push carries what changed; the default, as isolates come and go) or `"cumulative"`. */
+  temporality?: "delta" | "cumulative";
+  /** Label sets kept per metric before new ones fold into one overflow series. Default 500. */
+  maxSeries?: number;
+  /** Histogram buckets of the duration metric, in seconds. Default `[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]`. */
+  durationBuckets?: readonly number[];
+}
+
+/**
+ * Options of {@link instrument} and {@link instrumentDO}.
+ *
+ * @example
+ * ```ts
+ * const options: WorkerOptions = {
+ *   serviceName: "orders",
+ *   otlp: { endpoint: "https://otel.example.com" },
+ *   tracing: { samplingRatio: 0.1 },
+ * };
+ * ```
+ */
+export interface WorkerOptions {
+  /** `service.name` on every span, metric and log entry. Required. */
+  serviceName: string;
+  /** `service.version`. Default none. */
+  serviceVersion?: string;
+  /** The `api` dimension of the meta entry and metrics. Default `serviceName`. */
+  api?: string;
+  /**
+   * The `resource` dimension of a fetch invocation (and the server span's `http.route`);
+   * keep its values few. Default: the first path segment (`/orders/42` → `/orders`).
+   */
+  resource?: (request: Request) => string;
+  /** OTLP collector. Default `OTEL_EXPORTER_OTLP_ENDPOINT` (and `…_HEADERS`) from `env`, else no export. */
+  otlp?: WorkerOtlpOptions;
+  /** Logging. */
+  logging?: WorkerLoggingOptions;
+  /** Tracing. */
+  tracing?: WorkerTracingOptions;
+  /** Request metrics, or `false` for none. Default on (pushed only when `otlp` is set). */
+  metrics?: WorkerMetricsOptions | false;
+  /**
+   * Time allowed for the exports at the end of one invocation, in milliseconds, within the
+   * Workers `waitUntil` budget. Default 10 000.
+   */
+  exportTimeoutMs?: number;
+  /**
+   * `AsyncLocalStorage` from `node:async_hooks`, for Workers with the `nodejs_als` flag only
+   * (with `nodejs_compat` it is found on its own). Default: detected.
+   */
+  asyncLocalStorage?: AsyncLocalStorageConstructor;
+  /**
+   * Trace the global `fetch` inside invocations (a client span and `traceparent` per call).
+   * Default `true`.
+   */
+  instrumentGlobalFetch?: boolean;
+  /**
+   * Hand handlers an `env` whose KV, R2, D1 and queue bindings make a span per call and whose
+   * service bindings send `traceparent` on `fetch`. Default `true`.
+   */
+  instrumentBindings?: boolean;
+}
+
+/**
+ * What {@link instrument} accepts as configuration: the options, or a function of the
+ * Worker's `env` returning them (called once per isolate, at its first invocation).
+ *
+ * @example
+ * ```ts
+ * interface Env { OTLP_URL: string; OTLP_TOKEN: string }
+ * const config: WorkerConfig<Env> = (env) => ({
+ *   serviceName: "orders",
+ *   otlp: { endpoint: env.OTLP_URL, headers: { authorization: `Bearer ${env.OTLP_TOKEN}` } },
+ * });
+ * ```
+ */
+export type WorkerConfig<Env = unknown> = WorkerOptions | ((env: Env) => WorkerOptions);
+
+/** Options with every default applied. */
+export interface ResolvedOptions {
+  readonly serviceName: string;
+  readonly serviceVersion: string | undefined;
+  readonly api: string;
+  readonly resource: (request: Request) => string;
+  readonly otlp:
+    | (Required<Omit<WorkerOtlpOptions, "headers">> & {
+        readonly headers: Readonly<Record<string, string>>;
+      })
+    | undefined;
+  readonly logLevel: LogLevel | "off";
+  readonly redactKeys: readonly string[];
+  readonly maxRecords: number;
+  readonly spanEvents: boolean;
+  readonly fields: Readonly<Record<string, unknown>> | undefined;
+  readonly tracingEnabled: boolean;
+  readonly samplingRatio: number;
+  readonly maxQueueSize: number;
+  readonly maxBatchSize: number;
+  readonly maxConcurrentExports: number;
+  readonly tailSampler: TailSampler | undefined;
+  readonly metrics:
+    | { temporality: "delta" | "cumulative"; maxSeries: number; durationBuckets: readonly number[] }
+    | undefined;
+  readonly exportTimeoutMs: number;
+  readonly asyncLocalStorage: AsyncLocalStorageConstructor | undefined;
+  readonly instrumentGlobalFetch: boolean;
+  readonly instrumentBindings: boolean;
+}
+
+const LEVELS: readonly string[] = ["trace", "debug", "info", "warn", "error", "fatal", "off"];
+const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+function invalid(message: string): never {
+  throw new WorkerError("ERR_INVALID_OPTION", message);
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1)
+    invalid(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+function positiveNumber(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    invalid(`${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkUrl(name: string, value: unknown): string {
+  if (typeof value !== "string") invalid(`${name} must be a URL string`);
+  try {
+    const url = new URL(value);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(url.protocol);
+  } catch {
+    invalid(`${name} must be an http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  return value.replace(/\/+$/, "");
+}
+
+/** `OTEL_EXPORTER_OTLP_HEADERS` syntax: `k1=v1,k2=v2` with URL-encoded values. */
+function parseHeaders(value: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (value === undefined) return headers;
+  for (const pair of value.split(",")) {
+    const at = pair.indexOf("=");
+    if (at <= 0) continue;
+    try {
+      headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      // A malformed escape leaves that header out rather than failing the Worker.
+    }
+  }
+  return headers;
+}
+
+function isOn(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const v = value.trim().toLowerCase();
+  return v !== "" && v !== "0" && v !== "false" && v !== "off";
+}
+
+/** The first path segment of the request URL, e.g. `/orders`; `/` for the root. */
+export function firstPathSegment(request: Request): string {
+  try {
+    const path = new URL(request.url).pathname;
+    const end = path.indexOf("/", 1);
+    return end === -1 ? path : path.slice(0, end);
+  } catch {
+    return "/";
+  }
+}
+
+/**
+ * Checks the options and applies the defaults; `env` supplies the `OTEL_*` and debug
+ * variables.
+ *
+ * @throws {WorkerError} `ERR_INVALID_OPTION` for any invalid option.
+ */
+export function resolveOptions(options: WorkerOptions, env: EnvSource): ResolvedOptions {
+  if (options === null || typeof options !== "object") invalid("options must be an object");
+  const { serviceName } = options;
+  if (typeof serviceName !== "string" || serviceName === "") {
+    invalid("serviceName must be a non-empty string");
+  }
+  if (options.resource !== undefined && typeof options.resource !== "function") {
+    invalid("resource must be a function of the request");
+  }
+  const logging = options.logging ?? {};
+  const level = logging.level ?? "info";
+  if (!LEVELS.includes(level)) invalid(`logging.level must be one of ${LEVELS.join(", ")}`);
+  const debugVariable = logging.debugVariable ?? "DEBUG";
+  const debug = isOn(readEnv(debugVariable, env));
+  const tracing = options.tracing ?? {};
+  const ratio = tracing.samplingRatio ?? 1;
+  if (typeof ratio !== "number" || !(ratio >= 0 && ratio <= 1)) {
+    invalid(`tracing.samplingRatio must be a number in [0, 1], got ${String(ratio)}`);
+  }
+  const maxQueueSize = positiveInteger("tracing.maxQueueSize", tracing.maxQueueSize, 2048);
+  if (tracing.tailSampler !== undefined && typeof tracing.tailSampler !== "function") {
+    invalid("tracing.tailSampler must be a function");
+  }
+  let otlp: ResolvedOptions["otlp"];
+  if (options.otlp !== undefined) {
+    otlp = {
+      endpoint: checkUrl("otlp.endpoint", options.otlp.endpoint),
+      headers: { ...options.otlp.headers },
+      protocol: options.otlp.protocol ?? "http/protobuf",
+      timeoutMs: positiveNumber("otlp.timeoutMs", options.otlp.timeoutMs, 5000),
+    };
+    if (otlp.protocol !== "http/protobuf" && otlp.protocol !== "http/json") {
+      invalid(`otlp.protocol must be "http/protobuf" or "http/json"`);
+    }
+  } else {
+    const endpoint = readEnv("OTEL_EXPORTER_OTLP_ENDPOINT", env);
+    if (endpoint !== undefined && endpoint !== "") {
+      otlp = {
+        endpoint: checkUrl("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
+        headers: parseHeaders(readEnv("OTEL_EXPORTER_OTLP_HEADERS", env)),
+        protocol: "http/protobuf",
+        timeoutMs: 5000,
+      };
+    }
+  }
+  let metrics: ResolvedOptions["metrics"];
+  if (options.metrics !== false) {
+    const m = options.metrics ?? {};
+    const temporality = m.temporality ?? "delta";
+    if (temporality !== "delta" && temporality !== "cumulative") {
+      invalid(`metrics.temporality must be "delta" or "cumulative"`);
+    }
+    const buckets = m.durationBuckets ?? DEFAULT_BUCKETS;
+    if (!Array.isArray(buckets) || buckets.length === 0) {
+      invalid("metrics.durationBuckets must be a non-empty array");
+    }
+    metrics = {
+      temporality,
+      maxSeries: positiveInteger("metrics.maxSeries", m.maxSeries, 500),
+      durationBuckets: buckets,
+    };
+  }
+  const Als = options.asyncLocalStorage;
+  if (Als !== undefined && typeof Als !== "function") {
+    invalid("asyncLocalStorage must be the AsyncLocalStorage class");
+  }
+  return {
+    serviceName,
+    serviceVersion: options.serviceVersion,
+    api: options.api ?? serviceName,
+    resource: options.resource ?? firstPathSegment,
+    otlp,
+    logLevel: debug && level !== "trace" && level !== "off" ? "debug" : level,
+    redactKeys: logging.redactKeys ?? [],
+    maxRecords: positiveInteger("logging.maxRecords", logging.maxRecords, 1000),
+    spanEvents: logging.spanEvents ?? true,
+    fields: logging.fields,
+    tracingEnabled: tracing.enabled !== false,
+    samplingRatio: ratio,
+    maxQueueSize,
+    maxBatchSize: Math.min(
+      positiveInteger("tracing.maxBatchSize", tracing.maxBatchSize, 512),
+      maxQueueSize,
+    ),
+    maxConcurrentExports: positiveInteger(
+      "tracing.maxConcurrentExports",
+      tracing.maxConcurrentExports,
+      2,
+    ),
+    tailSampler: tracing.tailSampler,
+    metrics,
+    exportTimeoutMs: positiveNumber("exportTimeoutMs", options.exportTimeoutMs, 10_000),
+    asyncLocalStorage: Als,
+    instrumentGlobalFetch: options.instrumentGlobalFetch !== false,
+    instrumentBindings: options.instrumentBindings !== false,
+  };
+}

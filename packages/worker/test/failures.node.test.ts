@@ -1,0 +1,195 @@
+import { freePort, type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-support";
+import type { Miniflare } from "miniflare";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  bundleWorker,
+  type EchoServer,
+  startEchoServer,
+  startHangingServer,
+  startWorker,
+} from "./harness";
+
+type Printed = { method: string; value: Record<string, unknown> | string };
+
+let script: string;
+let echo: EchoServer;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  script = await bundleWorker("./fixtures/worker.ts");
+  echo = await startEchoServer();
+}, 60_000);
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+afterAll(async () => {
+  await echo?.stop();
+});
+
+async function worker(bindings: Record<string, string>, flags?: string[]): Promise<Miniflare> {
+  const mf = await startWorker(script, { ECHO: echo.url, ...bindings }, flags);
+  cleanups.push(() => mf.dispose());
+  return mf;
+}
+
+async function printed(mf: Miniflare): Promise<Printed[]> {
+  return (await (await mf.dispatchFetch("http://worker.test/__console")).json()) as Printed[];
+}
+
+/** Sends a request and returns its body and how long the response took, in milliseconds. */
+async function timed(mf: Miniflare, path: string): Promise<{ body: string; ms: number }> {
+  const started = performance.now();
+  const res = await mf.dispatchFetch(`http://worker.test${path}`);
+  const body = await res.text();
+  return { body, ms: performance.now() - started };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("a collector that fails", () => {
+  it("leaves responses intact and on time when nothing listens", async () => {
+    const mf = await worker({ OTLP: `http://127.0.0.1:${await freePort()}` });
+    await timed(mf, "/no-io"); // warm-up: the first request also starts the isolate
+    for (const path of ["/no-io", "/orders/7", "/server-error"]) {
+      const { body, ms } = await timed(mf, path);
+      expect(body).toBe(
+        path === "/no-io" ? "quick" : path === "/server-error" ? "bad" : "echo /stock?item=7",
+      );
+      expect(ms).toBeLessThan(400);
+    }
+  });
+
+  it("leaves responses on time when it accepts and never answers, and counts spans dropped", async () => {
+    const hanging = await startHangingServer();
+    cleanups.push(() => hanging.stop());
+    const mf = await worker({ OTLP: hanging.url, MAX_QUEUE: "2", MAX_EXPORTS: "1" });
+    await timed(mf, "/no-io");
+    for (let i = 0; i < 6; i++) {
+      const { body, ms } = await timed(mf, "/no-io");
+      expect(body).toBe("quick");
+      // Each export hangs for its whole timeout (500 ms a try, in waitUntil): the responses
+      // do not wait for it.
+      expect(ms).toBeLessThan(400);
+    }
+    await sleep(300);
+    const metas = (await printed(mf))
+      .map((p) => p.value)
+      .filter((v): v is Record<string, unknown> => typeof v === "object" && v.msg === "START");
+    // One export in flight holds the isolate's only slot, the queue holds two spans, the
+    // rest is dropped and counted.
+    const dropped = metas.map((m) => Number(m.isolate_spans_dropped ?? 0));
+    expect(Math.max(...dropped)).toBeGreaterThan(0);
+  });
+
+  it("exports again once the collector recovers, with the drops pushed as a metric", async () => {
+    const receiver: OtlpReceiver = await startOtlpReceiver();
+    cleanups.push(() => receiver.stop());
+    const mf = await worker({ OTLP: receiver.url, MAX_QUEUE: "2", MAX_EXPORTS: "1" });
+    // Traces hang past the client's timeout for a while; metrics are accepted.
+    receiver.respondWith((request) =>
+      request.signal === "traces" ? { status: 200, delayMs: 1500 } : 200,
+    );
+    for (let i = 0; i < 5; i++) expect((await timed(mf, "/no-io")).ms).toBeLessThan(400);
+    receiver.respondWith(200);
+    await sleep(2500);
+    await timed(mf, "/no-io");
+    const spans = await receiver.waitForSpans(1, 5000);
+    expect(spans[0]?.name).toBe("GET /no-io");
+    const dropped = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        const total = receiver
+          .metrics()
+          .filter((p) => p.metric === "worker_spans_dropped")
+          .reduce((n, p) => n + Number(p.value), 0);
+        if (total > 0) return total;
+        await sleep(50);
+      }
+      return 0;
+    })();
+    expect(dropped).toBeGreaterThan(0);
+  });
+});
+
+describe("with nodejs_als only", () => {
+  it("keeps the invocation across await with the AsyncLocalStorage passed in", async () => {
+    const receiver = await startOtlpReceiver();
+    cleanups.push(() => receiver.stop());
+    const mf = await startWorker(
+      await bundleWorker("./fixtures/als.ts"),
+      { ECHO: echo.url, OTLP: receiver.url },
+      ["nodejs_als"],
+    );
+    cleanups.push(() => mf.dispose());
+    const res = await mf.dispatchFetch("http://worker.test/");
+    expect(await res.text()).toBe("ok");
+    const traceId = (res.headers.get("traceparent") ?? "").split("-")[1];
+    const spans = await receiver.waitForSpans(2);
+    const server = spans.find((s) => s.kind === "SPAN_KIND_SERVER");
+    expect(server?.traceId).toBe(traceId);
+    // The log after two awaits still found the invocation's span, and the outbound call
+    // after the first await was traced under it.
+    expect(server?.events.map((e) => e.name)).toEqual(["after await"]);
+    expect(spans.find((s) => s.kind === "SPAN_KIND_CLIENT")?.parentSpanId).toBe(server?.spanId);
+    const outbound = echo.requests.filter((r) => r.path === "/als").at(-1);
+    expect(outbound?.headers.traceparent).toContain(traceId);
+  });
+});
+
+describe("without nodejs_compat", () => {
+  it("warns once, and getTelemetry(ctx) still carries the invocation; DEBUG turns debug logs on", async () => {
+    const receiver = await startOtlpReceiver();
+    cleanups.push(() => receiver.stop());
+    const mf = await worker({ OTLP: receiver.url, DEBUG: "1" }, []);
+    const a = await mf.dispatchFetch("http://worker.test/explicit");
+    const traceId = (a.headers.get("traceparent") ?? "").split("-")[1];
+    expect(await a.text()).toBe("echo /explicit");
+    await (await mf.dispatchFetch("http://worker.test/orders/7")).text();
+    const outbound = echo.requests.filter((r) => r.path === "/explicit").at(-1);
+    expect(outbound?.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-`));
+    await sleep(200);
+    const lines = await printed(mf);
+    const warnings = lines.filter(
+      (l) => typeof l.value === "string" && l.value.includes("no AsyncLocalStorage"),
+    );
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.method).toBe("warn");
+    const explicit = lines.find((l) => typeof l.value === "object" && l.value.msg === "explicit");
+    expect(explicit?.value).toMatchObject({ trace_id: traceId });
+    const debug = lines.find((l) => typeof l.value === "object" && l.value.msg === "debug detail");
+    expect(debug).toMatchObject({ method: "debug", value: { level: "debug" } });
+  });
+});
+
+describe("tail sampling", () => {
+  it("exports failed and slow invocations, discards the rest and counts what it discarded", async () => {
+    const receiver = await startOtlpReceiver();
+    cleanups.push(() => receiver.stop());
+    const mf = await worker({ OTLP: receiver.url, TAIL: "1" });
+    const traceOf = async (path: string) => {
+      const res = await mf.dispatchFetch(`http://worker.test${path}`);
+      await res.text();
+      return (res.headers.get("traceparent") ?? "").split("-")[1] ?? "";
+    };
+    const quick = await traceOf("/orders/7");
+    const failed = await traceOf("/server-error");
+    const slow = await traceOf("/stream");
+    await traceOf("/fail"); // answered by the runtime: no traceparent to read
+    // The last push carries the discard count; the kept traces arrive with their spans.
+    await receiver.waitForSpans(2 + 2, 5000);
+    await sleep(300);
+    const traces = new Set(receiver.traces().map((s) => s.traceId));
+    expect(traces.has(failed)).toBe(true);
+    expect(traces.has(slow)).toBe(true);
+    expect(receiver.traces().some((s) => s.name === "GET /fail")).toBe(true);
+    expect(traces.size).toBe(3);
+    expect(traces.has(quick)).toBe(false);
+    const discarded = receiver
+      .metrics()
+      .filter((p) => p.metric === "worker_spans_discarded")
+      .reduce((n, p) => n + Number(p.value), 0);
+    // GET /orders: its server span, the "load order" span and the client span.
+    expect(discarded).toBe(3);
+  });
+});

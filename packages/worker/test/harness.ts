@@ -1,0 +1,94 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+
+/** Bundles a Worker entry (workspace packages from their TypeScript sources) into one ES module. */
+export async function bundleWorker(entry: string): Promise<string> {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
+    bundle: true,
+    format: "esm",
+    // "browser" so packages' browser field maps their Node-only files away, as Wrangler does.
+    platform: "browser",
+    target: "es2022",
+    conditions: ["source", "workerd", "worker", "browser"],
+    external: ["cloudflare:*", "node:*"],
+    write: false,
+    logLevel: "silent",
+  });
+  const file = result.outputFiles[0];
+  if (file === undefined) throw new Error("esbuild produced no output");
+  return file.text;
+}
+
+/** Starts a Worker in workerd (Miniflare) from bundled source. */
+export async function startWorker(
+  script: string,
+  bindings: Record<string, string>,
+  compatibilityFlags: string[] = ["nodejs_compat"],
+  extra: Record<string, unknown> = {},
+): Promise<Miniflare> {
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      name: "worker",
+      modules: true,
+      script,
+      compatibilityDate: "2025-09-01",
+      compatibilityFlags,
+      bindings,
+      ...extra,
+    }),
+  );
+  await mf.ready;
+  return mf;
+}
+
+/** A request seen by {@link startEchoServer}. */
+export interface EchoedRequest {
+  path: string;
+  headers: IncomingHttpHeaders;
+}
+
+/** An HTTP server recording the requests it receives and answering `echo <path>`. */
+export interface EchoServer {
+  readonly url: string;
+  readonly requests: EchoedRequest[];
+  stop(): Promise<void>;
+}
+
+/** Starts an {@link EchoServer} on loopback. */
+export async function startEchoServer(): Promise<EchoServer> {
+  const requests: EchoedRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    requests.push({ path: req.url ?? "", headers: req.headers });
+    res.end(`echo ${req.url}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A collector that accepts connections and never answers. */
+export async function startHangingServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const server = createServer(() => {});
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
