@@ -219,7 +219,10 @@ describe("orders service", { timeout: 60_000 }, () => {
     expect((await fetch(`${service.endpoints.inventory}/nope`)).status).toBe(404);
     // A file's `endpoints` map replaces the default one (the `hello` endpoint).
     expect(Object.keys(service.endpoints)).toEqual(["inventory"]);
-    expect((await postOrder(service.api, { item: "bolt", quantity: 1 })).status).toBe(409);
+    expect(
+      (await postOrder(service.api, { item: "bolt", quantity: 1 }, { "x-client-id": "endpoints" }))
+        .status,
+    ).toBe(409);
   });
 
   it("answers 500 when a handler throws, and stays up", async () => {
