@@ -11,7 +11,7 @@ import { createLimiter } from "@groundwork/ratelimit";
 import { createRedisLimiter, ioredisAdapter } from "@groundwork/ratelimit/redis";
 import { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis } from "rate-limiter-flexible";
-import { startRedis } from "../packages/test-support/src/index";
+import { startRedis } from "../packages/test-harness/src/index";
 import { compare } from "./compare";
 
 const ROUNDS = 7;

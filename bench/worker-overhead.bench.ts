@@ -5,7 +5,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { startOtlpReceiver } from "@groundwork/test-support";
+import { startOtlpReceiver } from "@groundwork/test-harness";
 import { build } from "esbuild";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { compare } from "./compare";

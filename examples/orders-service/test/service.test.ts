@@ -11,7 +11,7 @@ import {
   type OtlpReceiver,
   startOtlpReceiver,
   startPrometheus,
-} from "@groundwork/test-support";
+} from "@groundwork/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const exampleDir = join(import.meta.dirname, "..");

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-support";
+import { type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Unstable_DevWorker, unstable_dev } from "wrangler";
 

@@ -1,4 +1,4 @@
-import { type ReceivedSpan, useOtlpReceiver } from "@groundwork/test-support";
+import { type ReceivedSpan, useOtlpReceiver } from "@groundwork/test-harness";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";

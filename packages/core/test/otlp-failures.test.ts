@@ -1,6 +1,6 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { startOtlpReceiver, useOtlpReceiver } from "@groundwork/test-support";
+import { startOtlpReceiver, useOtlpReceiver } from "@groundwork/test-harness";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it, vi } from "vitest";
 import {

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { useOtlpReceiver } from "@groundwork/test-support";
+import { useOtlpReceiver } from "@groundwork/test-harness";
 import { ExportResultCode } from "@opentelemetry/core";
 import { BasicTracerProvider } from "@opentelemetry/sdk-trace-base";
 import { afterEach, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-import { useOtlpReceiver } from "@groundwork/test-support";
+import { useOtlpReceiver } from "@groundwork/test-harness";
 import {
   JsonLogsSerializer,
   JsonMetricsSerializer,

@@ -1,4 +1,4 @@
-import { type ReceivedSpan, useOtlpReceiver } from "@groundwork/test-support";
+import { type ReceivedSpan, useOtlpReceiver } from "@groundwork/test-harness";
 import { context, ROOT_CONTEXT, SpanKind } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
 import { addSpanEvent, injectHeaders, span, startTrace, withForkedTrace } from "../src/index";

@@ -2,7 +2,7 @@ import {
   type ReceivedMetricPoint,
   startOtlpReceiver,
   useOtlpReceiver,
-} from "@groundwork/test-support";
+} from "@groundwork/test-harness";
 import { describe, expect, it } from "vitest";
 import {
   counter,

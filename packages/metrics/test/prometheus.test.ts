@@ -1,4 +1,4 @@
-import { type PrometheusServer, type PromSample, startPrometheus } from "@groundwork/test-support";
+import { type PrometheusServer, type PromSample, startPrometheus } from "@groundwork/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ExpositionFormat, flattenSamples, type Registry } from "../src/index";
 import { fixtureRegistry, HOSTILE } from "./fixture";

@@ -1,4 +1,4 @@
-import { checkMetrics } from "@groundwork/test-support";
+import { checkMetrics } from "@groundwork/test-harness";
 import { describe, expect, it } from "vitest";
 import { counter, createRegistry, defineMetrics, gauge } from "../src/index";
 import { fixtureRegistry } from "./fixture";

@@ -1,4 +1,4 @@
-import { type PushgatewayServer, startPushgateway } from "@groundwork/test-support";
+import { type PushgatewayServer, startPushgateway } from "@groundwork/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { counter, createRegistry, defineMetrics, gauge } from "../src/index";
 import { createPushgatewayClient } from "../src/pushgateway";

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { log } from "@groundwork/core";
-import { checkMetrics, useOtlpReceiver } from "@groundwork/test-support";
+import { checkMetrics, useOtlpReceiver } from "@groundwork/test-harness";
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import { instrumentServer, serve } from "../src/index";

@@ -2,7 +2,7 @@ import { Agent, request as httpRequest } from "node:http";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { createTelemetry, memorySink, type Telemetry } from "@groundwork/core";
 import { createRegistry } from "@groundwork/metrics";
-import { freePort } from "@groundwork/test-support";
+import { freePort } from "@groundwork/test-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serve } from "../src/index";
 

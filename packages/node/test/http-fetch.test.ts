@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { startTrace } from "@groundwork/core";
-import { freePort, useOtlpReceiver } from "@groundwork/test-support";
+import { freePort, useOtlpReceiver } from "@groundwork/test-harness";
 import { afterEach, describe, expect, it } from "vitest";
 import { instrumentFetch, NodeError, serve } from "../src/index";
 import { find, setup, type TestSetup } from "./http-fixture";

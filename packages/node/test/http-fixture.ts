@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
 import { createTelemetry, type LogRecord, memorySink, type Telemetry } from "@groundwork/core";
 import { createRegistry, type Registry } from "@groundwork/metrics";
-import type { OtlpReceiver, ReceivedSpan } from "@groundwork/test-support";
+import type { OtlpReceiver, ReceivedSpan } from "@groundwork/test-harness";
 
 export const REMOTE_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 export const REMOTE_SPAN = "00f067aa0ba902b7";

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { log } from "@groundwork/core";
-import { useOtlpReceiver } from "@groundwork/test-support";
+import { useOtlpReceiver } from "@groundwork/test-harness";
 import { afterEach, describe, expect, it } from "vitest";
 import { instrumentServer, NodeError } from "../src/index";
 import { send, setup, type TestSetup, until } from "./http-fixture";

@@ -1,6 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { log } from "@groundwork/core";
-import { checkMetrics, useOtlpReceiver } from "@groundwork/test-support";
+import { checkMetrics, useOtlpReceiver } from "@groundwork/test-harness";
 import { afterEach, describe, expect, it } from "vitest";
 import { NodeError, type RunningServer, serve } from "../src/index";
 import {

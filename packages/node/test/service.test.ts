@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkMetrics, type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-support";
+import { checkMetrics, type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-harness";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/service.ts", import.meta.url));

@@ -1,6 +1,6 @@
 import { createTelemetry, memorySink, span, type Telemetry } from "@groundwork/core";
 import { createRegistry, createTelemetryCollector } from "@groundwork/metrics";
-import { checkMetrics } from "@groundwork/test-support";
+import { checkMetrics } from "@groundwork/test-harness";
 import { afterEach, describe, expect, it } from "vitest";
 import { createProcessMetrics } from "../src/process-metrics/index";
 import {

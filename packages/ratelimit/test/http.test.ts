@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type RedisServer, startRedis } from "@groundwork/test-support";
+import { type RedisServer, startRedis } from "@groundwork/test-harness";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rateLimit } from "../src/http/index";

@@ -1,5 +1,5 @@
 // The Redis store against a real three-master Redis Cluster started here.
-import { type RedisCluster, startRedisCluster } from "@groundwork/test-support";
+import { type RedisCluster, startRedisCluster } from "@groundwork/test-harness";
 import { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisLimiter, ioredisAdapter, type RedisScriptClient } from "../src/redis/index";

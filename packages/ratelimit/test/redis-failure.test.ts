@@ -1,4 +1,4 @@
-import { type RedisServer, startRedis } from "@groundwork/test-support";
+import { type RedisServer, startRedis } from "@groundwork/test-harness";
 import { Redis } from "ioredis";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

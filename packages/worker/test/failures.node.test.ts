@@ -1,4 +1,4 @@
-import { freePort, type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-support";
+import { freePort, type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-harness";
 import type { Miniflare } from "miniflare";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {

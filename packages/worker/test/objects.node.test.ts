@@ -1,4 +1,4 @@
-import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "@groundwork/test-support";
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "@groundwork/test-harness";
 import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { bundleWorker, startWorker } from "./harness";

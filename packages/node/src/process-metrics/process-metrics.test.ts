@@ -1,5 +1,5 @@
 import { createRegistry, findSamples } from "@groundwork/metrics";
-import { checkMetrics } from "@groundwork/test-support";
+import { checkMetrics } from "@groundwork/test-harness";
 import { afterEach, describe, expect, it } from "vitest";
 import { createProcessMetrics, type ProcessMetrics } from "./process-metrics";
 
