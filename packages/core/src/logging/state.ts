@@ -20,6 +20,13 @@ export interface LogStats {
   dropped: Record<LogLevel, number>;
   /** Records lost because the sink threw. */
   sinkErrors: number;
+  /**
+   * Arguments that could not be read or used as given: a throwing getter or
+   * Proxy, a message whose `toString` throws, a span attribute that is not an
+   * attribute value. The record is still written (or the span call still made)
+   * with the bad part replaced or dropped; each replacement counts once here.
+   */
+  invalidInput: number;
 }
 
 /** The shared, immutable-after-creation part of a logger: config, sink, limits, counters. */
@@ -94,7 +101,7 @@ export function createLogRoot(options: LoggerOptions = {}): LogRoot {
     serviceJson,
     members: new Map(),
     rateLimits: createRateLimits(options.rateLimit),
-    stats: { emitted: zeroCounts(), dropped: zeroCounts(), sinkErrors: 0 },
+    stats: { emitted: zeroCounts(), dropped: zeroCounts(), sinkErrors: 0, invalidInput: 0 },
     now: options.now ?? Date.now,
   };
 }

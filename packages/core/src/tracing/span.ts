@@ -12,6 +12,7 @@ import {
 } from "@opentelemetry/api";
 import { ensureContextManager } from "../context/manager";
 import { extendable } from "../context/otel-context";
+import { countInvalidInput, readSpanOptions } from "./attributes";
 import { getTracer, samplerFollowsLocalParent } from "./tracer";
 
 /**
@@ -187,9 +188,15 @@ export function span<R>(
   fnOrOptions: SpanFn<R> | GroundworkSpanOptions,
   maybeFn?: SpanFn<R>,
 ): R {
-  if (typeof fnOrOptions === "function")
-    return runSpanIn(context.active(), name, undefined, fnOrOptions);
-  // The tracer reads only the span-option fields, so `parent` rides along unread.
-  const parent = fnOrOptions.parent ?? context.active();
-  return runSpanIn(parent, name, fnOrOptions, maybeFn as SpanFn<R>);
+  const active = context.active();
+  if (typeof fnOrOptions === "function") return runSpanIn(active, name, undefined, fnOrOptions);
+  // Options come from user code: a plain copy keeps a throwing getter or Proxy
+  // from reaching the SDK (it costs a count, never an exception).
+  const { parent, ...options } = readSpanOptions(fnOrOptions, active);
+  if (typeof maybeFn !== "function") {
+    // Nothing to run: a counted no-op rather than a TypeError from telemetry.
+    countInvalidInput(active);
+    return undefined as R;
+  }
+  return runSpanIn(parent ?? active, name, options, maybeFn);
 }
