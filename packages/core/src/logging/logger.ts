@@ -1,8 +1,11 @@
 import { type Context, type Span, TraceFlags, trace } from "@opentelemetry/api";
 import { activeContext } from "../context/manager";
 import { buildRecord, jsonLine, spanEventAttributes, textLine } from "./encode";
+import { readCallFields } from "./fields";
 import { LEVEL_VALUES, type LogLevel } from "./levels";
 import type { LogCallOptions, LoggerOptions } from "./options";
+import { describeThrow, truncate } from "./serialize";
+import type { LogRecord } from "./sinks";
 import {
   addFieldsToState,
   createLogRoot,
@@ -10,22 +13,24 @@ import {
   defaultLogState,
   getLogState,
   type LogFields,
+  type LogRoot,
   type LogState,
   type LogStats,
   lowestEnabledLevel,
 } from "./state";
 
 /**
- * A logger. Methods never throw. Fields are optional; an Error passed as the
- * fields argument is logged as `{ err }`.
+ * A logger. Methods never throw. The second argument is optional: an object
+ * of fields, or any other value — an `Error`, or whatever a `catch` caught
+ * (typed `unknown`) — which is logged as the one field `err`.
  */
 export interface Logger {
-  trace(msg: string, fields?: LogFields | Error, options?: LogCallOptions): void;
-  debug(msg: string, fields?: LogFields | Error, options?: LogCallOptions): void;
-  info(msg: string, fields?: LogFields | Error, options?: LogCallOptions): void;
-  warn(msg: string, fields?: LogFields | Error, options?: LogCallOptions): void;
-  error(msg: string, fields?: LogFields | Error, options?: LogCallOptions): void;
-  fatal(msg: string, fields?: LogFields | Error, options?: LogCallOptions): void;
+  trace(msg: string, fields?: unknown, options?: LogCallOptions): void;
+  debug(msg: string, fields?: unknown, options?: LogCallOptions): void;
+  info(msg: string, fields?: unknown, options?: LogCallOptions): void;
+  warn(msg: string, fields?: unknown, options?: LogCallOptions): void;
+  error(msg: string, fields?: unknown, options?: LogCallOptions): void;
+  fatal(msg: string, fields?: unknown, options?: LogCallOptions): void;
   /** Adds fields to this log: every later record of this log (and of forks made later) carries them. */
   addFields(fields: LogFields): void;
   /** The log's current fields (a copy). */
@@ -41,43 +46,86 @@ function sampledSpan(ctx: Context): Span | undefined {
   return (sc.traceFlags & TraceFlags.SAMPLED) !== 0 ? span : undefined;
 }
 
+/** The message as a string cut to the string limit; a `toString` that throws is replaced and counted. */
+function messageText(msg: unknown, root: LogRoot): string {
+  let text: string;
+  if (typeof msg === "string") text = msg;
+  else {
+    try {
+      text = String(msg);
+    } catch (error) {
+      root.stats.invalidInput++;
+      text = describeThrow(error);
+    }
+  }
+  return truncate(text, root.serialize.limits.maxStringLength);
+}
+
+function rateAllowed(root: LogRoot, level: LogLevel, msg: string, options: unknown): boolean {
+  try {
+    return root.rateLimits.allow(level, msg, options as LogCallOptions | undefined);
+  } catch {
+    // Options that cannot be read: counted, and the global limit still applies.
+    root.stats.invalidInput++;
+    return root.rateLimits.allow(level, msg, undefined);
+  }
+}
+
 /**
- * Writes one record through a log. Never throws: a failing sink is counted.
+ * Writes one record through a log. Never throws: unreadable arguments are
+ * replaced and counted in `invalidInput`, a failing sink in `sinkErrors`.
  * The level has already been checked against the root.
  */
 function write(
   state: LogState,
   ctx: Context,
   level: LogLevel,
-  msg: string,
-  fieldsArg: LogFields | Error | undefined,
-  options: LogCallOptions | undefined,
+  msgArg: unknown,
+  fieldsArg: unknown,
+  options: unknown,
 ): void {
   const root = state.root;
+  let line: string | undefined;
+  let record: LogRecord | undefined;
+  let span: Span | undefined;
+  let msg: string;
+  let fields: LogFields | undefined;
+  let time: number;
   try {
-    if (!root.rateLimits.allow(level, msg, options)) {
+    msg = messageText(msgArg, root);
+    if (!rateAllowed(root, level, msg, options)) {
       root.stats.dropped[level]++;
       return;
     }
-    const fields = fieldsArg instanceof Error ? { err: fieldsArg } : fieldsArg;
-    const span = sampledSpan(ctx);
-    const time = root.now();
-    const sink = root.sink;
-    if (sink.kind === "line") {
-      const line =
+    fields = fieldsArg === undefined ? undefined : readCallFields(fieldsArg, root);
+    span = sampledSpan(ctx);
+    time = root.now();
+    if (root.sink.kind === "line") {
+      line =
         root.format === "json"
           ? jsonLine(state, level, msg, fields, span, time)
           : textLine(state, level, msg, fields, span, time);
-      sink.write(line, level);
     } else {
-      sink.write(buildRecord(state, level, msg, fields, span, time));
-    }
-    root.stats.emitted[level]++;
-    if (span !== undefined && root.spanEvents && span.isRecording()) {
-      span.addEvent(msg, spanEventAttributes(state, level, fields), time);
+      record = buildRecord(state, level, msg, fields, span, time);
     }
   } catch {
+    // Only a defect gets here (every argument is read defensively above).
+    root.stats.invalidInput++;
+    return;
+  }
+  try {
+    const sink = root.sink;
+    if (sink.kind === "line") sink.write(line as string, level);
+    else sink.write(record as LogRecord);
+    root.stats.emitted[level]++;
+  } catch {
     root.stats.sinkErrors++;
+    return;
+  }
+  if (span !== undefined && root.spanEvents) {
+    try {
+      if (span.isRecording()) span.addEvent(msg, spanEventAttributes(state, level, fields), time);
+    } catch {}
   }
 }
 
@@ -87,7 +135,7 @@ function stateOf(ctx: Context): LogState {
 
 function ambientMethod(level: LogLevel) {
   const value = LEVEL_VALUES[level];
-  return (msg: string, fields?: LogFields | Error, options?: LogCallOptions): void => {
+  return (msg: string, fields?: unknown, options?: LogCallOptions): void => {
     if (value < lowestEnabledLevel) return;
     const ctx = activeContext();
     const state = stateOf(ctx);
@@ -128,11 +176,11 @@ export const log: Logger = {
 
 // A root's level never changes, so a bound logger's disabled levels are this
 // shared no-op: a disabled call costs one function call and nothing else.
-const disabled = (_msg: string, _fields?: LogFields | Error, _options?: LogCallOptions): void => {};
+const disabled = (_msg: string, _fields?: unknown, _options?: LogCallOptions): void => {};
 
 function boundMethod(state: LogState, level: LogLevel) {
   if (LEVEL_VALUES[level] < state.root.level) return disabled;
-  return (msg: string, fields?: LogFields | Error, options?: LogCallOptions): void => {
+  return (msg: string, fields?: unknown, options?: LogCallOptions): void => {
     write(state, activeContext(), level, msg, fields, options);
   };
 }

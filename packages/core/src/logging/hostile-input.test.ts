@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { createLogger } from "./logger";
+import type { LogCallOptions } from "./options";
+import { lineSink, memorySink } from "./sinks";
+
+function lines(options: Parameters<typeof createLogger>[0] = {}) {
+  const out: string[] = [];
+  const logger = createLogger({ ...options, sink: lineSink((l) => out.push(l)) });
+  return { logger, out, parsed: () => out.map((l) => JSON.parse(l)) };
+}
+
+describe("size limits on the message and the top-level fields", () => {
+  it("caps the number of top-level keys and marks the rest", () => {
+    const t = lines({ limits: { maxObjectKeys: 10 } });
+    const fields: Record<string, number> = {};
+    for (let i = 0; i < 100_000; i++) fields[`k${i}`] = i;
+    t.logger.info("many", fields);
+    const rec = t.parsed()[0];
+    expect(Object.keys(rec).filter((k) => k.startsWith("k"))).toHaveLength(10);
+    expect(rec["…"]).toBe("99990 more keys");
+    expect((t.out[0] as string).length).toBeLessThan(400);
+  });
+
+  it("cuts a long message and says how much was cut", () => {
+    const t = lines({ limits: { maxStringLength: 100 } });
+    t.logger.info("x".repeat(10_000));
+    expect(t.parsed()[0].msg).toBe(`${"x".repeat(100)}…[truncated 9900 chars]`);
+  });
+
+  it("cuts long keys of the top-level fields", () => {
+    const t = lines({ limits: { maxStringLength: 8 } });
+    t.logger.info("k", { ["k".repeat(50)]: 1 });
+    expect(Object.keys(t.parsed()[0])).toContain(`${"k".repeat(8)}…[truncated 42 chars]`);
+  });
+
+  it("does not spread a string passed as fields into one key per character", () => {
+    const t = lines();
+    t.logger.info("s", "abc");
+    t.logger.info("a", [1, 2]);
+    const [s, a] = t.parsed();
+    expect(s.err).toBe("abc");
+    expect(s["0"]).toBeUndefined();
+    expect(a.err).toEqual([1, 2]);
+    expect(a["0"]).toBeUndefined();
+  });
+
+  it("does not spread a string passed to addFields", () => {
+    const sink = memorySink();
+    const logger = createLogger({ sink });
+    logger.addFields("abc" as never);
+    logger.info("x");
+    expect(sink.records()[0]?.fields).toEqual({});
+  });
+});
+
+describe("unreadable arguments", () => {
+  it("writes the record when the whole fields argument is a throwing Proxy", () => {
+    const sink = memorySink();
+    const logger = createLogger({ sink });
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error("no keys");
+        },
+      },
+    );
+    expect(() => logger.info("proxy", hostile)).not.toThrow();
+    expect(sink.records().map((r) => [r.msg, r.fields])).toEqual([
+      ["proxy", { fields: "[Throws: no keys]" }],
+    ]);
+    expect(logger.stats()).toMatchObject({ sinkErrors: 0, invalidInput: 1 });
+    expect(logger.stats().emitted.info).toBe(1);
+  });
+
+  it("replaces a throwing top-level getter and keeps the other fields", () => {
+    const t = lines();
+    const fields = {
+      ok: 1,
+      get bad(): number {
+        throw new Error("getter");
+      },
+    };
+    t.logger.info("getter", fields);
+    expect(t.parsed()[0]).toMatchObject({ msg: "getter", ok: 1, bad: "[Throws: getter]" });
+    expect(t.logger.stats()).toMatchObject({ sinkErrors: 0, invalidInput: 1 });
+  });
+
+  it("replaces a message whose toString throws", () => {
+    const t = lines();
+    const msg = {
+      toString() {
+        throw new Error("no text");
+      },
+    };
+    t.logger.warn(msg as unknown as string, { a: 1 });
+    expect(t.parsed()[0]).toMatchObject({ msg: "[Throws: no text]", a: 1 });
+    expect(t.logger.stats()).toMatchObject({ sinkErrors: 0, invalidInput: 1 });
+  });
+
+  it("writes the record when the options argument is a throwing Proxy", () => {
+    const t = lines();
+    const options = new Proxy({} as LogCallOptions, {
+      get() {
+        throw new Error("options");
+      },
+    });
+    t.logger.info("opts", { a: 1 }, options);
+    expect(t.parsed()[0]).toMatchObject({ msg: "opts", a: 1 });
+    expect(t.logger.stats()).toMatchObject({ sinkErrors: 0, invalidInput: 1 });
+  });
+
+  it("counts a throwing sink as a sink error only", () => {
+    const logger = createLogger({
+      sink: lineSink(() => {
+        throw new Error("disk full");
+      }),
+    });
+    logger.info("x", { a: 1 });
+    expect(logger.stats()).toMatchObject({ sinkErrors: 1, invalidInput: 0 });
+  });
+});
