@@ -120,3 +120,43 @@ describe("unreadable arguments", () => {
     expect(logger.stats()).toMatchObject({ sinkErrors: 1, invalidInput: 0 });
   });
 });
+
+describe("log.error with a caught value", () => {
+  function fail(value: unknown): never {
+    throw value;
+  }
+
+  it("takes the unknown of a catch clause and logs it as err whatever it is", () => {
+    const t = lines();
+    const caught: unknown[] = [];
+    for (const value of [new Error("boom"), "plain string", 42, null, { code: "E1" }, [1, 2]]) {
+      try {
+        fail(value);
+      } catch (err) {
+        caught.push(err);
+        t.logger.error("failed", err);
+      }
+    }
+    const errs = t.parsed().map((r) => r.err);
+    expect(errs[0]).toMatchObject({ type: "Error", message: "boom" });
+    expect(errs.slice(1, 4)).toEqual(["plain string", 42, null]);
+    expect(t.parsed()[4]).toMatchObject({ code: "E1" });
+    expect(errs[5]).toEqual([1, 2]);
+    expect(t.logger.stats().invalidInput).toBe(0);
+  });
+
+  it("writes an Error from another realm with its message and stack", () => {
+    const t = lines();
+    // What Object.prototype.toString reports for an Error made in an iframe or vm context.
+    const foreign = {
+      [Symbol.toStringTag]: "Error",
+      name: "TypeError",
+      message: "from elsewhere",
+      stack: "TypeError: from elsewhere\n    at x",
+    };
+    Object.defineProperty(foreign, "message", { enumerable: false });
+    Object.defineProperty(foreign, "stack", { enumerable: false });
+    t.logger.fatal("foreign", foreign);
+    expect(t.parsed()[0].err).toMatchObject({ type: "TypeError", message: "from elsewhere" });
+  });
+});
