@@ -113,13 +113,35 @@ const TEXT_LEVEL: Record<LogLevel, string> = {
   fatal: "FATAL",
 };
 
+// Characters that could end or rewrite a terminal line: C0 controls, DEL, C1
+// controls (NEL among them) and the Unicode line and paragraph separators.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const TEXT_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const TEXT_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+function escapeChar(c: string): string {
+  return TEXT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+/** `s` with every line-breaking or control character written as an escape, so one record stays one line. */
+export function escapeText(s: string): string {
+  TEXT_UNSAFE.lastIndex = 0;
+  return TEXT_UNSAFE.test(s) ? s.replace(TEXT_UNSAFE, escapeChar) : s;
+}
+
+// A bare word, or JSON-quoted when it is empty or holds space, `=`, quote or backslash.
+function textWord(s: string): string {
+  return s.length > 0 && !/[\s"=\\]/.test(s) ? escapeText(s) : escapeText(quoteJson(s));
+}
+
 function textValue(key: string, value: unknown, s: SerializeOptions): string {
   if (s.redact?.has(key.toLowerCase())) return s.redactWith;
   if (typeof value === "string") {
     const json = serializeJson(value, s);
-    return /^"[^\s"=\\]*"$/.test(json) && json.length > 2 ? json.slice(1, -1) : json;
+    const bare = json.slice(1, -1);
+    return json.length > 2 && !/[\s"=\\]/.test(bare) ? escapeText(bare) : escapeText(json);
   }
-  return serializeJson(value, s);
+  return escapeText(serializeJson(value, s));
 }
 
 export function textLine(
@@ -131,12 +153,12 @@ export function textLine(
   time: number,
 ): string {
   const root = state.root;
-  let line = `${isoTime(time)} ${TEXT_LEVEL[level]} ${msg}`;
+  let line = `${isoTime(time)} ${TEXT_LEVEL[level]} ${escapeText(msg)}`;
   const merged = fields === undefined ? state.fields : mergedFields(state, fields);
   for (const key in merged) {
     const v = merged[key];
     if (v === undefined) continue;
-    line += ` ${key}=${textValue(key, v, root.serialize)}`;
+    line += ` ${textWord(key)}=${textValue(key, v, root.serialize)}`;
   }
   if (span !== undefined) {
     const sc = span.spanContext();

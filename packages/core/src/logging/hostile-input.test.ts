@@ -160,3 +160,43 @@ describe("log.error with a caught value", () => {
     expect(t.parsed()[0].err).toMatchObject({ type: "TypeError", message: "from elsewhere" });
   });
 });
+
+describe("text lines cannot be forged", () => {
+  function text() {
+    const out: string[] = [];
+    const logger = createLogger({
+      format: "text",
+      sink: lineSink((l) => out.push(l)),
+      now: () => Date.UTC(2026, 0, 2, 3, 4, 5, 6),
+    });
+    return { logger, out };
+  }
+  const forged = "a\n2026-01-02T03:04:05.006Z ERROR forged";
+
+  it("escapes control characters in the message", () => {
+    const t = text();
+    t.logger.info(forged);
+    t.logger.info("b\r\u0085c\u2028d\u001b[31m");
+    expect(t.out).toEqual([
+      "2026-01-02T03:04:05.006Z INFO  a\\n2026-01-02T03:04:05.006Z ERROR forged",
+      "2026-01-02T03:04:05.006Z INFO  b\\r\\u0085c\\u2028d\\u001b[31m",
+    ]);
+  });
+
+  it("escapes control characters in keys and values", () => {
+    const t = text();
+    t.logger.info("m", { [forged]: 1, k: forged, n: { [forged]: "x\u0085" }, s: "x\u0085y" });
+    expect(t.out).toHaveLength(1);
+    const line = t.out[0] as string;
+    expect(line).not.toMatch(/[\n\r\u0085\u2028]/);
+    expect(line).toContain('"a\\n2026-01-02T03:04:05.006Z ERROR forged"=1');
+    expect(line).toContain('k="a\\n2026-01-02T03:04:05.006Z ERROR forged"');
+    expect(line).toContain("s=x\\u0085y");
+  });
+
+  it("quotes keys with spaces or '=' so they cannot forge a field", () => {
+    const t = text();
+    t.logger.info("m", { "user=admin x": 1 });
+    expect(t.out[0]).toBe('2026-01-02T03:04:05.006Z INFO  m "user=admin x"=1');
+  });
+});
