@@ -8,7 +8,21 @@ import { copyFields } from "./state";
 // Encoding one record: JSON lines, text lines, records for record sinks and
 // span-event attributes. Field JSON is cached per log (see LogState).
 
-const RESERVED = new Set(["ts", "level", "msg", "trace_id", "span_id", "service", "version"]);
+const RESERVED = new Set([
+  "ts",
+  "level",
+  "msg",
+  "trace_id",
+  "span_id",
+  "trace_flags",
+  "service",
+  "version",
+]);
+
+/** W3C trace flags as two hex digits: `"01"` when sampled, `"00"` when not. */
+function flagsHex(flags: number): string {
+  return (flags & 0xff).toString(16).padStart(2, "0");
+}
 
 let lastMs = -1;
 let lastIso = "";
@@ -99,7 +113,7 @@ export function jsonLine(
   }
   if (span !== undefined) {
     const sc = span.spanContext();
-    line += `,"trace_id":"${sc.traceId}","span_id":"${sc.spanId}"`;
+    line += `,"trace_id":"${sc.traceId}","span_id":"${sc.spanId}","trace_flags":"${flagsHex(sc.traceFlags)}"`;
   }
   return `${line + root.serviceJson}}`;
 }
@@ -162,7 +176,7 @@ export function textLine(
   }
   if (span !== undefined) {
     const sc = span.spanContext();
-    line += ` trace_id=${sc.traceId} span_id=${sc.spanId}`;
+    line += ` trace_id=${sc.traceId} span_id=${sc.spanId} trace_flags=${flagsHex(sc.traceFlags)}`;
   }
   return line;
 }
@@ -187,6 +201,7 @@ export function buildRecord(
     const sc = span.spanContext();
     record.traceId = sc.traceId;
     record.spanId = sc.spanId;
+    record.traceFlags = sc.traceFlags;
   }
   if (root.serviceName !== undefined) record.service = root.serviceName;
   if (root.serviceVersion !== undefined) record.version = root.serviceVersion;

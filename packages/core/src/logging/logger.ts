@@ -1,4 +1,4 @@
-import { type Context, type Span, TraceFlags, trace } from "@opentelemetry/api";
+import { type Context, isSpanContextValid, type Span, trace } from "@opentelemetry/api";
 import { activeContext } from "../context/manager";
 import { buildRecord, jsonLine, spanEventAttributes, textLine } from "./encode";
 import { readCallFields } from "./fields";
@@ -39,11 +39,15 @@ export interface Logger {
   isLevelEnabled(level: LogLevel): boolean;
 }
 
-function sampledSpan(ctx: Context): Span | undefined {
+/**
+ * The span whose ids a record carries: the active one whenever its context is
+ * valid, sampled or not (a request continuing an unsampled remote trace still
+ * joins the caller's trace in the logs), as OpenTelemetry's log correlation.
+ */
+function correlatedSpan(ctx: Context): Span | undefined {
   const span = trace.getSpan(ctx);
   if (span === undefined) return undefined;
-  const sc = span.spanContext();
-  return (sc.traceFlags & TraceFlags.SAMPLED) !== 0 ? span : undefined;
+  return isSpanContextValid(span.spanContext()) ? span : undefined;
 }
 
 /** The message as a string cut to the string limit; a `toString` that throws is replaced and counted. */
@@ -98,7 +102,7 @@ function write(
       return;
     }
     fields = fieldsArg === undefined ? undefined : readCallFields(fieldsArg, root);
-    span = sampledSpan(ctx);
+    span = correlatedSpan(ctx);
     time = root.now();
     if (root.sink.kind === "line") {
       line =
