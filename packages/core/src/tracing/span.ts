@@ -13,6 +13,7 @@ import {
 import { ensureContextManager } from "../context/manager";
 import { extendable } from "../context/otel-context";
 import { countInvalidInput, readSpanOptions } from "./attributes";
+import { checkInstalled } from "./install-hint";
 import { getTracer, samplerFollowsLocalParent } from "./tracer";
 
 /**
@@ -104,6 +105,7 @@ export function runSpanIn<R>(
   fn: SpanFn<R>,
 ): R {
   ensureContextManager();
+  checkInstalled(parent, name);
   const tracer = getTracer(parent);
   const active = trace.getSpan(parent);
   if (active !== undefined && samplerFollowsLocalParent.has(tracer) && options?.root !== true) {
