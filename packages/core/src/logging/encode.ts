@@ -3,7 +3,6 @@ import type { LogLevel } from "./levels";
 import { quoteJson, type SerializeOptions, serializeJson, toPlain } from "./serialize";
 import type { LogRecord } from "./sinks";
 import type { JsonMember, LogFields, LogRoot, LogState } from "./state";
-import { copyFields } from "./state";
 
 // Encoding one record: JSON lines, text lines, records for record sinks and
 // span-event attributes. Field JSON is cached per log (see LogState).
@@ -88,10 +87,11 @@ function callFieldsJson(state: LogState, fields: LogFields): string | null {
   return jsonMembers(fields, state.root);
 }
 
+/** The log's fields with the call's over them. A getter that throws propagates (the caller retries with a safe copy). */
 export function mergedFields(state: LogState, fields: LogFields | undefined): LogFields {
   const merged: LogFields = Object.create(null);
   for (const key in state.fields) merged[key] = state.fields[key];
-  if (fields) copyFields(merged, fields);
+  if (fields) for (const key in fields) merged[key] = fields[key];
   return merged;
 }
 

@@ -11,6 +11,34 @@ import type { LogFields, LogRoot } from "./state";
 const UNREADABLE_KEY = "fields";
 
 /**
+ * The fields argument as the encoders may read it directly: the caller's own
+ * object when it is an ordinary object within the limits (the common case,
+ * which then costs no copy), else the copy {@link readCallFields} makes. An
+ * encoder that still trips over it (a throwing getter) retries with the copy.
+ */
+export function callFields(arg: unknown, root: LogRoot): LogFields {
+  try {
+    if (
+      typeof arg === "object" &&
+      arg !== null &&
+      Object.getPrototypeOf(arg) === Object.prototype &&
+      !Array.isArray(arg)
+    ) {
+      const limits = root.serialize.limits;
+      const keys = Object.keys(arg);
+      if (keys.length <= limits.maxObjectKeys) {
+        let i = 0;
+        for (; i < keys.length; i++) if ((keys[i] as string).length > limits.maxStringLength) break;
+        if (i === keys.length) return arg as LogFields;
+      }
+    }
+  } catch {
+    // A Proxy whose traps throw: the copy below reports it.
+  }
+  return readCallFields(arg, root);
+}
+
+/**
  * Reads a log call's second argument. An object gives its own enumerable
  * fields; any other value (an Error, a string, an array, whatever a `catch`
  * caught) becomes `{ err: value }`. Never throws; each part that could not be

@@ -148,12 +148,13 @@ describe("log.error with a caught value", () => {
   it("writes an Error from another realm with its message and stack", () => {
     const t = lines();
     // What Object.prototype.toString reports for an Error made in an iframe or vm context.
-    const foreign = {
-      [Symbol.toStringTag]: "Error",
+    // Its prototype is the other realm's Error.prototype, not ours.
+    const foreignProto = { [Symbol.toStringTag]: "Error" };
+    const foreign = Object.assign(Object.create(foreignProto) as Record<string, unknown>, {
       name: "TypeError",
       message: "from elsewhere",
       stack: "TypeError: from elsewhere\n    at x",
-    };
+    });
     Object.defineProperty(foreign, "message", { enumerable: false });
     Object.defineProperty(foreign, "stack", { enumerable: false });
     t.logger.fatal("foreign", foreign);

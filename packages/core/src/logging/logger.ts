@@ -1,7 +1,7 @@
 import { type Context, isSpanContextValid, type Span, trace } from "@opentelemetry/api";
 import { activeContext } from "../context/manager";
 import { buildRecord, jsonLine, spanEventAttributes, textLine } from "./encode";
-import { readCallFields } from "./fields";
+import { callFields, readCallFields } from "./fields";
 import { LEVEL_VALUES, type LogLevel } from "./levels";
 import type { LogCallOptions, LoggerOptions } from "./options";
 import { describeThrow, truncate } from "./serialize";
@@ -75,6 +75,21 @@ function rateAllowed(root: LogRoot, level: LogLevel, msg: string, options: unkno
   }
 }
 
+function encode(
+  state: LogState,
+  level: LogLevel,
+  msg: string,
+  fields: LogFields | undefined,
+  span: Span | undefined,
+  time: number,
+): string | LogRecord {
+  const root = state.root;
+  if (root.sink.kind !== "line") return buildRecord(state, level, msg, fields, span, time);
+  return root.format === "json"
+    ? jsonLine(state, level, msg, fields, span, time)
+    : textLine(state, level, msg, fields, span, time);
+}
+
 /**
  * Writes one record through a log. Never throws: unreadable arguments are
  * replaced and counted in `invalidInput`, a failing sink in `sinkErrors`.
@@ -89,8 +104,7 @@ function write(
   options: unknown,
 ): void {
   const root = state.root;
-  let line: string | undefined;
-  let record: LogRecord | undefined;
+  let encoded: string | LogRecord;
   let span: Span | undefined;
   let msg: string;
   let fields: LogFields | undefined;
@@ -101,16 +115,15 @@ function write(
       root.stats.dropped[level]++;
       return;
     }
-    fields = fieldsArg === undefined ? undefined : readCallFields(fieldsArg, root);
+    fields = fieldsArg === undefined ? undefined : callFields(fieldsArg, root);
     span = correlatedSpan(ctx);
     time = root.now();
-    if (root.sink.kind === "line") {
-      line =
-        root.format === "json"
-          ? jsonLine(state, level, msg, fields, span, time)
-          : textLine(state, level, msg, fields, span, time);
-    } else {
-      record = buildRecord(state, level, msg, fields, span, time);
+    try {
+      encoded = encode(state, level, msg, fields, span, time);
+    } catch {
+      // The caller's object threw while being read (a getter): encode a safe copy.
+      fields = readCallFields(fieldsArg, root);
+      encoded = encode(state, level, msg, fields, span, time);
     }
   } catch {
     // Only a defect gets here (every argument is read defensively above).
@@ -119,8 +132,8 @@ function write(
   }
   try {
     const sink = root.sink;
-    if (sink.kind === "line") sink.write(line as string, level);
-    else sink.write(record as LogRecord);
+    if (sink.kind === "line") sink.write(encoded as string, level);
+    else sink.write(encoded as LogRecord);
     root.stats.emitted[level]++;
   } catch {
     root.stats.sinkErrors++;
