@@ -20,11 +20,9 @@ if (files.length === 0) {
 }
 let failed = false;
 for (const file of files) {
-  const r = spawnSync(
-    process.execPath,
-    ["--import", "tsx", join(here, file)],
-    { stdio: "inherit" },
-  );
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(here, file)], {
+    stdio: "inherit",
+  });
   if (r.status !== 0) failed = true;
 }
 process.exit(failed ? 1 : 0);

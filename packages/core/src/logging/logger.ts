@@ -191,15 +191,54 @@ export const log: Logger = {
   },
 };
 
-// A root's level never changes, so a bound logger's disabled levels are this
-// shared no-op: a disabled call costs one function call and nothing else.
-const disabled = (_msg: string, _fields?: unknown, _options?: LogCallOptions): void => {};
+// Level values, inlined in the methods below so a disabled call is one
+// comparison with no lookup.
+const TRACE = LEVEL_VALUES.trace;
+const DEBUG = LEVEL_VALUES.debug;
+const INFO = LEVEL_VALUES.info;
+const WARN = LEVEL_VALUES.warn;
+const ERROR = LEVEL_VALUES.error;
+const FATAL = LEVEL_VALUES.fatal;
 
-function boundMethod(state: LogState, level: LogLevel) {
-  if (LEVEL_VALUES[level] < state.root.level) return disabled;
-  return (msg: string, fields?: unknown, options?: LogCallOptions): void => {
-    write(state, activeContext(), level, msg, fields, options);
-  };
+// One object per bound logger with its methods on a shared prototype: a fork's
+// `ctx.log` costs one small allocation, not a closure per level. The root's
+// level never changes, so each method compares with a copy kept on the object.
+class BoundLogger implements Logger {
+  readonly #state: LogState;
+  readonly #level: number;
+
+  constructor(state: LogState) {
+    this.#state = state;
+    this.#level = state.root.level;
+  }
+
+  trace(msg: string, fields?: unknown, options?: LogCallOptions): void {
+    if (TRACE >= this.#level) write(this.#state, activeContext(), "trace", msg, fields, options);
+  }
+  debug(msg: string, fields?: unknown, options?: LogCallOptions): void {
+    if (DEBUG >= this.#level) write(this.#state, activeContext(), "debug", msg, fields, options);
+  }
+  info(msg: string, fields?: unknown, options?: LogCallOptions): void {
+    if (INFO >= this.#level) write(this.#state, activeContext(), "info", msg, fields, options);
+  }
+  warn(msg: string, fields?: unknown, options?: LogCallOptions): void {
+    if (WARN >= this.#level) write(this.#state, activeContext(), "warn", msg, fields, options);
+  }
+  error(msg: string, fields?: unknown, options?: LogCallOptions): void {
+    if (ERROR >= this.#level) write(this.#state, activeContext(), "error", msg, fields, options);
+  }
+  fatal(msg: string, fields?: unknown, options?: LogCallOptions): void {
+    if (FATAL >= this.#level) write(this.#state, activeContext(), "fatal", msg, fields, options);
+  }
+  addFields(fields: LogFields): void {
+    addFieldsToState(this.#state, fields);
+  }
+  fields(): LogFields {
+    return { ...this.#state.fields };
+  }
+  isLevelEnabled(level: LogLevel): boolean {
+    return LEVEL_VALUES[level] >= this.#level;
+  }
 }
 
 /**
@@ -207,17 +246,7 @@ function boundMethod(state: LogState, level: LogLevel) {
  * span is still read from it for `trace_id`/`span_id`).
  */
 export function boundLogger(state: LogState): Logger {
-  return {
-    trace: boundMethod(state, "trace"),
-    debug: boundMethod(state, "debug"),
-    info: boundMethod(state, "info"),
-    warn: boundMethod(state, "warn"),
-    error: boundMethod(state, "error"),
-    fatal: boundMethod(state, "fatal"),
-    addFields: (fields) => addFieldsToState(state, fields),
-    fields: () => ({ ...state.fields }),
-    isLevelEnabled: (level) => LEVEL_VALUES[level] >= state.root.level,
-  };
+  return new BoundLogger(state);
 }
 
 /** A standalone logger with its own root, not tied to any telemetry context. */
@@ -243,8 +272,18 @@ export interface StandaloneLogger extends Logger {
 export function createLogger(options: LoggerOptions = {}): StandaloneLogger {
   const state = createLogState(createLogRoot(options), options.fields);
   const root = state.root;
+  const logger = boundLogger(state);
+  // Methods bound once, so they can be passed around detached as before.
   return {
-    ...boundLogger(state),
+    trace: logger.trace.bind(logger),
+    debug: logger.debug.bind(logger),
+    info: logger.info.bind(logger),
+    warn: logger.warn.bind(logger),
+    error: logger.error.bind(logger),
+    fatal: logger.fatal.bind(logger),
+    addFields: logger.addFields.bind(logger),
+    fields: logger.fields.bind(logger),
+    isLevelEnabled: logger.isLevelEnabled.bind(logger),
     stats: () => root.stats,
     flush: async () => {
       try {

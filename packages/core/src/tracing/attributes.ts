@@ -167,6 +167,19 @@ export function readSpanOptions(options: unknown, ctx: Context): ReadSpanOptions
   return out;
 }
 
+/** `options.parent` when it is a context, else `fallback`; never throws (a bad value is counted). */
+export function readParent(options: unknown, fallback: Context): Context {
+  if (options === null || typeof options !== "object") {
+    if (options !== undefined) countInvalidInput(fallback);
+    return fallback;
+  }
+  const parent = readField(options, "parent", fallback);
+  if (parent === undefined) return fallback;
+  if (isContext(parent)) return parent;
+  countInvalidInput(fallback);
+  return fallback;
+}
+
 function isContext(value: unknown): value is Context {
   try {
     return (
