@@ -33,7 +33,7 @@ export interface ComparisonRow {
 }
 
 /**
- * Runs each case for both sides in `rounds` tinybench runs (default 3), the
+ * Runs each case for both sides in `rounds` tinybench runs (default 7), the
  * two sides in alternating order from one round to the next so that a burst
  * of load from elsewhere on the machine does not land on one side only.
  * Prints a table of medians with the spread of the ratio, and returns the
@@ -45,7 +45,7 @@ export async function compare(
   cases: ComparisonCase[],
   options: { timeMs?: number; rounds?: number } = {},
 ): Promise<ComparisonRow[]> {
-  const rounds = Math.max(1, options.rounds ?? 3);
+  const rounds = Math.max(1, options.rounds ?? 7);
   const ours: number[][] = cases.map(() => []);
   const peer: number[][] = cases.map(() => []);
   for (let round = 0; round < rounds; round++) {

@@ -41,6 +41,13 @@ await telemetry.run(() =>
       batch: 100,
     },
     {
+      // What a request pays: the fork and the one record it writes.
+      name: "fork with 2 fields + one log call",
+      ours: () => telemetry.context.forkLog({ request_id: "r-1", user_id: 42 }).log.info("done"),
+      peer: () => peer.child({ request_id: "r-1", user_id: 42 }).info("done"),
+      batch: 100,
+    },
+    {
       name: "disabled level (debug at info), bound logger",
       ours: () => oursDisabled.debug("not written", fields),
       peer: () => peer.debug(fields, "not written"),

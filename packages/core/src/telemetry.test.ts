@@ -1,9 +1,9 @@
-import { trace } from "@opentelemetry/api";
+import { type SpanContext, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import { CoreError } from "./errors";
 import { log } from "./logging/logger";
-import { memorySink } from "./logging/sinks";
+import { lineSink, memorySink } from "./logging/sinks";
 import { createTelemetry } from "./telemetry";
 import { TelemetryContext, withForkedLog } from "./telemetry-context";
 import { withSamplingRatio } from "./tracing/sampling-ratio";
@@ -125,15 +125,48 @@ describe("createTelemetry", () => {
     await telemetry.shutdown();
   });
 
-  it("keeps trace ids off log lines of unsampled traces", async () => {
+  it("puts trace ids on log records of unsampled traces too, with the sampled flag", async () => {
     const sink = memorySink();
+    const lines: string[] = [];
     const telemetry = createTelemetry({
       serviceName: "svc",
       logging: { sink },
       tracing: { samplingRatio: 0 },
     });
-    await telemetry.run(() => span("unsampled", () => log.info("x")));
-    expect(sink.records()[0]?.traceId).toBeUndefined();
+    const json = createTelemetry({
+      serviceName: "svc",
+      logging: { sink: lineSink((l) => lines.push(l)) },
+      tracing: { samplingRatio: 0 },
+    });
+    const remote = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
+    let local: SpanContext | undefined;
+    await telemetry.run(() =>
+      span("unsampled", (s) => {
+        local = s.spanContext();
+        log.info("local root");
+      }),
+    );
+    await telemetry.run(() =>
+      startTrace("continued", { stitchWith: remote }, () => log.info("remote")),
+    );
+    await json.run(() => startTrace("continued", { stitchWith: remote }, () => log.info("line")));
+    const [first, second] = sink.records();
+    expect(first).toMatchObject({ traceId: local?.traceId, spanId: local?.spanId, traceFlags: 0 });
+    expect(second).toMatchObject({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", traceFlags: 0 });
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
+      trace_flags: "00",
+    });
+  });
+
+  it("marks records of sampled traces with trace_flags 01", async () => {
+    const lines: string[] = [];
+    const telemetry = createTelemetry({
+      serviceName: "svc",
+      logging: { sink: lineSink((l) => lines.push(l)), format: "text" },
+    });
+    await telemetry.run(() => span("sampled", () => log.info("x")));
+    expect(lines[0]).toMatch(/ trace_id=[0-9a-f]{32} span_id=[0-9a-f]{16} trace_flags=01$/);
   });
 
   it("installs as the process default for code outside any context", async () => {

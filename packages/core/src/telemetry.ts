@@ -1,4 +1,5 @@
-import { type Context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { type EnvSource, processEnv } from "@groundwork/platform";
+import { type Context, DiagConsoleLogger, diag, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import type { SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { CoreError } from "./errors";
 import { boundLogger, type Logger } from "./logging/logger";
@@ -19,6 +20,8 @@ import {
 import { createConsoleSpanExporter } from "./otlp/console-exporter";
 import { createOtlpTraceExporter, type OtlpTraceExporterOptions } from "./otlp/trace-exporter";
 import { TelemetryContext } from "./telemetry-context";
+import { readTelemetryEnv, type TelemetryEnv } from "./telemetry-env";
+import { setUninstalledTelemetry } from "./tracing/install-hint";
 import { createTracing, type TracingOptions, type TracingRuntime } from "./tracing/runtime";
 
 /** Where finished spans go. */
@@ -40,8 +43,12 @@ export interface TelemetryTracingOptions
 
 /** Options of {@link createTelemetry}. */
 export interface TelemetryOptions {
-  /** `service.name`: on every log record and span. */
-  serviceName: string;
+  /**
+   * `service.name`: on every log record and span. Required unless the
+   * environment sets `OTEL_SERVICE_NAME` (or `service.name` in
+   * `OTEL_RESOURCE_ATTRIBUTES`); an option given here wins over the environment.
+   */
+  serviceName?: string;
   /** `service.version`. */
   serviceVersion?: string;
   /** Logging options (level, format, sink, redaction, rate limits…). */
@@ -52,6 +59,15 @@ export interface TelemetryOptions {
    * on, every trace sampled, no exporter.
    */
   tracing?: TelemetryTracingOptions | false;
+  /**
+   * Where the standard OpenTelemetry variables (`OTEL_SERVICE_NAME`,
+   * `OTEL_EXPORTER_OTLP_*`, `OTEL_TRACES_SAMPLER`, `OTEL_BSP_*`…) are read;
+   * they fill only what the options leave unset (see the tracing guide's
+   * table). Pass a Worker's `env` object there, `{}` to ignore the
+   * environment. Default: `processEnv()` from `@groundwork/platform`
+   * (`process.env` where the runtime has one, else nothing).
+   */
+  env?: EnvSource;
 }
 
 /** Counters of a telemetry instance, for log-volume and exporter metrics. */
@@ -113,33 +129,49 @@ function exporterFrom(option: TraceExporterOption): SpanExporter {
  * ```
  */
 export function createTelemetry(options: TelemetryOptions): Telemetry {
-  if (typeof options.serviceName !== "string" || options.serviceName === "") {
-    throw new CoreError("ERR_INVALID_OPTION", "serviceName must be a non-empty string");
+  const env = readTelemetryEnv(options.env ?? processEnv());
+  const serviceName = options.serviceName ?? env.serviceName;
+  if (typeof serviceName !== "string" || serviceName === "") {
+    throw new CoreError(
+      "ERR_INVALID_OPTION",
+      "serviceName must be a non-empty string (or set OTEL_SERVICE_NAME)",
+    );
   }
   const root = createLogRoot({
     ...options.logging,
-    serviceName: options.serviceName,
+    serviceName,
     ...(options.serviceVersion === undefined ? {} : { serviceVersion: options.serviceVersion }),
   });
   const state = createLogState(root, options.logging?.fields);
+  if (env.diagLevel !== undefined) diag.setLogger(new DiagConsoleLogger(), env.diagLevel);
 
   let batch: BatchSpanProcessor | undefined;
   let tracing: TracingRuntime | undefined;
   if (options.tracing !== false) {
     const {
-      exporter,
+      exporter: exporterOption,
       batch: batchOptions,
       spanProcessors,
       ...tracingOptions
     } = options.tracing ?? {};
     const processors: SpanProcessor[] = [...(spanProcessors ?? [])];
+    const exporter = withEnvExporter(exporterOption, env);
     if (exporter !== undefined) {
-      batch = createBatchSpanProcessor(exporterFrom(exporter), batchOptions);
+      batch = createBatchSpanProcessor(exporterFrom(exporter), { ...env.batch, ...batchOptions });
       processors.push(batch);
     }
+    const resourceAttributes =
+      env.resourceAttributes === undefined
+        ? tracingOptions.resourceAttributes
+        : { ...env.resourceAttributes, ...tracingOptions.resourceAttributes };
+    const enabled = tracingOptions.enabled ?? (env.disabled ? false : undefined);
+    const samplingRatio = tracingOptions.samplingRatio ?? env.samplingRatio;
     tracing = createTracing({
       ...tracingOptions,
-      serviceName: options.serviceName,
+      ...(enabled === undefined ? {} : { enabled }),
+      ...(samplingRatio === undefined ? {} : { samplingRatio }),
+      ...(resourceAttributes === undefined ? {} : { resourceAttributes }),
+      serviceName,
       ...(options.serviceVersion === undefined ? {} : { serviceVersion: options.serviceVersion }),
       spanProcessors: processors,
     });
@@ -165,6 +197,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     stats: () =>
       batch === undefined ? { logs: root.stats } : { logs: root.stats, spans: batch.stats() },
     install() {
+      setUninstalledTelemetry(undefined);
       setDefaultLogState(state);
       if (tracing !== undefined) trace.setGlobalTracerProvider(tracing.provider);
       return telemetry;
@@ -177,5 +210,44 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       return shutdownPromise;
     },
   };
+  const logger = telemetry.log;
+  for (const warning of env.warnings) logger.warn(`groundwork: ${warning}`);
+  if (tracing !== undefined) {
+    setUninstalledTelemetry((spanName) =>
+      logger.warn(
+        `groundwork: span ${JSON.stringify(spanName)} was not recorded: it ran outside telemetry.run() and no telemetry is installed; call telemetry.install() at startup`,
+      ),
+    );
+  }
   return telemetry;
+}
+
+/**
+ * The exporter option with the environment's OTLP settings filled in: an OTLP
+ * options object gets the variables for what it leaves unset; no exporter
+ * becomes an OTLP exporter when the environment names an endpoint (and the
+ * SDK is not disabled there).
+ */
+function withEnvExporter(
+  option: TraceExporterOption | undefined,
+  env: TelemetryEnv,
+): TraceExporterOption | undefined {
+  if (option === "console") return option;
+  if (option !== undefined && typeof (option as SpanExporter).export === "function") return option;
+  if (option === undefined && (env.endpoint === undefined || env.disabled)) return undefined;
+  const otlp = (option ?? {}) as OtlpTraceExporterOptions;
+  return {
+    ...(env.endpoint === undefined ? {} : { endpoint: env.endpoint }),
+    ...(env.headers === undefined ? {} : { headers: env.headers }),
+    ...(env.timeoutMs === undefined ? {} : { timeoutMs: env.timeoutMs }),
+    ...(env.protocol === undefined ? {} : { protocol: env.protocol }),
+    ...definedOnly(otlp),
+  };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o))
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
 }

@@ -1,8 +1,9 @@
-import { log, withForkedLog } from "@groundwork/core";
+import { log, span, withForkedLog } from "@groundwork/core";
 import { describe, expect, it } from "vitest";
 import { TestingError } from "./errors";
 import "./vitest";
 import { createTestTelemetry } from "./telemetry";
+import { renderTraceTree } from "./traces/render";
 
 async function work(id: number, delayMs: number) {
   await withForkedLog(async () => {
@@ -141,5 +142,32 @@ describe("createTestTelemetry metrics", () => {
       /shop_http_requests_total\{"method":"GET","status":"200"\} 2/,
     );
     expect(t.metrics().find((s) => s.name === "shop_http_latency_sum")?.value).toBe(0.5);
+  });
+});
+
+describe("renderTraceTree with volatileKeys (the testing guide's example)", () => {
+  it("masks run-dependent values of log records turned into span events", async () => {
+    const t = createTestTelemetry();
+    await t.run(() =>
+      span("order", async () => {
+        const started = Date.now();
+        await new Promise((r) => setTimeout(r, 2));
+        log.info("order done", {
+          request_id: crypto.randomUUID(),
+          duration_ms: Date.now() - started,
+        });
+      }),
+    );
+    expect(
+      renderTraceTree(t.traces(), {
+        volatileKeys: ["request_id", "duration_ms", "exception.stacktrace"],
+      }),
+    ).toBe(
+      [
+        "trace #1",
+        "  order",
+        '    ! order done {duration_ms=<duration_ms>, log.severity="info", request_id=<request_id>}',
+      ].join("\n"),
+    );
   });
 });

@@ -3,12 +3,25 @@ import type { LogLevel } from "./levels";
 import { quoteJson, type SerializeOptions, serializeJson, toPlain } from "./serialize";
 import type { LogRecord } from "./sinks";
 import type { JsonMember, LogFields, LogRoot, LogState } from "./state";
-import { copyFields } from "./state";
 
 // Encoding one record: JSON lines, text lines, records for record sinks and
 // span-event attributes. Field JSON is cached per log (see LogState).
 
-const RESERVED = new Set(["ts", "level", "msg", "trace_id", "span_id", "service", "version"]);
+const RESERVED = new Set([
+  "ts",
+  "level",
+  "msg",
+  "trace_id",
+  "span_id",
+  "trace_flags",
+  "service",
+  "version",
+]);
+
+/** W3C trace flags as two hex digits: `"01"` when sampled, `"00"` when not. */
+function flagsHex(flags: number): string {
+  return (flags & 0xff).toString(16).padStart(2, "0");
+}
 
 let lastMs = -1;
 let lastIso = "";
@@ -74,10 +87,11 @@ function callFieldsJson(state: LogState, fields: LogFields): string | null {
   return jsonMembers(fields, state.root);
 }
 
+/** The log's fields with the call's over them. A getter that throws propagates (the caller retries with a safe copy). */
 export function mergedFields(state: LogState, fields: LogFields | undefined): LogFields {
   const merged: LogFields = Object.create(null);
   for (const key in state.fields) merged[key] = state.fields[key];
-  if (fields) copyFields(merged, fields);
+  if (fields) for (const key in fields) merged[key] = fields[key];
   return merged;
 }
 
@@ -99,7 +113,7 @@ export function jsonLine(
   }
   if (span !== undefined) {
     const sc = span.spanContext();
-    line += `,"trace_id":"${sc.traceId}","span_id":"${sc.spanId}"`;
+    line += `,"trace_id":"${sc.traceId}","span_id":"${sc.spanId}","trace_flags":"${flagsHex(sc.traceFlags)}"`;
   }
   return `${line + root.serviceJson}}`;
 }
@@ -113,13 +127,35 @@ const TEXT_LEVEL: Record<LogLevel, string> = {
   fatal: "FATAL",
 };
 
+// Characters that could end or rewrite a terminal line: C0 controls, DEL, C1
+// controls (NEL among them) and the Unicode line and paragraph separators.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const TEXT_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const TEXT_ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+function escapeChar(c: string): string {
+  return TEXT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+/** `s` with every line-breaking or control character written as an escape, so one record stays one line. */
+export function escapeText(s: string): string {
+  TEXT_UNSAFE.lastIndex = 0;
+  return TEXT_UNSAFE.test(s) ? s.replace(TEXT_UNSAFE, escapeChar) : s;
+}
+
+// A bare word, or JSON-quoted when it is empty or holds space, `=`, quote or backslash.
+function textWord(s: string): string {
+  return s.length > 0 && !/[\s"=\\]/.test(s) ? escapeText(s) : escapeText(quoteJson(s));
+}
+
 function textValue(key: string, value: unknown, s: SerializeOptions): string {
   if (s.redact?.has(key.toLowerCase())) return s.redactWith;
   if (typeof value === "string") {
     const json = serializeJson(value, s);
-    return /^"[^\s"=\\]*"$/.test(json) && json.length > 2 ? json.slice(1, -1) : json;
+    const bare = json.slice(1, -1);
+    return json.length > 2 && !/[\s"=\\]/.test(bare) ? escapeText(bare) : escapeText(json);
   }
-  return serializeJson(value, s);
+  return escapeText(serializeJson(value, s));
 }
 
 export function textLine(
@@ -131,16 +167,16 @@ export function textLine(
   time: number,
 ): string {
   const root = state.root;
-  let line = `${isoTime(time)} ${TEXT_LEVEL[level]} ${msg}`;
+  let line = `${isoTime(time)} ${TEXT_LEVEL[level]} ${escapeText(msg)}`;
   const merged = fields === undefined ? state.fields : mergedFields(state, fields);
   for (const key in merged) {
     const v = merged[key];
     if (v === undefined) continue;
-    line += ` ${key}=${textValue(key, v, root.serialize)}`;
+    line += ` ${textWord(key)}=${textValue(key, v, root.serialize)}`;
   }
   if (span !== undefined) {
     const sc = span.spanContext();
-    line += ` trace_id=${sc.traceId} span_id=${sc.spanId}`;
+    line += ` trace_id=${sc.traceId} span_id=${sc.spanId} trace_flags=${flagsHex(sc.traceFlags)}`;
   }
   return line;
 }
@@ -165,6 +201,7 @@ export function buildRecord(
     const sc = span.spanContext();
     record.traceId = sc.traceId;
     record.spanId = sc.spanId;
+    record.traceFlags = sc.traceFlags;
   }
   if (root.serviceName !== undefined) record.service = root.serviceName;
   if (root.serviceVersion !== undefined) record.version = root.serviceVersion;

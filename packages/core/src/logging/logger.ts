@@ -1,8 +1,11 @@
-import { type Context, type Span, TraceFlags, trace } from "@opentelemetry/api";
+import { type Context, isSpanContextValid, type Span, trace } from "@opentelemetry/api";
 import { activeContext } from "../context/manager";
 import { buildRecord, jsonLine, spanEventAttributes, textLine } from "./encode";
+import { callFields, readCallFields } from "./fields";
 import { LEVEL_VALUES, type LogLevel } from "./levels";
 import type { LogCallOptions, LoggerOptions } from "./options";
+import { describeThrow, truncate } from "./serialize";
+import type { LogRecord } from "./sinks";
 import {
   addFieldsToState,
   createLogRoot,
@@ -10,22 +13,24 @@ import {
   defaultLogState,
   getLogState,
   type LogFields,
+  type LogRoot,
   type LogState,
   type LogStats,
   lowestEnabledLevel,
 } from "./state";
 
 /**
- * A logger. Methods never throw. Fields are optional; an Error passed as the
- * fields argument is logged as `{ err }`.
+ * A logger. Methods never throw. The second argument is optional: an object
+ * of fields, or any other value — an `Error`, or whatever a `catch` caught
+ * (typed `unknown`) — which is logged as the one field `err`.
  */
 export interface Logger {
-  trace(msg: string, fields?: LogFields | Error, options?: LogCallOptions): void;
-  debug(msg: string, fields?: LogFields | Error, options?: LogCallOptions): void;
-  info(msg: string, fields?: LogFields | Error, options?: LogCallOptions): void;
-  warn(msg: string, fields?: LogFields | Error, options?: LogCallOptions): void;
-  error(msg: string, fields?: LogFields | Error, options?: LogCallOptions): void;
-  fatal(msg: string, fields?: LogFields | Error, options?: LogCallOptions): void;
+  trace(msg: string, fields?: unknown, options?: LogCallOptions): void;
+  debug(msg: string, fields?: unknown, options?: LogCallOptions): void;
+  info(msg: string, fields?: unknown, options?: LogCallOptions): void;
+  warn(msg: string, fields?: unknown, options?: LogCallOptions): void;
+  error(msg: string, fields?: unknown, options?: LogCallOptions): void;
+  fatal(msg: string, fields?: unknown, options?: LogCallOptions): void;
   /** Adds fields to this log: every later record of this log (and of forks made later) carries them. */
   addFields(fields: LogFields): void;
   /** The log's current fields (a copy). */
@@ -34,50 +39,110 @@ export interface Logger {
   isLevelEnabled(level: LogLevel): boolean;
 }
 
-function sampledSpan(ctx: Context): Span | undefined {
+/**
+ * The span whose ids a record carries: the active one whenever its context is
+ * valid, sampled or not (a request continuing an unsampled remote trace still
+ * joins the caller's trace in the logs), as OpenTelemetry's log correlation.
+ */
+function correlatedSpan(ctx: Context): Span | undefined {
   const span = trace.getSpan(ctx);
   if (span === undefined) return undefined;
-  const sc = span.spanContext();
-  return (sc.traceFlags & TraceFlags.SAMPLED) !== 0 ? span : undefined;
+  return isSpanContextValid(span.spanContext()) ? span : undefined;
+}
+
+/** The message as a string cut to the string limit; a `toString` that throws is replaced and counted. */
+function messageText(msg: unknown, root: LogRoot): string {
+  let text: string;
+  if (typeof msg === "string") text = msg;
+  else {
+    try {
+      text = String(msg);
+    } catch (error) {
+      root.stats.invalidInput++;
+      text = describeThrow(error);
+    }
+  }
+  return truncate(text, root.serialize.limits.maxStringLength);
+}
+
+function rateAllowed(root: LogRoot, level: LogLevel, msg: string, options: unknown): boolean {
+  try {
+    return root.rateLimits.allow(level, msg, options as LogCallOptions | undefined);
+  } catch {
+    // Options that cannot be read: counted, and the global limit still applies.
+    root.stats.invalidInput++;
+    return root.rateLimits.allow(level, msg, undefined);
+  }
+}
+
+function encode(
+  state: LogState,
+  level: LogLevel,
+  msg: string,
+  fields: LogFields | undefined,
+  span: Span | undefined,
+  time: number,
+): string | LogRecord {
+  const root = state.root;
+  if (root.sink.kind !== "line") return buildRecord(state, level, msg, fields, span, time);
+  return root.format === "json"
+    ? jsonLine(state, level, msg, fields, span, time)
+    : textLine(state, level, msg, fields, span, time);
 }
 
 /**
- * Writes one record through a log. Never throws: a failing sink is counted.
+ * Writes one record through a log. Never throws: unreadable arguments are
+ * replaced and counted in `invalidInput`, a failing sink in `sinkErrors`.
  * The level has already been checked against the root.
  */
 function write(
   state: LogState,
   ctx: Context,
   level: LogLevel,
-  msg: string,
-  fieldsArg: LogFields | Error | undefined,
-  options: LogCallOptions | undefined,
+  msgArg: unknown,
+  fieldsArg: unknown,
+  options: unknown,
 ): void {
   const root = state.root;
+  let encoded: string | LogRecord;
+  let span: Span | undefined;
+  let msg: string;
+  let fields: LogFields | undefined;
+  let time: number;
   try {
-    if (!root.rateLimits.allow(level, msg, options)) {
+    msg = messageText(msgArg, root);
+    if (!rateAllowed(root, level, msg, options)) {
       root.stats.dropped[level]++;
       return;
     }
-    const fields = fieldsArg instanceof Error ? { err: fieldsArg } : fieldsArg;
-    const span = sampledSpan(ctx);
-    const time = root.now();
-    const sink = root.sink;
-    if (sink.kind === "line") {
-      const line =
-        root.format === "json"
-          ? jsonLine(state, level, msg, fields, span, time)
-          : textLine(state, level, msg, fields, span, time);
-      sink.write(line, level);
-    } else {
-      sink.write(buildRecord(state, level, msg, fields, span, time));
-    }
-    root.stats.emitted[level]++;
-    if (span !== undefined && root.spanEvents && span.isRecording()) {
-      span.addEvent(msg, spanEventAttributes(state, level, fields), time);
+    fields = fieldsArg === undefined ? undefined : callFields(fieldsArg, root);
+    span = correlatedSpan(ctx);
+    time = root.now();
+    try {
+      encoded = encode(state, level, msg, fields, span, time);
+    } catch {
+      // The caller's object threw while being read (a getter): encode a safe copy.
+      fields = readCallFields(fieldsArg, root);
+      encoded = encode(state, level, msg, fields, span, time);
     }
   } catch {
+    // Only a defect gets here (every argument is read defensively above).
+    root.stats.invalidInput++;
+    return;
+  }
+  try {
+    const sink = root.sink;
+    if (sink.kind === "line") sink.write(encoded as string, level);
+    else sink.write(encoded as LogRecord);
+    root.stats.emitted[level]++;
+  } catch {
     root.stats.sinkErrors++;
+    return;
+  }
+  if (span !== undefined && root.spanEvents) {
+    try {
+      if (span.isRecording()) span.addEvent(msg, spanEventAttributes(state, level, fields), time);
+    } catch {}
   }
 }
 
@@ -87,7 +152,7 @@ function stateOf(ctx: Context): LogState {
 
 function ambientMethod(level: LogLevel) {
   const value = LEVEL_VALUES[level];
-  return (msg: string, fields?: LogFields | Error, options?: LogCallOptions): void => {
+  return (msg: string, fields?: unknown, options?: LogCallOptions): void => {
     if (value < lowestEnabledLevel) return;
     const ctx = activeContext();
     const state = stateOf(ctx);
@@ -126,15 +191,54 @@ export const log: Logger = {
   },
 };
 
-// A root's level never changes, so a bound logger's disabled levels are this
-// shared no-op: a disabled call costs one function call and nothing else.
-const disabled = (_msg: string, _fields?: LogFields | Error, _options?: LogCallOptions): void => {};
+// Level values, inlined in the methods below so a disabled call is one
+// comparison with no lookup.
+const TRACE = LEVEL_VALUES.trace;
+const DEBUG = LEVEL_VALUES.debug;
+const INFO = LEVEL_VALUES.info;
+const WARN = LEVEL_VALUES.warn;
+const ERROR = LEVEL_VALUES.error;
+const FATAL = LEVEL_VALUES.fatal;
 
-function boundMethod(state: LogState, level: LogLevel) {
-  if (LEVEL_VALUES[level] < state.root.level) return disabled;
-  return (msg: string, fields?: LogFields | Error, options?: LogCallOptions): void => {
-    write(state, activeContext(), level, msg, fields, options);
-  };
+// One object per bound logger with its methods on a shared prototype: a fork's
+// `ctx.log` costs one small allocation, not a closure per level. The root's
+// level never changes, so each method compares with a copy kept on the object.
+class BoundLogger implements Logger {
+  readonly #state: LogState;
+  readonly #level: number;
+
+  constructor(state: LogState) {
+    this.#state = state;
+    this.#level = state.root.level;
+  }
+
+  trace(msg: string, fields?: unknown, options?: LogCallOptions): void {
+    if (TRACE >= this.#level) write(this.#state, activeContext(), "trace", msg, fields, options);
+  }
+  debug(msg: string, fields?: unknown, options?: LogCallOptions): void {
+    if (DEBUG >= this.#level) write(this.#state, activeContext(), "debug", msg, fields, options);
+  }
+  info(msg: string, fields?: unknown, options?: LogCallOptions): void {
+    if (INFO >= this.#level) write(this.#state, activeContext(), "info", msg, fields, options);
+  }
+  warn(msg: string, fields?: unknown, options?: LogCallOptions): void {
+    if (WARN >= this.#level) write(this.#state, activeContext(), "warn", msg, fields, options);
+  }
+  error(msg: string, fields?: unknown, options?: LogCallOptions): void {
+    if (ERROR >= this.#level) write(this.#state, activeContext(), "error", msg, fields, options);
+  }
+  fatal(msg: string, fields?: unknown, options?: LogCallOptions): void {
+    if (FATAL >= this.#level) write(this.#state, activeContext(), "fatal", msg, fields, options);
+  }
+  addFields(fields: LogFields): void {
+    addFieldsToState(this.#state, fields);
+  }
+  fields(): LogFields {
+    return { ...this.#state.fields };
+  }
+  isLevelEnabled(level: LogLevel): boolean {
+    return LEVEL_VALUES[level] >= this.#level;
+  }
 }
 
 /**
@@ -142,17 +246,7 @@ function boundMethod(state: LogState, level: LogLevel) {
  * span is still read from it for `trace_id`/`span_id`).
  */
 export function boundLogger(state: LogState): Logger {
-  return {
-    trace: boundMethod(state, "trace"),
-    debug: boundMethod(state, "debug"),
-    info: boundMethod(state, "info"),
-    warn: boundMethod(state, "warn"),
-    error: boundMethod(state, "error"),
-    fatal: boundMethod(state, "fatal"),
-    addFields: (fields) => addFieldsToState(state, fields),
-    fields: () => ({ ...state.fields }),
-    isLevelEnabled: (level) => LEVEL_VALUES[level] >= state.root.level,
-  };
+  return new BoundLogger(state);
 }
 
 /** A standalone logger with its own root, not tied to any telemetry context. */
@@ -178,8 +272,18 @@ export interface StandaloneLogger extends Logger {
 export function createLogger(options: LoggerOptions = {}): StandaloneLogger {
   const state = createLogState(createLogRoot(options), options.fields);
   const root = state.root;
+  const logger = boundLogger(state);
+  // Methods bound once, so they can be passed around detached as before.
   return {
-    ...boundLogger(state),
+    trace: logger.trace.bind(logger),
+    debug: logger.debug.bind(logger),
+    info: logger.info.bind(logger),
+    warn: logger.warn.bind(logger),
+    error: logger.error.bind(logger),
+    fatal: logger.fatal.bind(logger),
+    addFields: logger.addFields.bind(logger),
+    fields: logger.fields.bind(logger),
+    isLevelEnabled: logger.isLevelEnabled.bind(logger),
     stats: () => root.stats,
     flush: async () => {
       try {

@@ -46,12 +46,18 @@ export function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max)}…[truncated ${s.length - max} chars]`;
 }
 
+/** Whether `value` is an Error, including one from another realm (an iframe, a `vm` context). */
+export function isErrorValue(value: object): boolean {
+  return value instanceof Error || Object.prototype.toString.call(value) === "[object Error]";
+}
+
 function isRedacted(key: string, redact: RedactSet): boolean {
   if (redact === null) return false;
   return redact.has(key.toLowerCase());
 }
 
-function describeThrow(error: unknown): string {
+/** `[Throws: message]` for a value whose reading threw. */
+export function describeThrow(error: unknown): string {
   try {
     return `[Throws: ${error instanceof Error ? error.message : String(error)}]`;
   } catch {
@@ -118,7 +124,7 @@ function writeObject(obj: object, depth: number, ancestors: object[], o: Seriali
     const t = obj.getTime();
     return Number.isNaN(t) ? '"Invalid Date"' : `"${obj.toISOString()}"`;
   }
-  if (obj instanceof Error) return writeError(obj, depth, ancestors, o);
+  if (isErrorValue(obj)) return writeError(obj as Error, depth, ancestors, o);
   if (obj instanceof Map) return writeMap(obj, depth, ancestors, o);
   if (obj instanceof Set) return writeItems(obj, obj.size, depth, ancestors, o);
   if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) {

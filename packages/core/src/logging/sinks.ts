@@ -16,9 +16,12 @@ export interface LogRecord {
   msg: string;
   /** Context fields merged with the call's fields (the call's win). */
   fields: Record<string, unknown>;
-  /** Present inside a sampled span. */
+  /** The active span's trace id, whenever its context is valid (sampled or not). */
   traceId?: string;
+  /** The active span's id, with `traceId`. */
   spanId?: string;
+  /** W3C trace flags of the active span, with `traceId`: bit 0 (`1`) set when the trace is sampled. */
+  traceFlags?: number;
   service?: string;
   version?: string;
 }

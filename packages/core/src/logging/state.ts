@@ -20,6 +20,13 @@ export interface LogStats {
   dropped: Record<LogLevel, number>;
   /** Records lost because the sink threw. */
   sinkErrors: number;
+  /**
+   * Arguments that could not be read or used as given: a throwing getter or
+   * Proxy, a message whose `toString` throws, a span attribute that is not an
+   * attribute value. The record is still written (or the span call still made)
+   * with the bad part replaced or dropped; each replacement counts once here.
+   */
+  invalidInput: number;
 }
 
 /** The shared, immutable-after-creation part of a logger: config, sink, limits, counters. */
@@ -94,7 +101,7 @@ export function createLogRoot(options: LoggerOptions = {}): LogRoot {
     serviceJson,
     members: new Map(),
     rateLimits: createRateLimits(options.rateLimit),
-    stats: { emitted: zeroCounts(), dropped: zeroCounts(), sinkErrors: 0 },
+    stats: { emitted: zeroCounts(), dropped: zeroCounts(), sinkErrors: 0, invalidInput: 0 },
     now: options.now ?? Date.now,
   };
 }
@@ -102,7 +109,7 @@ export function createLogRoot(options: LoggerOptions = {}): LogRoot {
 /** A new log with the given fields. */
 export function createLogState(root: LogRoot, fields?: LogFields): LogState {
   const own: Record<string, unknown> = Object.create(null);
-  if (fields) copyFields(own, fields);
+  if (fields) copyFields(own, fields, root.serialize.limits.maxObjectKeys);
   return { root, fields: own, json: null, text: null };
 }
 
@@ -110,7 +117,8 @@ export function createLogState(root: LogRoot, fields?: LogFields): LogState {
 export function forkLogState(state: LogState, extra?: LogFields): LogState {
   const own: Record<string, unknown> = Object.create(null);
   for (const key in state.fields) own[key] = state.fields[key];
-  const hasExtra = extra !== undefined && copyFields(own, extra) > 0;
+  const hasExtra =
+    extra !== undefined && copyFields(own, extra, state.root.serialize.limits.maxObjectKeys) > 0;
   return {
     root: state.root,
     fields: own,
@@ -119,12 +127,25 @@ export function forkLogState(state: LogState, extra?: LogFields): LogState {
   };
 }
 
-/** Copies own enumerable fields; returns how many keys `fields` has (0 if it threw at once). */
-export function copyFields(target: Record<string, unknown>, fields: LogFields): number {
+/**
+ * Copies own enumerable fields, at most `maxKeys` of them; returns how many
+ * keys `fields` has (0 if it is not a plain object or threw at once). A
+ * string or an array is not spread into one field per index.
+ */
+export function copyFields(
+  target: Record<string, unknown>,
+  fields: LogFields,
+  maxKeys = Number.POSITIVE_INFINITY,
+): number {
   let keys: string[] = [];
   try {
+    if (fields === null || typeof fields !== "object" || Array.isArray(fields)) return 0;
     keys = Object.keys(fields);
-    for (const key of keys) target[key] = fields[key];
+    const n = Math.min(keys.length, maxKeys);
+    for (let i = 0; i < n; i++) {
+      const key = keys[i] as string;
+      target[key] = fields[key];
+    }
   } catch {
     // A hostile object (throwing getter or Proxy trap) adds what it could.
   }
@@ -133,7 +154,7 @@ export function copyFields(target: Record<string, unknown>, fields: LogFields): 
 
 /** Adds fields to a log in place. */
 export function addFieldsToState(state: LogState, fields: LogFields): void {
-  copyFields(state.fields, fields);
+  copyFields(state.fields, fields, state.root.serialize.limits.maxObjectKeys);
   state.json = null;
   state.text = null;
 }

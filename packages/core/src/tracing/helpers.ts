@@ -6,6 +6,7 @@ import {
   type TimeInput,
   trace,
 } from "@opentelemetry/api";
+import { countInvalidInput, readAttributes, readTime } from "./attributes";
 
 /**
  * The active span, or `undefined` outside any span.
@@ -23,7 +24,10 @@ export function currentSpan(ctx: Context = context.active()): Span | undefined {
 
 /**
  * Adds attributes to the active span. A no-op outside a span or when the span
- * is not sampled.
+ * is not sampled. Keys listed in the logging `redactKeys` get the redaction
+ * marker. Never throws: attributes that cannot be read (throwing getters,
+ * Proxies) or are not attribute values are left out and counted in
+ * `stats().logs.invalidInput`.
  *
  * @param attributes - the attributes to set.
  * @example
@@ -32,13 +36,20 @@ export function currentSpan(ctx: Context = context.active()): Span | undefined {
  * ```
  */
 export function setSpanAttributes(attributes: Attributes): void {
-  const s = trace.getSpan(context.active());
-  if (s?.isRecording()) s.setAttributes(attributes);
+  const ctx = context.active();
+  const s = trace.getSpan(ctx);
+  if (s === undefined) return;
+  try {
+    if (s.isRecording()) s.setAttributes(readAttributes(attributes, ctx));
+  } catch {
+    countInvalidInput(ctx);
+  }
 }
 
 /**
  * Adds an event to the active span. A no-op outside a span or when the span
- * is not sampled.
+ * is not sampled. Attributes are read and redacted as by
+ * {@link setSpanAttributes}; never throws.
  *
  * @param name - event name.
  * @param attributes - event attributes (default none).
@@ -49,8 +60,22 @@ export function setSpanAttributes(attributes: Attributes): void {
  * ```
  */
 export function addSpanEvent(name: string, attributes?: Attributes, time?: TimeInput): void {
-  const s = trace.getSpan(context.active());
-  if (s?.isRecording()) s.addEvent(name, attributes, time);
+  const ctx = context.active();
+  const s = trace.getSpan(ctx);
+  if (s === undefined) return;
+  try {
+    if (!s.isRecording()) return;
+    let eventName: string;
+    try {
+      eventName = typeof name === "string" ? name : String(name);
+    } catch {
+      countInvalidInput(ctx);
+      eventName = "[invalid name]";
+    }
+    s.addEvent(eventName, readAttributes(attributes, ctx), readTime(time, ctx));
+  } catch {
+    countInvalidInput(ctx);
+  }
 }
 
 /**

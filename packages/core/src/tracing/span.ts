@@ -12,6 +12,8 @@ import {
 } from "@opentelemetry/api";
 import { ensureContextManager } from "../context/manager";
 import { extendable } from "../context/otel-context";
+import { countInvalidInput, readParent, readSpanOptions } from "./attributes";
+import { checkInstalled } from "./install-hint";
 import { getTracer, samplerFollowsLocalParent } from "./tracer";
 
 /**
@@ -81,6 +83,14 @@ function endErr(this: Span, err: unknown): void {
   endSpan(this);
 }
 
+function isRoot(options: SpanOptions | undefined): boolean {
+  try {
+    return options?.root === true;
+  } catch {
+    return false;
+  }
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
@@ -103,9 +113,10 @@ export function runSpanIn<R>(
   fn: SpanFn<R>,
 ): R {
   ensureContextManager();
+  checkInstalled(parent, name);
   const tracer = getTracer(parent);
   const active = trace.getSpan(parent);
-  if (active !== undefined && samplerFollowsLocalParent.has(tracer) && options?.root !== true) {
+  if (active !== undefined && samplerFollowsLocalParent.has(tracer) && !isRoot(options)) {
     const sc = active.spanContext();
     // Our sampler drops every child of an unsampled local span, so creating
     // one would only burn ids and a context switch: run fn in the parent's
@@ -120,7 +131,11 @@ export function runSpanIn<R>(
   }
   let s: Span;
   try {
-    s = tracer.startSpan(name, options, parent);
+    // Options come from user code: a plain copy keeps a throwing getter or
+    // Proxy from reaching the SDK. Made only here, once a span is really
+    // started, so the unsampled shortcut above stays free of it.
+    const { parent: _ignored, ...spanOptions } = readSpanOptions(options, parent);
+    s = tracer.startSpan(name, spanOptions, parent);
   } catch {
     // A broken tracer must not take the user's work down with it.
     return fn(trace.wrapSpanContext(trace.getSpanContext(parent) ?? INVALID_SPAN_CONTEXT));
@@ -187,9 +202,12 @@ export function span<R>(
   fnOrOptions: SpanFn<R> | GroundworkSpanOptions,
   maybeFn?: SpanFn<R>,
 ): R {
-  if (typeof fnOrOptions === "function")
-    return runSpanIn(context.active(), name, undefined, fnOrOptions);
-  // The tracer reads only the span-option fields, so `parent` rides along unread.
-  const parent = fnOrOptions.parent ?? context.active();
-  return runSpanIn(parent, name, fnOrOptions, maybeFn as SpanFn<R>);
+  const active = context.active();
+  if (typeof fnOrOptions === "function") return runSpanIn(active, name, undefined, fnOrOptions);
+  if (typeof maybeFn !== "function") {
+    // Nothing to run: a counted no-op rather than a TypeError from telemetry.
+    countInvalidInput(active);
+    return undefined as R;
+  }
+  return runSpanIn(readParent(fnOrOptions, active), name, fnOrOptions, maybeFn);
 }
