@@ -219,7 +219,9 @@ describe("orders service", { timeout: 60_000 }, () => {
     expect((await fetch(`${service.endpoints.inventory}/nope`)).status).toBe(404);
     // A file's `endpoints` map replaces the default one (the `hello` endpoint).
     expect(Object.keys(service.endpoints)).toEqual(["inventory"]);
-    expect((await postOrder(service.api, { item: "bolt", quantity: 1 })).status).toBe(409);
+    // Orders are limited per `x-client-id`; a request without one is refused (429).
+    const res = await postOrder(service.api, { item: "bolt", quantity: 1 }, { "x-client-id": "f" });
+    expect(res.status).toBe(409);
   });
 
   it("answers 500 when a handler throws, and stays up", async () => {
