@@ -479,6 +479,20 @@ describe("serve: bodies", () => {
     expect(text.headers["content-length"]).toBe(String(Buffer.byteLength("héllo ✓")));
   });
 
+  it("sends only what is left of a body the handler has read from already", async () => {
+    const { server } = await start(async () => {
+      const response = new Response("read already");
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read();
+      reader.releaseLock();
+      return response;
+    });
+    const res = await send(`${server.url}/`);
+    expect(res.status).toBe(200);
+    expect(res.body).toBe("");
+    expect(res.headers["content-length"]).toBe("0");
+  });
+
   it("answers HEAD with headers only", async () => {
     const { server } = await start(() => new Response("body", { headers: { "x-a": "1" } }));
     const res = await send(`${server.url}/`, { method: "HEAD" });

@@ -50,6 +50,57 @@ function soon(): Promise<typeof SOON> {
   return new Promise((resolve) => setImmediate(resolve, SOON));
 }
 
+// Node's fetch (undici) keeps what a body was made from next to its stream:
+// a string or bytes, with its length. Reading that instead of the stream
+// saves two stream reads, a reader and a turn of the event loop per request.
+// It is undici's internal state, so it is found by probing once and used only
+// when it has the expected shape; anywhere else the stream path runs.
+const BODY_STATE: symbol | undefined = (() => {
+  try {
+    const probe = new Response("x");
+    for (const key of Object.getOwnPropertySymbols(probe)) {
+      const body = (
+        probe as unknown as Record<symbol, { body?: { source?: unknown } } | undefined>
+      )[key]?.body;
+      if (body !== undefined && body !== null && body.source === "x") return key;
+    }
+  } catch {
+    // No usable state: every body goes through its stream.
+  }
+  return undefined;
+})();
+
+/**
+ * What the body of `response` was made from, when that was a string or bytes
+ * and the body has not been read: the bytes to send without reading the
+ * stream. `undefined` for any other body.
+ */
+function knownBody(
+  response: Response,
+  body: ReadableStream<Uint8Array>,
+): string | Uint8Array | undefined {
+  if (BODY_STATE === undefined || response.bodyUsed || body.locked) return undefined;
+  const state = (
+    response as unknown as Record<symbol, { body?: { source?: unknown } | null } | undefined>
+  )[BODY_STATE];
+  const source = state?.body?.source;
+  return typeof source === "string" || source instanceof Uint8Array ? source : undefined;
+}
+
+/** Ends `res` with `bytes`; small ones in one write with the head. */
+function endWith(res: ServerResponse, bytes: Uint8Array): void {
+  if (bytes.byteLength <= SMALL_BODY) {
+    // As a latin1 string (byte for byte the same), Node sends the head and
+    // the body in one write instead of a two-buffer writev.
+    res.end(
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1"),
+      "latin1",
+    );
+  } else {
+    res.end(bytes);
+  }
+}
+
 function hasLength(headers: OutgoingHttpHeaders): boolean {
   return headers["content-length"] !== undefined || headers["transfer-encoding"] !== undefined;
 }
@@ -86,6 +137,16 @@ export async function writeResponse(
     if (body !== null) await body.cancel().catch(() => {});
     return;
   }
+  const known = knownBody(response, body);
+  if (known !== undefined) {
+    const length = typeof known === "string" ? Buffer.byteLength(known) : known.byteLength;
+    if (!hasLength(headers)) headers["content-length"] = length;
+    res.writeHead(status, statusText, headers);
+    sent.bytes += length;
+    if (typeof known === "string") res.end(known);
+    else endWith(res, known);
+    return;
+  }
   const reader = body.getReader();
   const onClose = () => {
     if (!res.writableFinished) reader.cancel().catch(() => {});
@@ -104,18 +165,8 @@ export async function writeResponse(
     if (next !== SOON && next.done) {
       if (!hasLength(headers)) headers["content-length"] = first.value.byteLength;
       res.writeHead(status, statusText, headers);
-      const bytes = first.value;
-      sent.bytes += bytes.byteLength;
-      if (bytes.byteLength <= SMALL_BODY) {
-        // As a latin1 string (byte for byte the same), Node sends the head
-        // and the body in one write instead of a two-buffer writev.
-        res.end(
-          Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1"),
-          "latin1",
-        );
-      } else {
-        res.end(bytes);
-      }
+      sent.bytes += first.value.byteLength;
+      endWith(res, first.value);
       return;
     }
     // The head and the first chunk leave together.

@@ -97,6 +97,8 @@ export function compileRoutes(patterns: readonly string[]): RouteMatcher {
 const ID_SEGMENT =
   /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{12,}|(?=[^/]*\d)[\w-]{20,})$/i;
 
+const RECENT_PATHS = 1024;
+
 /**
  * The default grouping when no routes are configured: identifier-looking
  * segments become `:id` (`/orders/123` → `/orders/:id`), and at most
@@ -106,17 +108,25 @@ const ID_SEGMENT =
  */
 export function createPathTemplater(maxRoutes: number): (path: string, status: number) => string {
   const seen = new Set<string>();
+  // Most traffic repeats a few exact paths: their template is remembered
+  // rather than rebuilt segment by segment. Bounded: emptied when full.
+  const recent = new Map<string, string>();
   return (path, status) => {
     // 404s are what scanners produce: they must not take the template slots.
     if (status === 404) return UNMATCHED_ROUTE;
+    const known = recent.get(path);
+    if (known !== undefined) return known;
     let template = "";
     for (const part of path.split("/").slice(1)) {
       template += ID_SEGMENT.test(part) ? "/:id" : `/${part}`;
     }
     if (template === "") template = "/";
-    if (seen.has(template)) return template;
-    if (seen.size >= maxRoutes) return UNMATCHED_ROUTE;
-    seen.add(template);
+    if (!seen.has(template)) {
+      if (seen.size >= maxRoutes) return UNMATCHED_ROUTE;
+      seen.add(template);
+    }
+    if (recent.size >= RECENT_PATHS) recent.clear();
+    recent.set(path, template);
     return template;
   };
 }
