@@ -66,6 +66,18 @@ export function recordSpanError(s: Span, err: unknown): void {
   }
 }
 
+/** The name a span gets when it was given something other than a string. */
+const INVALID_SPAN_NAME = "<invalid>";
+
+/**
+ * A span name fit for export: `name` itself when it is a string, else
+ * {@link INVALID_SPAN_NAME}. An untyped caller passing `undefined` or `null`
+ * must cost only a name, never the batch the span is exported with.
+ */
+function spanName(name: unknown): string {
+  return typeof name === "string" ? name : INVALID_SPAN_NAME;
+}
+
 function endSpan(s: Span): void {
   try {
     s.end();
@@ -120,7 +132,7 @@ export function runSpanIn<R>(
   }
   let s: Span;
   try {
-    s = tracer.startSpan(name, options, parent);
+    s = tracer.startSpan(spanName(name), options, parent);
   } catch {
     // A broken tracer must not take the user's work down with it.
     return fn(trace.wrapSpanContext(trace.getSpanContext(parent) ?? INVALID_SPAN_CONTEXT));
