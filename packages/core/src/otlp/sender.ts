@@ -1,6 +1,7 @@
 import { clearTimer, setRefTimeout, type TimerHandle } from "@groundwork/platform";
 import { diag } from "@opentelemetry/api";
 import { CoreError } from "../errors";
+import { parseOtlpEndpoint } from "./endpoint";
 import {
   type AbortSignalLike,
   globalFetch,
@@ -99,7 +100,12 @@ export type ExportOutcome = ExportSuccess | ExportFailure;
  * ```
  */
 export interface OtlpHttpSenderOptions {
-  /** Full URL of the OTLP/HTTP endpoint, path included (`…/v1/traces`, `…/v1/metrics`). */
+  /**
+   * Full URL of the OTLP/HTTP endpoint, path included (`…/v1/traces`, `…/v1/metrics`).
+   * User information (`https://user:secret@host/…`) is sent as an `Authorization: Basic`
+   * header, unless `headers` has one, and never as part of the URL; query-string values and
+   * user information are printed as `[REDACTED]` in every error and diagnostic.
+   */
   endpoint: string;
   /** Encoding of the bodies this sender posts; sets `content-type`. Default `"http/protobuf"`. */
   protocol?: OtlpProtocol;
@@ -213,10 +219,18 @@ function describe(error: unknown): string {
  * ```
  */
 export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSender {
-  const endpoint = options.endpoint;
-  if (typeof endpoint !== "string" || !/^https?:\/\/[^/]/i.test(endpoint)) {
-    invalid(`endpoint must be an http(s) URL, got ${JSON.stringify(String(endpoint))}`);
+  const parsed =
+    typeof options.endpoint === "string" ? parseOtlpEndpoint(options.endpoint) : undefined;
+  if (parsed === undefined) {
+    // The value may hold credentials: say what is wrong without printing it.
+    invalid(
+      `endpoint must be an http(s) URL with a host, got ${typeof options.endpoint === "string" ? `a string of ${options.endpoint.length} characters` : typeof options.endpoint}`,
+    );
   }
+  // Requests go to the URL without user information; printed text only shows `display`.
+  const endpoint = parsed.url;
+  const shown = parsed.display;
+  const redact = parsed.redact;
   const protocol: OtlpProtocol = options.protocol ?? "http/protobuf";
   if (protocol !== "http/protobuf" && protocol !== "http/json") {
     invalid(
@@ -233,6 +247,9 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     headers[name.toLowerCase()] = value;
+  }
+  if (parsed.authorization !== undefined && headers.authorization === undefined) {
+    headers.authorization = parsed.authorization;
   }
   headers["content-type"] = CONTENT_TYPES[protocol];
 
@@ -301,7 +318,7 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
         "http_status",
         isRetryableStatus(status),
         attemptNumber,
-        `HTTP ${status} from ${endpoint}`,
+        `HTTP ${status} from ${shown}`,
         status,
       );
       return retryAfterMs === undefined ? result : { ...result, retryAfterMs };
@@ -311,11 +328,11 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
           "timeout",
           true,
           attemptNumber,
-          `no response from ${endpoint} within ${attemptTimeoutMs} ms`,
+          `no response from ${shown} within ${attemptTimeoutMs} ms`,
         );
       }
       if (signal?.aborted) return failure("aborted", false, attemptNumber, "send aborted");
-      return failure("network", true, attemptNumber, describe(error));
+      return failure("network", true, attemptNumber, redact(describe(error)));
     } finally {
       clearTimer(timer);
       signal?.removeEventListener("abort", onAbort);
@@ -362,10 +379,10 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
     let pending: Promise<ExportOutcome>;
     try {
       pending = run(body, signal).catch((error: unknown) =>
-        failure("network", true, 0, describe(error)),
+        failure("network", true, 0, redact(describe(error))),
       );
     } catch (error) {
-      pending = Promise.resolve(failure("network", true, 0, describe(error)));
+      pending = Promise.resolve(failure("network", true, 0, redact(describe(error))));
     }
     inFlight.add(pending);
     void pending.then(() => inFlight.delete(pending));
