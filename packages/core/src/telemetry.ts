@@ -134,7 +134,13 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     } = options.tracing ?? {};
     const processors: SpanProcessor[] = [...(spanProcessors ?? [])];
     if (exporter !== undefined) {
-      batch = createBatchSpanProcessor(exporterFrom(exporter), batchOptions);
+      // Lost spans show up in the app's own log, not only in stats().
+      const warn = (message: string, counts: Readonly<Record<string, number>>) =>
+        boundLogger(state).warn(message, { ...counts });
+      batch = createBatchSpanProcessor(exporterFrom(exporter), {
+        onWarning: warn,
+        ...batchOptions,
+      });
       processors.push(batch);
     }
     tracing = createTracing({

@@ -3,6 +3,7 @@ import { diag } from "@opentelemetry/api";
 import { CoreError } from "../errors";
 import { parseOtlpEndpoint } from "./endpoint";
 import {
+  type AbortControllerLike,
   type AbortSignalLike,
   globalFetch,
   newAbortController,
@@ -136,10 +137,10 @@ export interface OtlpHttpSender {
   send(body: Uint8Array | string, signal?: AbortSignalLike): Promise<ExportOutcome>;
   /**
    * Stops the sender: later sends fail at once with reason `shutdown`, pending backoff waits
-   * end, and the returned promise settles when the attempts in flight have finished (each
-   * is bounded by `timeoutMs`). Idempotent.
+   * end and the attempts in flight are aborted (their sends fail with reason `shutdown`).
+   * Await the sends first to let them finish. Idempotent.
    *
-   * @returns a promise that resolves once nothing is in flight
+   * @returns a promise that resolves once nothing is in flight and no timer is left
    */
   shutdown(): Promise<void>;
 }
@@ -257,6 +258,7 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
   let shutdownPromise: Promise<void> | undefined;
   const inFlight = new Set<Promise<ExportOutcome>>();
   const sleepers = new Set<() => void>();
+  const attempts = new Set<AbortControllerLike>();
 
   /** Resolves `true` after `ms`, or `false` as soon as the send is aborted or shut down. */
   function sleep(ms: number, signal: AbortSignalLike | undefined): Promise<boolean> {
@@ -289,6 +291,7 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
       return failure("unsupported", false, attemptNumber - 1, "no fetch in this runtime");
     }
     const controller = newAbortController();
+    attempts.add(controller);
     let timedOut = false;
     const onAbort = (): void => controller.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -332,8 +335,12 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
         );
       }
       if (signal?.aborted) return failure("aborted", false, attemptNumber, "send aborted");
+      if (closed) {
+        return failure("shutdown", false, attemptNumber, "sender shut down during the attempt");
+      }
       return failure("network", true, attemptNumber, redact(describe(error)));
     } finally {
+      attempts.delete(controller);
       clearTimer(timer);
       signal?.removeEventListener("abort", onAbort);
     }
@@ -393,6 +400,8 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
     if (shutdownPromise === undefined) {
       closed = true;
       for (const wake of [...sleepers]) wake();
+      // Nothing may reach the endpoint once shutdown has resolved: cut the attempts short.
+      for (const controller of [...attempts]) controller.abort();
       shutdownPromise = Promise.all([...inFlight]).then(() => undefined);
     }
     return shutdownPromise;

@@ -151,8 +151,10 @@ export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}):
 
   async function shutdown(): Promise<void> {
     closed = true;
-    await forceFlush();
+    // Aborts the requests in flight: after shutdown nothing reaches the endpoint. A batch
+    // span processor drains its queue (within its bound) before calling this.
     await sender.shutdown();
+    await forceFlush();
   }
 
   return { export: exportSpans, forceFlush, shutdown };
