@@ -1,6 +1,7 @@
 import { clearTimer, setRefTimeout, type TimerHandle } from "@groundwork/platform";
 import { diag } from "@opentelemetry/api";
 import { CoreError } from "../errors";
+import { createCircuit } from "./circuit";
 import { parseOtlpEndpoint } from "./endpoint";
 import {
   type AbortControllerLike,
@@ -32,6 +33,8 @@ export type OtlpProtocol = "http/protobuf" | "http/json";
  * - `shutdown`: the sender was shut down before or during the send.
  * - `unsupported`: the runtime has no `fetch` and none was injected.
  * - `serialization`: the exporter could not encode the data (never produced by the sender).
+ * - `circuit_open`: recent sends kept failing, so this one was not attempted (the sender
+ *   backs off as a whole and probes the endpoint about once a second until it recovers).
  */
 export type ExportFailureReason =
   | "http_status"
@@ -40,7 +43,8 @@ export type ExportFailureReason =
   | "aborted"
   | "shutdown"
   | "unsupported"
-  | "serialization";
+  | "serialization"
+  | "circuit_open";
 
 /** A send that the endpoint accepted (2xx). */
 export interface ExportSuccess {
@@ -205,6 +209,11 @@ function describe(error: unknown): string {
  * gives up after `retry.maxAttempts` attempts or once `retry.maxElapsedMs` has passed, and
  * never waits past that budget.
  *
+ * After two failed sends in a row (network errors, timeouts, 429 and 5xx answers) the sender
+ * backs off as a whole: further sends fail at once with reason `circuit_open` and no request,
+ * and one probe send is let through after 1 s, then after 2 s and 4 s while it keeps failing;
+ * the first success restores normal sending.
+ *
  * @param options - endpoint, protocol (default `"http/protobuf"`), headers, `timeoutMs`
  *   (default `10000`), retry policy and an optional `fetch`
  * @returns a sender with `send(body, signal?)` and `shutdown()`
@@ -259,6 +268,7 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
   const inFlight = new Set<Promise<ExportOutcome>>();
   const sleepers = new Set<() => void>();
   const attempts = new Set<AbortControllerLike>();
+  const circuit = createCircuit();
 
   /** Resolves `true` after `ms`, or `false` as soon as the send is aborted or shut down. */
   function sleep(ms: number, signal: AbortSignalLike | undefined): Promise<boolean> {
@@ -383,11 +393,19 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
 
   function send(body: Uint8Array | string, signal?: AbortSignalLike): Promise<ExportOutcome> {
     if (closed) return Promise.resolve(failure("shutdown", false, 0, "sender is shut down"));
+    if (!circuit.admit()) {
+      return Promise.resolve(
+        failure("circuit_open", true, 0, `recent sends to ${shown} failed; backing off`),
+      );
+    }
     let pending: Promise<ExportOutcome>;
     try {
-      pending = run(body, signal).catch((error: unknown) =>
-        failure("network", true, 0, redact(describe(error))),
-      );
+      pending = run(body, signal)
+        .catch((error: unknown) => failure("network", true, 0, redact(describe(error))))
+        .then((outcome) => {
+          circuit.record(outcome.ok || !countsAgainstEndpoint(outcome));
+          return outcome;
+        });
     } catch (error) {
       pending = Promise.resolve(failure("network", true, 0, redact(describe(error))));
     }
@@ -408,6 +426,12 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
   }
 
   return { send, shutdown };
+}
+
+/** Whether a failed send says something about the endpoint's health (not about the data). */
+function countsAgainstEndpoint(outcome: ExportFailure): boolean {
+  if (outcome.reason === "network" || outcome.reason === "timeout") return true;
+  return outcome.reason === "http_status" && (outcome.retryable || (outcome.status ?? 0) >= 500);
 }
 
 function withoutRetryAfter(

@@ -78,6 +78,7 @@ const FAILURE_CODES: Readonly<Record<ExportFailureReason, CoreErrorCode>> = {
   shutdown: "ERR_OTLP_SHUTDOWN",
   unsupported: "ERR_OTLP_UNSUPPORTED",
   serialization: "ERR_OTLP_SERIALIZATION",
+  circuit_open: "ERR_OTLP_CIRCUIT_OPEN",
 };
 
 export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}): OtlpTraceExporter {
