@@ -10,6 +10,7 @@ import {
 import { ensureContextManager } from "../context/manager";
 import { CoreError } from "../errors";
 import { createServiceResource } from "../otlp/resource";
+import { VERSION } from "../version";
 import { createSampler, type TraceRateLimit } from "./sampler";
 import { samplerFollowsLocalParent, setTracer, TRACER_NAME } from "./tracer";
 
@@ -118,7 +119,7 @@ export function createTracing(options: TracingOptions): TracingRuntime {
     forceFlushTimeoutMillis: flushTimeoutMs,
     ...(options.spanLimits !== undefined ? { spanLimits: options.spanLimits } : {}),
   });
-  const tracer = provider.getTracer(TRACER_NAME);
+  const tracer = provider.getTracer(TRACER_NAME, VERSION);
   samplerFollowsLocalParent.add(tracer);
 
   let shutdownPromise: Promise<void> | undefined;
