@@ -11,6 +11,7 @@ import { ensureContextManager } from "../context/manager";
 import { CoreError } from "../errors";
 import { createServiceResource } from "../otlp/resource";
 import { VERSION } from "../version";
+import { randomFlagProcessor } from "./random-flag";
 import { createSampler, type TraceRateLimit } from "./sampler";
 import { samplerFollowsLocalParent, setTracer, TRACER_NAME } from "./tracer";
 
@@ -115,7 +116,7 @@ export function createTracing(options: TracingOptions): TracingRuntime {
   const provider = new BasicTracerProvider({
     resource,
     sampler,
-    spanProcessors: options.spanProcessors ?? [],
+    spanProcessors: [randomFlagProcessor, ...(options.spanProcessors ?? [])],
     forceFlushTimeoutMillis: flushTimeoutMs,
     ...(options.spanLimits !== undefined ? { spanLimits: options.spanLimits } : {}),
   });
