@@ -207,7 +207,7 @@ describe("orders service", () => {
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(limited.headers.get("ratelimit-policy")).toBe('"orders";q=1;w=60');
-    expect(limited.headers.get("traceparent")).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(limited.headers.get("traceparent")).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/);
     expect(await limited.json()).toMatchObject({ error: "too many requests" });
 
     // Another client has its own budget.
