@@ -10,6 +10,7 @@
  * - `ERR_OTLP_SHUTDOWN`: the sender was shut down before or during the export.
  * - `ERR_OTLP_UNSUPPORTED`: the runtime has no `fetch` and none was injected.
  * - `ERR_OTLP_SERIALIZATION`: the exporter could not encode the spans.
+ * - `ERR_OTLP_CIRCUIT_OPEN`: recent exports kept failing; this one was not attempted (the exporter backs off as a whole).
  * - `ERR_OTLP_PARTIAL_SUCCESS`: the endpoint accepted a request but refused some items (`rejected`).
  */
 export type CoreErrorCode =
@@ -22,6 +23,7 @@ export type CoreErrorCode =
   | "ERR_OTLP_SHUTDOWN"
   | "ERR_OTLP_UNSUPPORTED"
   | "ERR_OTLP_SERIALIZATION"
+  | "ERR_OTLP_CIRCUIT_OPEN"
   | "ERR_OTLP_PARTIAL_SUCCESS";
 
 /** Extra facts a {@link CoreError} may carry, besides `cause`. */

@@ -157,7 +157,14 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     const processors: SpanProcessor[] = [...(spanProcessors ?? [])];
     const exporter = withEnvExporter(exporterOption, env);
     if (exporter !== undefined) {
-      batch = createBatchSpanProcessor(exporterFrom(exporter), { ...env.batch, ...batchOptions });
+      // Lost spans show up in the app's own log, not only in stats().
+      const warn = (message: string, counts: Readonly<Record<string, number>>) =>
+        boundLogger(state).warn(message, { ...counts });
+      batch = createBatchSpanProcessor(exporterFrom(exporter), {
+        onWarning: warn,
+        ...env.batch,
+        ...batchOptions,
+      });
       processors.push(batch);
     }
     const resourceAttributes =

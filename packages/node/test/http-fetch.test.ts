@@ -105,7 +105,7 @@ describe("instrumentFetch", () => {
     expect(headers.has("traceparent")).toBe(false);
     expect(request.headers.has("traceparent")).toBe(false);
     expect(seen[0]?.["x-mine"]).toBe("1");
-    expect(seen[0]?.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(seen[0]?.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/);
     expect(seen[1]?.["x-req"]).toBe("2");
     expect(seen[1]?.traceparent).toMatch(/^00-/);
     const spans = await t.spans();

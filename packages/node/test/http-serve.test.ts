@@ -111,7 +111,7 @@ describe("serve: spans, logs and metrics", () => {
     const boom = await send(`${server.url}/boom`);
     expect(boom.status).toBe(500);
     expect(boom.body).toBe("internal server error\n");
-    expect(boom.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(boom.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-03$/);
     expect((await send(`${server.url}/sync`)).status).toBe(500);
     const after = await send(`${server.url}/ok`);
     expect(after.status).toBe(200);

@@ -1,4 +1,4 @@
-import { clearTimer, setUnrefTimeout, type TimerHandle } from "@groundwork/platform";
+import { clearTimer, monotonicNow, setUnrefTimeout, type TimerHandle } from "@groundwork/platform";
 import { type Context, context, diag, TraceFlags } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode, suppressTracing } from "@opentelemetry/core";
 import type {
@@ -27,24 +27,46 @@ export interface BatchSpanProcessorOptions {
   /** Delay between exports of partial batches, in milliseconds. Default `5000`. */
   scheduledDelayMs?: number;
   /**
-   * Time allowed for one export, and for the whole of `forceFlush()` or `shutdown()`, in
-   * milliseconds; after it the batch counts as failed. Default `30000`.
+   * Time allowed for one export, and for the whole of `forceFlush()`, in milliseconds;
+   * after it the batch counts as failed. Default `30000`.
    */
   exportTimeoutMs?: number;
+  /**
+   * Time `shutdown()` may take, in milliseconds. Spans still queued or in flight when it
+   * runs out are counted as dropped, the exports in flight are aborted, and nothing is sent
+   * afterwards. Default `5000`.
+   */
+  shutdownTimeoutMs?: number;
+  /**
+   * Receives one warning line when spans were dropped or exports failed, at most once per
+   * `warningIntervalMs`, and once more at shutdown if anything was lost since the last one.
+   * `createTelemetry` passes its root log's `warn`. Default: none.
+   */
+  onWarning?: (message: string, counts: Readonly<Record<string, number>>) => void;
+  /** Least time between two warnings, in milliseconds. Default `60000`. */
+  warningIntervalMs?: number;
 }
 
 /**
- * Counters of a batch span processor since it was created. `queued = exported + failed +
- * queueLength + (spans in the export in flight)`; `dropped` spans never entered the queue.
+ * Counters of a batch span processor since it was created. Before shutdown, `queued =
+ * exported + rejected + failed + queueLength + (spans in the export in flight)`; once
+ * `shutdown()` has resolved the counters are final: every queued span is exported,
+ * rejected, failed or dropped.
  */
 export interface BatchSpanProcessorStats {
   /** Sampled spans accepted into the queue. */
   queued: number;
   /** Spans whose export succeeded. */
   exported: number;
-  /** Spans in accepted batches that the endpoint refused (OTLP `partial_success`). */
+  /**
+   * Spans of accepted batches that were not delivered: refused by the endpoint (OTLP
+   * `partial_success`) or left out because they could not be encoded.
+   */
   rejected: number;
-  /** Spans refused because the queue was full or the processor was shut down. */
+  /**
+   * Spans refused because the queue was full or the processor was shut down, and spans
+   * still queued or in flight when the shutdown bound ran out.
+   */
   dropped: number;
   /** Spans whose export failed, threw or timed out. */
   failed: number;
@@ -67,6 +89,8 @@ const DEFAULTS = {
   maxBatchSize: 512,
   scheduledDelayMs: 5000,
   exportTimeoutMs: 30_000,
+  shutdownTimeoutMs: 5000,
+  warningIntervalMs: 60_000,
 } as const;
 
 function count(name: string, value: number | undefined, fallback: number): number {
@@ -103,8 +127,14 @@ function duration(name: string, value: number | undefined, fallback: number, min
  * failed.
  *
  * @param exporter - where batches go, e.g. {@link createOtlpTraceExporter}
+ * On `shutdown()` the queue is exported for at most `shutdownTimeoutMs`; then the rest is
+ * counted as dropped, the exporter is shut down (aborting its requests in flight) and no
+ * request is sent after the returned promise resolves.
+ *
  * @param options - `maxQueueSize` (default 2048), `maxBatchSize` (default 512, at most
- *   `maxQueueSize`), `scheduledDelayMs` (default 5000), `exportTimeoutMs` (default 30000)
+ *   `maxQueueSize`), `scheduledDelayMs` (default 5000), `exportTimeoutMs` (default 30000),
+ *   `shutdownTimeoutMs` (default 5000), `onWarning` (default none), `warningIntervalMs`
+ *   (default 60000)
  * @returns the processor, with `stats()` for its counters
  * @throws {CoreError} `ERR_INVALID_OPTION` for a size that is not a positive integer or a
  *   delay or timeout that is not a finite, non-negative (timeout: positive) number
@@ -138,6 +168,22 @@ export function createBatchSpanProcessor(
     DEFAULTS.exportTimeoutMs,
     Number.MIN_VALUE,
   );
+  const shutdownTimeoutMs = duration(
+    "shutdownTimeoutMs",
+    options.shutdownTimeoutMs,
+    DEFAULTS.shutdownTimeoutMs,
+    Number.MIN_VALUE,
+  );
+  const warningIntervalMs = duration(
+    "warningIntervalMs",
+    options.warningIntervalMs,
+    DEFAULTS.warningIntervalMs,
+    0,
+  );
+  const onWarning = options.onWarning;
+  if (onWarning !== undefined && typeof onWarning !== "function") {
+    throw new CoreError("ERR_INVALID_OPTION", "onWarning must be a function");
+  }
 
   // A ring buffer: enqueue and dequeue are O(1) and the storage never exceeds maxQueueSize.
   const ring: (ReadableSpan | undefined)[] = new Array(maxQueueSize);
@@ -148,7 +194,13 @@ export function createBatchSpanProcessor(
   let timer: TimerHandle | undefined;
   let timerIsImmediate = false;
   let inFlight: Promise<void> | undefined;
+  /** The batch being exported; its spans count as dropped if shutdown gives up on it. */
+  let current: { size: number; abandoned: boolean } | undefined;
+  /** Set once shutdown's bound ran out: no export starts and no result counts after it. */
+  let stopped = false;
   let closed = false;
+  let lastWarningAt = Number.NEGATIVE_INFINITY;
+  const warned = { dropped: 0, failed: 0 };
   let shutdownPromise: Promise<void> | undefined;
 
   function take(n: number): ReadableSpan[] {
@@ -182,22 +234,29 @@ export function createBatchSpanProcessor(
   /** Exports one batch if none is in flight; then keeps going while batches are full. */
   function pump(): Promise<void> {
     if (inFlight !== undefined) return inFlight;
-    if (length === 0) return Promise.resolve();
+    if (length === 0 || stopped) return Promise.resolve();
     clearTimer(timer);
     timer = undefined;
     const batch = take(maxBatchSize);
-    inFlight = exportBatch(batch).then(() => {
+    const batchState = { size: batch.length, abandoned: false };
+    current = batchState;
+    inFlight = exportBatch(batch, batchState).then(() => {
       inFlight = undefined;
+      current = undefined;
+      warnIfLosing(false);
       if (length >= maxBatchSize) schedule(0);
       else if (length > 0) schedule(scheduledDelayMs);
     });
     return inFlight;
   }
 
-  async function exportBatch(batch: ReadableSpan[]): Promise<void> {
+  async function exportBatch(batch: ReadableSpan[], state: { abandoned: boolean }): Promise<void> {
     try {
       await waitForResources(batch);
+      if (state.abandoned) return;
       const result = await exportWithTimeout(batch);
+      // Shutdown has counted these spans as dropped already; its stats are final.
+      if (state.abandoned) return;
       if (result.code === ExportResultCode.SUCCESS) {
         const rejected = isPartialSuccess(result.error)
           ? Math.min(result.error.rejected, batch.length)
@@ -209,8 +268,33 @@ export function createBatchSpanProcessor(
         diag.debug("groundwork batch span processor: export failed", result.error);
       }
     } catch (error) {
+      if (state.abandoned) return;
       counters.failed += batch.length;
       diag.debug("groundwork batch span processor: exporter threw", error);
+    }
+  }
+
+  /**
+   * Sends one warning line when spans were lost since the last one, at most once per
+   * interval (`force` at shutdown). Never throws into the caller.
+   */
+  function warnIfLosing(force: boolean): void {
+    if (onWarning === undefined) return;
+    const dropped = counters.dropped - warned.dropped;
+    const failed = counters.failed - warned.failed;
+    if (dropped === 0 && failed === 0) return;
+    const now = monotonicNow();
+    if (!force && now - lastWarningAt < warningIntervalMs) return;
+    lastWarningAt = now;
+    warned.dropped = counters.dropped;
+    warned.failed = counters.failed;
+    try {
+      onWarning(
+        `span export is losing spans: ${dropped} dropped and ${failed} failed since the last warning`,
+        { dropped, failed, totalDropped: counters.dropped, totalFailed: counters.failed },
+      );
+    } catch {
+      // A broken warning sink must not break the exporter.
     }
   }
 
@@ -250,6 +334,7 @@ export function createBatchSpanProcessor(
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
     if (closed || length >= maxQueueSize) {
       counters.dropped++;
+      warnIfLosing(false);
       return;
     }
     ring[(head + length) % maxQueueSize] = span;
@@ -278,13 +363,23 @@ export function createBatchSpanProcessor(
       closed = true;
       clearTimer(timer);
       timer = undefined;
-      shutdownPromise = withDeadline(
-        (async () => {
-          await withDeadline(drain(), exportTimeoutMs);
-          await exporter.shutdown();
-        })(),
-        exportTimeoutMs,
-      );
+      const started = monotonicNow();
+      shutdownPromise = (async () => {
+        await withDeadline(drain(), shutdownTimeoutMs);
+        // Whatever is left is given up on: counted as dropped now, so that the counters are
+        // final when this promise resolves, and never exported later.
+        stopped = true;
+        if (current !== undefined && !current.abandoned) {
+          current.abandoned = true;
+          counters.dropped += current.size;
+        }
+        counters.dropped += length;
+        take(length);
+        const remaining = Math.max(1, shutdownTimeoutMs - (monotonicNow() - started));
+        // The exporter aborts what it still has in flight; its own shutdown is bounded too.
+        await withDeadline(callShutdown(exporter), remaining);
+        warnIfLosing(true);
+      })();
     }
     return shutdownPromise;
   }
@@ -294,6 +389,14 @@ export function createBatchSpanProcessor(
   }
 
   return { onStart, onEnd, forceFlush, shutdown, stats };
+}
+
+function callShutdown(exporter: SpanExporter): Promise<void> {
+  try {
+    return Promise.resolve(exporter.shutdown());
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** Resources with attributes still being detected must settle before export (as the SDK does). */

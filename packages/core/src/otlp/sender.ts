@@ -1,7 +1,10 @@
 import { clearTimer, setRefTimeout, type TimerHandle } from "@groundwork/platform";
 import { diag } from "@opentelemetry/api";
 import { CoreError } from "../errors";
+import { createCircuit } from "./circuit";
+import { parseOtlpEndpoint } from "./endpoint";
 import {
+  type AbortControllerLike,
   type AbortSignalLike,
   globalFetch,
   newAbortController,
@@ -30,6 +33,8 @@ export type OtlpProtocol = "http/protobuf" | "http/json";
  * - `shutdown`: the sender was shut down before or during the send.
  * - `unsupported`: the runtime has no `fetch` and none was injected.
  * - `serialization`: the exporter could not encode the data (never produced by the sender).
+ * - `circuit_open`: recent sends kept failing, so this one was not attempted (the sender
+ *   backs off as a whole and probes the endpoint about once a second until it recovers).
  */
 export type ExportFailureReason =
   | "http_status"
@@ -38,7 +43,8 @@ export type ExportFailureReason =
   | "aborted"
   | "shutdown"
   | "unsupported"
-  | "serialization";
+  | "serialization"
+  | "circuit_open";
 
 /** A send that the endpoint accepted (2xx). */
 export interface ExportSuccess {
@@ -99,7 +105,12 @@ export type ExportOutcome = ExportSuccess | ExportFailure;
  * ```
  */
 export interface OtlpHttpSenderOptions {
-  /** Full URL of the OTLP/HTTP endpoint, path included (`…/v1/traces`, `…/v1/metrics`). */
+  /**
+   * Full URL of the OTLP/HTTP endpoint, path included (`…/v1/traces`, `…/v1/metrics`).
+   * User information (`https://user:secret@host/…`) is sent as an `Authorization: Basic`
+   * header, unless `headers` has one, and never as part of the URL; query-string values and
+   * user information are printed as `[REDACTED]` in every error and diagnostic.
+   */
   endpoint: string;
   /** Encoding of the bodies this sender posts; sets `content-type`. Default `"http/protobuf"`. */
   protocol?: OtlpProtocol;
@@ -130,10 +141,10 @@ export interface OtlpHttpSender {
   send(body: Uint8Array | string, signal?: AbortSignalLike): Promise<ExportOutcome>;
   /**
    * Stops the sender: later sends fail at once with reason `shutdown`, pending backoff waits
-   * end, and the returned promise settles when the attempts in flight have finished (each
-   * is bounded by `timeoutMs`). Idempotent.
+   * end and the attempts in flight are aborted (their sends fail with reason `shutdown`).
+   * Await the sends first to let them finish. Idempotent.
    *
-   * @returns a promise that resolves once nothing is in flight
+   * @returns a promise that resolves once nothing is in flight and no timer is left
    */
   shutdown(): Promise<void>;
 }
@@ -198,6 +209,11 @@ function describe(error: unknown): string {
  * gives up after `retry.maxAttempts` attempts or once `retry.maxElapsedMs` has passed, and
  * never waits past that budget.
  *
+ * After two failed sends in a row (network errors, timeouts, 429 and 5xx answers) the sender
+ * backs off as a whole: further sends fail at once with reason `circuit_open` and no request,
+ * and one probe send is let through after 1 s, then after 2 s and 4 s while it keeps failing;
+ * the first success restores normal sending.
+ *
  * @param options - endpoint, protocol (default `"http/protobuf"`), headers, `timeoutMs`
  *   (default `10000`), retry policy and an optional `fetch`
  * @returns a sender with `send(body, signal?)` and `shutdown()`
@@ -213,10 +229,18 @@ function describe(error: unknown): string {
  * ```
  */
 export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSender {
-  const endpoint = options.endpoint;
-  if (typeof endpoint !== "string" || !/^https?:\/\/[^/]/i.test(endpoint)) {
-    invalid(`endpoint must be an http(s) URL, got ${JSON.stringify(String(endpoint))}`);
+  const parsed =
+    typeof options.endpoint === "string" ? parseOtlpEndpoint(options.endpoint) : undefined;
+  if (parsed === undefined) {
+    // The value may hold credentials: say what is wrong without printing it.
+    invalid(
+      `endpoint must be an http(s) URL with a host, got ${typeof options.endpoint === "string" ? `a string of ${options.endpoint.length} characters` : typeof options.endpoint}`,
+    );
   }
+  // Requests go to the URL without user information; printed text only shows `display`.
+  const endpoint = parsed.url;
+  const shown = parsed.display;
+  const redact = parsed.redact;
   const protocol: OtlpProtocol = options.protocol ?? "http/protobuf";
   if (protocol !== "http/protobuf" && protocol !== "http/json") {
     invalid(
@@ -234,12 +258,17 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     headers[name.toLowerCase()] = value;
   }
+  if (parsed.authorization !== undefined && headers.authorization === undefined) {
+    headers.authorization = parsed.authorization;
+  }
   headers["content-type"] = CONTENT_TYPES[protocol];
 
   let closed = false;
   let shutdownPromise: Promise<void> | undefined;
   const inFlight = new Set<Promise<ExportOutcome>>();
   const sleepers = new Set<() => void>();
+  const attempts = new Set<AbortControllerLike>();
+  const circuit = createCircuit();
 
   /** Resolves `true` after `ms`, or `false` as soon as the send is aborted or shut down. */
   function sleep(ms: number, signal: AbortSignalLike | undefined): Promise<boolean> {
@@ -272,6 +301,7 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
       return failure("unsupported", false, attemptNumber - 1, "no fetch in this runtime");
     }
     const controller = newAbortController();
+    attempts.add(controller);
     let timedOut = false;
     const onAbort = (): void => controller.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -301,7 +331,7 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
         "http_status",
         isRetryableStatus(status),
         attemptNumber,
-        `HTTP ${status} from ${endpoint}`,
+        `HTTP ${status} from ${shown}`,
         status,
       );
       return retryAfterMs === undefined ? result : { ...result, retryAfterMs };
@@ -311,12 +341,16 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
           "timeout",
           true,
           attemptNumber,
-          `no response from ${endpoint} within ${attemptTimeoutMs} ms`,
+          `no response from ${shown} within ${attemptTimeoutMs} ms`,
         );
       }
       if (signal?.aborted) return failure("aborted", false, attemptNumber, "send aborted");
-      return failure("network", true, attemptNumber, describe(error));
+      if (closed) {
+        return failure("shutdown", false, attemptNumber, "sender shut down during the attempt");
+      }
+      return failure("network", true, attemptNumber, redact(describe(error)));
     } finally {
+      attempts.delete(controller);
       clearTimer(timer);
       signal?.removeEventListener("abort", onAbort);
     }
@@ -359,13 +393,21 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
 
   function send(body: Uint8Array | string, signal?: AbortSignalLike): Promise<ExportOutcome> {
     if (closed) return Promise.resolve(failure("shutdown", false, 0, "sender is shut down"));
+    if (!circuit.admit()) {
+      return Promise.resolve(
+        failure("circuit_open", true, 0, `recent sends to ${shown} failed; backing off`),
+      );
+    }
     let pending: Promise<ExportOutcome>;
     try {
-      pending = run(body, signal).catch((error: unknown) =>
-        failure("network", true, 0, describe(error)),
-      );
+      pending = run(body, signal)
+        .catch((error: unknown) => failure("network", true, 0, redact(describe(error))))
+        .then((outcome) => {
+          circuit.record(outcome.ok || !countsAgainstEndpoint(outcome));
+          return outcome;
+        });
     } catch (error) {
-      pending = Promise.resolve(failure("network", true, 0, describe(error)));
+      pending = Promise.resolve(failure("network", true, 0, redact(describe(error))));
     }
     inFlight.add(pending);
     void pending.then(() => inFlight.delete(pending));
@@ -376,12 +418,20 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
     if (shutdownPromise === undefined) {
       closed = true;
       for (const wake of [...sleepers]) wake();
+      // Nothing may reach the endpoint once shutdown has resolved: cut the attempts short.
+      for (const controller of [...attempts]) controller.abort();
       shutdownPromise = Promise.all([...inFlight]).then(() => undefined);
     }
     return shutdownPromise;
   }
 
   return { send, shutdown };
+}
+
+/** Whether a failed send says something about the endpoint's health (not about the data). */
+function countsAgainstEndpoint(outcome: ExportFailure): boolean {
+  if (outcome.reason === "network" || outcome.reason === "timeout") return true;
+  return outcome.reason === "http_status" && (outcome.retryable || (outcome.status ?? 0) >= 500);
 }
 
 function withoutRetryAfter(

@@ -12,6 +12,7 @@ import {
   type OtlpHttpSender,
   type OtlpHttpSenderOptions,
 } from "./sender";
+import { encodeSpans } from "./span-encoding";
 
 /** Where OTLP/HTTP traces go when no endpoint is given: a collector on this host. */
 export const DEFAULT_OTLP_TRACES_ENDPOINT = "http://localhost:4318/v1/traces";
@@ -77,6 +78,7 @@ const FAILURE_CODES: Readonly<Record<ExportFailureReason, CoreErrorCode>> = {
   shutdown: "ERR_OTLP_SHUTDOWN",
   unsupported: "ERR_OTLP_UNSUPPORTED",
   serialization: "ERR_OTLP_SERIALIZATION",
+  circuit_open: "ERR_OTLP_CIRCUIT_OPEN",
 };
 
 export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}): OtlpTraceExporter {
@@ -98,20 +100,23 @@ export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}):
     return { code: ExportResultCode.FAILED, error };
   }
 
-  function encode(spans: ReadableSpan[]): Uint8Array | undefined {
-    return protocol === "http/json"
-      ? JsonTraceSerializer.serializeRequest(spans)
-      : ProtobufTraceSerializer.serializeRequest(spans);
-  }
-
   const deserialize =
     protocol === "http/json"
       ? JsonTraceSerializer.deserializeResponse
       : ProtobufTraceSerializer.deserializeResponse;
 
-  function deliver(outcome: ExportOutcome): ExportResult {
+  function deliver(outcome: ExportOutcome, unencodable: number): ExportResult {
     if (!outcome.ok) return fail(outcome);
-    const partial = decodePartialSuccess(outcome.response, deserialize, "rejectedSpans");
+    const decoded = decodePartialSuccess(outcome.response, deserialize, "rejectedSpans");
+    const partial =
+      unencodable === 0
+        ? decoded
+        : {
+            rejected: (decoded?.rejected ?? 0) + unencodable,
+            message: [`${unencodable} span(s) could not be encoded`, decoded?.message]
+              .filter(Boolean)
+              .join("; "),
+          };
     if (partial === undefined) return { code: ExportResultCode.SUCCESS };
     // Accepted: the OTLP specification forbids retrying a partial success.
     const error = partialSuccessError(partial);
@@ -131,18 +136,12 @@ export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}):
       report(fail(shutdownFailure));
       return;
     }
-    let body: Uint8Array | undefined;
-    try {
-      body = encode(spans);
-    } catch (error) {
-      report(fail(serializationFailure(error), error));
-      return;
-    }
+    const { body, dropped } = encodeSpans(spans, protocol);
     if (body === undefined) {
-      report(fail(serializationFailure(undefined)));
+      report(fail(serializationFailure(spans.length)));
       return;
     }
-    const done = sender.send(body).then((outcome) => report(deliver(outcome)));
+    const done = sender.send(body).then((outcome) => report(deliver(outcome, dropped)));
     pending.add(done);
     void done.then(() => pending.delete(done));
   }
@@ -153,8 +152,10 @@ export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}):
 
   async function shutdown(): Promise<void> {
     closed = true;
-    await forceFlush();
+    // Aborts the requests in flight: after shutdown nothing reaches the endpoint. A batch
+    // span processor drains its queue (within its bound) before calling this.
     await sender.shutdown();
+    await forceFlush();
   }
 
   return { export: exportSpans, forceFlush, shutdown };
@@ -168,13 +169,12 @@ const shutdownFailure: ExportFailure = {
   detail: "exporter is shut down",
 };
 
-function serializationFailure(error: unknown): ExportFailure {
-  const why = error instanceof Error ? error.message : "the serializer returned nothing";
+function serializationFailure(spans: number): ExportFailure {
   return {
     ok: false,
     retryable: false,
     reason: "serialization",
     attempts: 0,
-    detail: `could not encode spans: ${why}`,
+    detail: `could not encode any of ${spans} span(s), even repaired`,
   };
 }

@@ -6,6 +6,7 @@ export {
   parseBaggage,
   parseTraceparent,
   parseTracestate,
+  RANDOM_TRACE_FLAG,
   TRACEPARENT_HEADER,
   TRACESTATE_HEADER,
   w3cPropagator,

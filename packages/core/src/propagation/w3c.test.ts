@@ -10,6 +10,7 @@ import {
   parseBaggage,
   parseTraceparent,
   parseTracestate,
+  RANDOM_TRACE_FLAG,
   w3cPropagator,
   w3cTraceparent,
 } from "./w3c";
@@ -59,18 +60,92 @@ describe("parseTraceparent (W3C Trace Context)", () => {
     expect(parseTraceparent(`cc-${TID}-${SID}-01`)?.spanId).toBe(SID);
   });
 
-  it("keeps only the sampled flag and ignores surrounding whitespace", () => {
-    expect(parseTraceparent(`00-${TID}-${SID}-ff`)?.traceFlags).toBe(TraceFlags.SAMPLED);
-    expect(parseTraceparent(`00-${TID}-${SID}-02`)?.traceFlags).toBe(TraceFlags.NONE);
+  it("keeps the sampled and random flags only and ignores surrounding whitespace", () => {
+    expect(parseTraceparent(`00-${TID}-${SID}-ff`)?.traceFlags).toBe(0x03);
+    expect(parseTraceparent(`00-${TID}-${SID}-02`)?.traceFlags).toBe(RANDOM_TRACE_FLAG);
+    expect(parseTraceparent(`00-${TID}-${SID}-fc`)?.traceFlags).toBe(TraceFlags.NONE);
     expect(parseTraceparent(` \t${VALID} `)?.traceId).toBe(TID);
   });
 
   it("formats what it parses", () => {
     const sc = parseTraceparent(VALID);
     expect(sc && formatTraceparent(sc)).toBe(VALID);
+    for (const flags of ["00", "01", "02", "03"]) {
+      const value = `00-${TID}-${SID}-${flags}`;
+      const parsed = parseTraceparent(value);
+      expect(parsed && formatTraceparent(parsed)).toBe(value);
+    }
+    expect(formatTraceparent({ traceId: TID, spanId: SID, traceFlags: 0xff })).toBe(
+      `00-${TID}-${SID}-03`,
+    );
     expect(
       formatTraceparent({ traceId: "0".repeat(32), spanId: SID, traceFlags: 1 }),
     ).toBeUndefined();
+  });
+});
+
+// Every single-character substitution, deletion and insertion of a valid traceparent,
+// judged by the field table of the specification (version-format): version 2 lowercase hex
+// digits other than ff, then "-", trace-id 32 lowercase hex digits not all zero, "-",
+// parent-id 16 lowercase hex digits not all zero, "-", trace-flags 2 lowercase hex digits;
+// version 00 is exactly 55 characters, a later version may go on after a "-".
+const FIELDS: readonly [start: number, end: number, hex: boolean][] = [
+  [0, 2, true],
+  [2, 3, false],
+  [3, 35, true],
+  [35, 36, false],
+  [36, 52, true],
+  [52, 53, false],
+  [53, 55, true],
+];
+
+function validBySpec(value: string): boolean {
+  if (value.length < 55) return false;
+  for (const [start, end, hex] of FIELDS) {
+    for (let i = start; i < end; i++) {
+      const c = value[i] as string;
+      if (hex ? !/^[0-9a-f]$/.test(c) : c !== "-") return false;
+    }
+  }
+  const version = value.slice(0, 2);
+  if (version === "ff") return false;
+  if (/^0+$/.test(value.slice(3, 35)) || /^0+$/.test(value.slice(36, 52))) return false;
+  if (version === "00") return value.length === 55;
+  return value.length === 55 || value[55] === "-";
+}
+
+const PRINTABLE = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i));
+
+function mutations(value: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i <= value.length; i++) {
+    if (i < value.length) out.push(value.slice(0, i) + value.slice(i + 1));
+    for (const c of PRINTABLE) {
+      if (i < value.length && c !== value[i]) out.push(value.slice(0, i) + c + value.slice(i + 1));
+      out.push(value.slice(0, i) + c + value.slice(i));
+    }
+  }
+  return out;
+}
+
+describe("parseTraceparent against the specification's field table", () => {
+  // Ids with a single non-zero digit, so that one change can also make them all zero.
+  const bases = [
+    VALID,
+    `00-${"0".repeat(31)}1-${"0".repeat(15)}1-00`,
+    `cc-${TID}-${SID}-01`,
+    `cc-${TID}-${SID}-01-future`,
+  ];
+  it.each(bases)("accepts exactly the valid one-character changes of %s", (base) => {
+    const wrong: string[] = [];
+    for (const value of mutations(base)) {
+      // Surrounding spaces and tabs are optional whitespace of the header, not of the value.
+      if (value.trim() !== value) continue;
+      const accepted = parseTraceparent(value) !== undefined;
+      if (accepted !== validBySpec(value))
+        wrong.push(`${accepted ? "accepted" : "rejected"} ${value}`);
+    }
+    expect(wrong).toEqual([]);
   });
 });
 
@@ -82,14 +157,51 @@ describe("parseTracestate", () => {
 
   it.each([
     ["uppercase key", "Congo=1"],
-    ["duplicate key", "a=1,a=2"],
     ["no equals", "a"],
     ["value with equals", "a=b=c"],
     ["value ending in space", "a=b ,c=d".replace(" ,", "\u0000,")],
     ["empty value", "a="],
     ["too long key", `${"a".repeat(257)}=1`],
+    ["key starting with @", "@vendor=1"],
+    ["key starting with _", "_a=1"],
+    ["key with a space", "a b=1"],
+    ["key with a dot", "a.b=1"],
+    ["too long value", `a=${"v".repeat(257)}`],
+    ["value with a comma-like byte", "a=\u007f"],
+    ["value with a non-ASCII character", "a=é"],
   ])("drops the whole value for %s", (_label, value) => {
     expect(parseTracestate(value)).toBeUndefined();
+  });
+
+  it.each([
+    ["a digit first", "0foo=1"],
+    ["@ at the end", "foo@=1"],
+    ["a tenant@system key", "tenant@vendor=x"],
+    ["@ twice", "a@b@c=1"],
+    ["every key character", "a0_-*/@z=1"],
+    ["a 256-character key", `${"a".repeat(256)}=1`],
+    ["a 242-character key ending in @v", `${"k".repeat(240)}@v=1`],
+    ["a 256-character value", `a=${"v".repeat(256)}`],
+    [
+      "every value character",
+      `a=${[..." !\"#$%&'()*+-./0123456789:;<>?@AZ[\\]^_`az{|}~"].join("")}`,
+    ],
+  ])("keeps a member with %s", (_label, value) => {
+    expect(parseTracestate(value)?.serialize()).toBe(value);
+  });
+
+  it("drops a repeated key's later members, not the header", () => {
+    expect(parseTracestate("a=1,b=2,a=3,c=4,b=5")?.serialize()).toBe("a=1,b=2,c=4");
+  });
+
+  it("moves a set member first and drops the last one past 32 members", () => {
+    const full = parseTracestate(Array.from({ length: 32 }, (_, i) => `k${i}=v`).join(","));
+    const next = full?.set("new", "1").set("k5", "x").unset("k0");
+    const serialized = next?.serialize().split(",") ?? [];
+    expect(serialized.slice(0, 2)).toEqual(["k5=x", "new=1"]);
+    expect(serialized).toHaveLength(31);
+    expect(serialized).not.toContain("k31=v");
+    expect(full?.set("Bad", "1")).toBe(full);
   });
 
   it("drops more than 32 members", () => {
@@ -258,7 +370,8 @@ describe("fuzz: no input throws", () => {
           (version === "00" ? v.length === 55 : v.length === 55 || v[55] === "-") &&
           !/^0+$/.test(sc.traceId) &&
           !/^0+$/.test(sc.spanId) &&
-          (sc.traceFlags === 0 || sc.traceFlags === 1)
+          sc.traceFlags >= 0 &&
+          sc.traceFlags <= 3
         );
       }),
       { numRuns: 2000 },

@@ -5,7 +5,6 @@ import {
   baggageEntryMetadataFromString,
   type Context,
   context,
-  createTraceState,
   isSpanContextValid,
   propagation,
   type SpanContext,
@@ -17,6 +16,12 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { extendable } from "../context/otel-context";
+import {
+  MAX_TRACESTATE_MEMBERS,
+  TRACESTATE_KEY,
+  TRACESTATE_VALUE,
+  traceStateOf,
+} from "./trace-state";
 
 /** Header names of W3C Trace Context and W3C Baggage. */
 export const TRACEPARENT_HEADER = "traceparent";
@@ -39,11 +44,15 @@ export type HeaderRecord = Record<string, string | readonly string[] | undefined
 export type HeadersLike = HeaderGetter | HeaderRecord;
 
 // Upper bounds that keep a hostile header from costing more than a few KB.
-const MAX_TRACESTATE_MEMBERS = 32;
 const MAX_BAGGAGE_MEMBERS = 180;
 const MAX_BAGGAGE_BYTES = 8192;
 
 // --- traceparent --------------------------------------------------------------
+
+/** Trace Context Level 2's `random` flag: the trace id's rightmost 7 bytes are random. */
+export const RANDOM_TRACE_FLAG = 0x02;
+/** The flags a traceparent passes on: `sampled` and `random`. */
+const KNOWN_FLAGS = TraceFlags.SAMPLED | RANDOM_TRACE_FLAG;
 
 function isLowerHex(s: string, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
@@ -70,8 +79,9 @@ function trimOws(s: string): string {
  * Parses a W3C `traceparent` value as the Trace Context spec prescribes:
  * lowercase hex only; version `ff` is invalid; version `00` must be exactly
  * 55 characters; a higher version may carry more fields after a `-`, which
- * are ignored; all-zero trace or parent ids are invalid. Of the flags only
- * `sampled` is kept (the others are reserved and must not be passed on).
+ * are ignored; all-zero trace or parent ids are invalid. Of the flags
+ * `sampled` (0x01) and Trace Context Level 2's `random` (0x02) are kept; the
+ * others are reserved and must not be passed on.
  *
  * @param value - the header value; surrounding spaces and tabs are ignored.
  * @returns a remote span context, or `undefined` when the value is invalid. Never throws.
@@ -100,7 +110,7 @@ export function parseTraceparent(value: unknown): SpanContext | undefined {
   return {
     traceId: s.slice(3, 35),
     spanId: s.slice(36, 52),
-    traceFlags: Number.parseInt(s.slice(53, 55), 16) & TraceFlags.SAMPLED,
+    traceFlags: Number.parseInt(s.slice(53, 55), 16) & KNOWN_FLAGS,
     isRemote: true,
   };
 }
@@ -117,21 +127,18 @@ export function parseTraceparent(value: unknown): SpanContext | undefined {
  */
 export function formatTraceparent(spanContext: SpanContext): string | undefined {
   if (!isSpanContextValid(spanContext)) return undefined;
-  const flags = (spanContext.traceFlags & TraceFlags.SAMPLED) === 0 ? "00" : "01";
-  return `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`;
+  const flags = spanContext.traceFlags & KNOWN_FLAGS;
+  return `00-${spanContext.traceId}-${spanContext.spanId}-0${flags.toString(16)}`;
 }
 
 // --- tracestate ---------------------------------------------------------------
 
-const TRACESTATE_KEY =
-  /^(?:[a-z][a-z0-9_\-*/]{0,255}|[a-z0-9][a-z0-9_\-*/]{0,240}@[a-z][a-z0-9_\-*/]{0,13})$/;
-const TRACESTATE_VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
-
 /**
- * Parses a W3C `tracestate` value (several header lines joined with `,`).
- * Empty list members are skipped; an invalid member, a duplicated key or
- * more than 32 members make the whole value invalid, and an invalid value is
- * dropped rather than passed on in part.
+ * Parses a W3C `tracestate` value (several header lines joined with `,`) under the current
+ * grammar: a key is `(lcalpha / DIGIT) 0*255(keychar)` with `@` among the key characters.
+ * Empty list members are skipped; a repeated key keeps its first member and drops the
+ * others; an invalid member or more than 32 members make the whole value invalid, and an
+ * invalid value is dropped rather than passed on in part.
  *
  * @param value - the header value.
  * @returns the trace state, or `undefined` when absent or invalid. Never throws.
@@ -142,8 +149,8 @@ const TRACESTATE_VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x
  */
 export function parseTracestate(value: unknown): TraceState | undefined {
   if (typeof value !== "string" || value.length === 0) return undefined;
-  const keys: string[] = [];
-  const values: string[] = [];
+  const members: [string, string][] = [];
+  const seen = new Set<string>();
   let start = 0;
   while (start <= value.length) {
     let end = value.indexOf(",", start);
@@ -156,15 +163,14 @@ export function parseTracestate(value: unknown): TraceState | undefined {
     const key = member.slice(0, eq);
     const val = member.slice(eq + 1);
     if (!TRACESTATE_KEY.test(key) || !TRACESTATE_VALUE.test(val)) return undefined;
-    if (keys.includes(key) || keys.length === MAX_TRACESTATE_MEMBERS) return undefined;
-    keys.push(key);
-    values.push(val);
+    // A repeated key costs that member only, not the whole header.
+    if (seen.has(key)) continue;
+    if (members.length === MAX_TRACESTATE_MEMBERS) return undefined;
+    seen.add(key);
+    members.push([key, val]);
   }
-  if (keys.length === 0) return undefined;
-  // The API's trace state puts each newly set key first, so set in reverse.
-  let state = createTraceState();
-  for (let i = keys.length - 1; i >= 0; i--) state = state.set(keys[i]!, values[i]!);
-  return state;
+  if (members.length === 0) return undefined;
+  return traceStateOf(members);
 }
 
 // --- baggage ------------------------------------------------------------------

@@ -10,6 +10,8 @@ import {
 import { ensureContextManager } from "../context/manager";
 import { CoreError } from "../errors";
 import { createServiceResource } from "../otlp/resource";
+import { VERSION } from "../version";
+import { randomFlagProcessor } from "./random-flag";
 import { createSampler, type TraceRateLimit } from "./sampler";
 import { samplerFollowsLocalParent, setTracer, TRACER_NAME } from "./tracer";
 
@@ -114,11 +116,11 @@ export function createTracing(options: TracingOptions): TracingRuntime {
   const provider = new BasicTracerProvider({
     resource,
     sampler,
-    spanProcessors: options.spanProcessors ?? [],
+    spanProcessors: [randomFlagProcessor, ...(options.spanProcessors ?? [])],
     forceFlushTimeoutMillis: flushTimeoutMs,
     ...(options.spanLimits !== undefined ? { spanLimits: options.spanLimits } : {}),
   });
-  const tracer = provider.getTracer(TRACER_NAME);
+  const tracer = provider.getTracer(TRACER_NAME, VERSION);
   samplerFollowsLocalParent.add(tracer);
 
   let shutdownPromise: Promise<void> | undefined;

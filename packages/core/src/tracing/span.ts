@@ -1,7 +1,9 @@
+import { epochNow } from "@groundwork/platform";
 import {
   type Context,
   context,
   type Exception,
+  type HrTime,
   INVALID_SPAN_CONTEXT,
   isSpanContextValid,
   type Span,
@@ -10,6 +12,7 @@ import {
   TraceFlags,
   trace,
 } from "@opentelemetry/api";
+import { millisToHrTime } from "@opentelemetry/core";
 import { ensureContextManager } from "../context/manager";
 import { extendable } from "../context/otel-context";
 import { countInvalidInput, readParent, readSpanOptions } from "./attributes";
@@ -68,9 +71,30 @@ export function recordSpanError(s: Span, err: unknown): void {
   }
 }
 
+/**
+ * Now, from {@link epochNow}, as an `HrTime`: a number would be taken by the SDK for a
+ * `performance.now()` reading whenever it is not above it (in workerd, where the clock only
+ * moves between I/O, it often is not) and shifted by a per-span offset.
+ */
+function hrNow(): HrTime {
+  return millisToHrTime(epochNow());
+}
+
+/** The name a span gets when it was given something other than a string. */
+const INVALID_SPAN_NAME = "<invalid>";
+
+/**
+ * A span name fit for export: `name` itself when it is a string, else
+ * {@link INVALID_SPAN_NAME}. An untyped caller passing `undefined` or `null`
+ * must cost only a name, never the batch the span is exported with.
+ */
+function spanName(name: unknown): string {
+  return typeof name === "string" ? name : INVALID_SPAN_NAME;
+}
+
 function endSpan(s: Span): void {
   try {
-    s.end();
+    s.end(hrNow());
   } catch {}
 }
 
@@ -135,7 +159,14 @@ export function runSpanIn<R>(
     // Proxy from reaching the SDK. Made only here, once a span is really
     // started, so the unsampled shortcut above stays free of it.
     const { parent: _ignored, ...spanOptions } = readSpanOptions(options, parent);
-    s = tracer.startSpan(name, spanOptions, parent);
+    // Start and end both come from epochNow(), one monotonic base anchored once: the SDK's
+    // own start time is a millisecond wall clock, and a child could seem to end after its
+    // parent or overlap the sibling before it.
+    s = tracer.startSpan(
+      spanName(name),
+      spanOptions.startTime === undefined ? { ...spanOptions, startTime: hrNow() } : spanOptions,
+      parent,
+    );
   } catch {
     // A broken tracer must not take the user's work down with it.
     return fn(trace.wrapSpanContext(trace.getSpanContext(parent) ?? INVALID_SPAN_CONTEXT));

@@ -1,5 +1,6 @@
 import { type Context, context, type Tracer, trace } from "@opentelemetry/api";
 import { setContextValue } from "../context/otel-context";
+import { VERSION } from "../version";
 import { TRACER_KEY } from "./context-keys";
 
 /** Name and instrumentation scope of the tracer used when no tracer was put in the context. */
@@ -44,7 +45,7 @@ export function getTracer(ctx: Context = context.active()): Tracer {
   if (stored !== undefined) return stored;
   // The global API hands out a proxy tracer that follows later registrations,
   // so caching it is safe and saves a lookup per span.
-  fallbackTracer ??= trace.getTracer(TRACER_NAME);
+  fallbackTracer ??= trace.getTracer(TRACER_NAME, VERSION);
   return fallbackTracer;
 }
 
