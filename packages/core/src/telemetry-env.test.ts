@@ -119,7 +119,7 @@ describe("createTelemetry with an env source", () => {
     expect(off.sink.records()[0]?.traceFlags).toBe(0);
     const coded = telemetryWith({ OTEL_TRACES_SAMPLER: "always_off" }, { samplingRatio: 1 });
     coded.telemetry.run(() => span("s", () => coded.telemetry.log.info("in")));
-    expect(coded.sink.records()[0]?.traceFlags).toBe(1);
+    expect(coded.sink.records()[0]?.traceFlags).toBe(3); // sampled, and the Level 2 random flag of a new trace id;
   });
 
   it("records nothing under OTEL_SDK_DISABLED=true, and builds no exporter from the environment", () => {

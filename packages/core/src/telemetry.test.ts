@@ -159,14 +159,14 @@ describe("createTelemetry", () => {
     });
   });
 
-  it("marks records of sampled traces with trace_flags 01", async () => {
+  it("marks records of sampled traces with the trace flags (03: sampled, random trace id)", async () => {
     const lines: string[] = [];
     const telemetry = createTelemetry({
       serviceName: "svc",
       logging: { sink: lineSink((l) => lines.push(l)), format: "text" },
     });
     await telemetry.run(() => span("sampled", () => log.info("x")));
-    expect(lines[0]).toMatch(/ trace_id=[0-9a-f]{32} span_id=[0-9a-f]{16} trace_flags=01$/);
+    expect(lines[0]).toMatch(/ trace_id=[0-9a-f]{32} span_id=[0-9a-f]{16} trace_flags=03$/);
   });
 
   it("installs as the process default for code outside any context", async () => {
