@@ -1,3 +1,5 @@
+export type { TrackerDashboardOptions } from "./dashboard";
+export { renderTrackerDashboard } from "./dashboard";
 export type { TrackerErrorCode } from "./errors";
 export { TrackerError } from "./errors";
 export type { TrackerEvent, TrackerPropValue } from "./event";
