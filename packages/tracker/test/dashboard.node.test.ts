@@ -74,6 +74,7 @@ it("shows the numbers of the events it was given and requests nothing else", {
     expect(requested).toEqual([`${origin}/`]);
     expect(await tab.textContent("#total")).toBe("3");
     // One line per row: label, count (the bar cell is empty text).
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText, not the DOM property; rows must keep their line breaks
     const text = (await tab.innerText("main")).replace(/\t*\n+/g, "\n");
     expect(text).toMatch(/Top pages\n\/\t2\n\/about\t1/);
     expect(text).toMatch(/Browsers\nChrome\t2\nFirefox\t1/);
