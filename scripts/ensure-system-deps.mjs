@@ -1,5 +1,5 @@
 // Integration tests talk to real components: redis-server, Prometheus (and
-// promtool) and the Prometheus Pushgateway. This checks they are installed and, on a
+// promtool), the Prometheus Pushgateway and Chromium. This checks they are installed and, on a
 // Debian machine where we run as root, installs the missing ones with apt-get.
 import { execFileSync } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
@@ -9,6 +9,8 @@ const needs = [
   { bin: "/usr/bin/promtool", pkg: "prometheus" },
   { bin: "/usr/bin/prometheus", pkg: "prometheus" },
   { bin: "/usr/bin/prometheus-pushgateway", pkg: "prometheus-pushgateway" },
+  // The tracker's end-to-end tests drive a real headless browser through playwright-core.
+  { bin: "/usr/bin/chromium", pkg: "chromium" },
 ];
 const absent = () => needs.filter((n) => !existsSync(n.bin));
 const packagesOf = (list) => [...new Set(list.map((n) => n.pkg))];
