@@ -66,7 +66,8 @@ describe("example worker", () => {
     const traceId = res.headers.get("traceparent")?.split("-")[1];
     const spans = await spansOf(traceId, 3);
     const client = spans.find((s) => s.kind === "SPAN_KIND_CLIENT");
-    expect(quotes.at(-1)?.traceparent).toBe(`00-${traceId}-${client?.spanId}-01`);
+    // A new trace: sampled, with the Trace Context Level 2 random flag (03).
+    expect(quotes.at(-1)?.traceparent).toBe(`00-${traceId}-${client?.spanId}-03`);
   });
 
   it("traces the Durable Object's RPC method under the request", async () => {
