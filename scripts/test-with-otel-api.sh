@@ -29,6 +29,9 @@ if [ "$found" != "$version" ]; then
   exit 1
 fi
 
+# Some tests read built files (the tracker's drop-in script, the settings CLI binary).
+$PNPM build > /dev/null
+
 projects=()
 for dir in packages/*/ examples/*/; do
   name="$(basename "$dir")"
