@@ -8,7 +8,7 @@
 //
 //   pnpm build && pnpm bench node-http
 //
-// Environment: BENCH_ROUNDS (default 5), BENCH_SECONDS per server and round
+// Environment: BENCH_ROUNDS (default 7), BENCH_SECONDS per server and round
 // (default 5), BENCH_CONNECTIONS (default 50).
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 5));
+const ROUNDS = Math.max(7, Number(process.env.BENCH_ROUNDS ?? 7));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
