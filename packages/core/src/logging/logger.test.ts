@@ -188,7 +188,7 @@ describe("forked logs", () => {
 });
 
 describe("redaction", () => {
-  it("replaces keys case-insensitively at any depth, in every sink format", () => {
+  it("replaces keys case-insensitively at any depth, in JSON lines and captured records", () => {
     const lines: string[] = [];
     const logger = createLogger({
       sink: lineSink((l) => lines.push(l)),

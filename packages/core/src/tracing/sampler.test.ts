@@ -46,10 +46,12 @@ describe("traceIdUnderRatio", () => {
   });
 
   it("is monotonic in the ratio: sampled at r stays sampled at any larger r", () => {
-    for (let i = 0; i < 1000; i++) {
-      const id = randomTraceId();
-      if (traceIdUnderRatio(id, 0.3)) expect(traceIdUnderRatio(id, 0.6)).toBe(true);
-    }
+    const ids = Array.from({ length: 1000 }, randomTraceId);
+    const under = ids.filter((id) => traceIdUnderRatio(id, 0.3));
+    // About 300 ids fall under 0.3; the check below must not pass on an empty set.
+    expect(under.length).toBeGreaterThan(200);
+    expect(under.filter((id) => !traceIdUnderRatio(id, 0.6))).toEqual([]);
+    expect(ids.filter((id) => traceIdUnderRatio(id, 0.6)).length).toBeGreaterThan(under.length);
   });
 });
 
