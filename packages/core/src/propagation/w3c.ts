@@ -16,6 +16,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { extendable } from "../context/otel-context";
+import { countInvalidInput } from "../tracing/attributes";
 import {
   MAX_TRACESTATE_MEMBERS,
   TRACESTATE_KEY,
@@ -473,7 +474,8 @@ export function w3cTraceparent(ctx: Context = context.active()): string | undefi
  *
  * @param headers - a `Headers`-like object or a plain record; modified in place.
  * @param ctx - the context to propagate (default: the active context).
- * @returns `headers`.
+ * @returns `headers`. Never throws: a carrier that cannot be written is left as it is
+ *   and counted in `stats().logs.invalidInput`.
  * @example
  * ```ts
  * const res = await fetch(url, { headers: injectHeaders(new Headers()) });
@@ -483,15 +485,30 @@ export function injectHeaders<H extends HeaderSetter | Record<string, string>>(
   headers: H,
   ctx: Context = context.active(),
 ): H {
-  const setter: TextMapSetter<H> =
-    typeof (headers as HeaderSetter).set === "function"
-      ? { set: (carrier, key, value) => (carrier as HeaderSetter).set(key, value) }
-      : {
-          set: (carrier, key, value) => {
+  // A carrier that cannot be written (frozen, a throwing setter or Proxy, not an
+  // object) keeps what could be written; the call never throws and counts it once.
+  let failed = false;
+  try {
+    const write: (carrier: H, key: string, value: string) => void =
+      typeof (headers as HeaderSetter).set === "function"
+        ? (carrier, key, value) => (carrier as HeaderSetter).set(key, value)
+        : (carrier, key, value) => {
             (carrier as Record<string, string>)[key] = value;
-          },
-        };
-  w3cPropagator.inject(ctx, headers, setter);
+          };
+    const setter: TextMapSetter<H> = {
+      set(carrier, key, value) {
+        try {
+          write(carrier, key, value);
+        } catch {
+          failed = true;
+        }
+      },
+    };
+    w3cPropagator.inject(ctx, headers, setter);
+  } catch {
+    failed = true;
+  }
+  if (failed) countInvalidInput(ctx);
   return headers;
 }
 

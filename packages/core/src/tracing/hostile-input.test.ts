@@ -2,6 +2,7 @@ import type { Attributes } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import { memorySink } from "../logging/sinks";
+import { injectHeaders } from "../propagation/w3c";
 import { createTelemetry } from "../telemetry";
 import { addSpanEvent, setSpanAttributes } from "./helpers";
 import { type GroundworkSpanOptions, span } from "./span";
@@ -105,5 +106,37 @@ describe("span helpers with hostile arguments", () => {
     const t = setup();
     expect(() => t.telemetry.run(() => span("n", {}, undefined as never))).not.toThrow();
     expect(t.invalid()).toBe(1);
+  });
+});
+
+describe("injectHeaders with hostile carriers", () => {
+  it("never throws, writes what it can and counts each carrier it could not write", () => {
+    const t = setup();
+    const throwingSetter = {
+      set: () => {
+        throw new Error("set");
+      },
+    };
+    const trap = new Proxy({} as Record<string, string>, {
+      get() {
+        throw new Error("get trap");
+      },
+      set() {
+        throw new Error("set trap");
+      },
+    });
+    const frozen = Object.freeze({}) as Record<string, string>;
+    const plain: Record<string, string> = {};
+    t.telemetry.run(() =>
+      span("s", () => {
+        expect(() => injectHeaders(throwingSetter)).not.toThrow();
+        expect(() => injectHeaders(trap)).not.toThrow();
+        expect(injectHeaders(null as unknown as Record<string, string>)).toBeNull();
+        // Frozen: strict-mode writes throw; the object comes back unchanged.
+        expect(injectHeaders(frozen)).toEqual({});
+        expect(injectHeaders(plain).traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[13]$/);
+      }),
+    );
+    expect(t.invalid()).toBe(4);
   });
 });
