@@ -1,14 +1,15 @@
 // The orders service, run as a child process exactly as `pnpm start -- -c …`
 // runs it, against real components: the protobuf-decoding OTLP receiver,
 // promtool and a real Prometheus.
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   checkMetrics,
+  killCapturedProcesses,
   type OtlpReceiver,
+  spawnCaptured,
   startOtlpReceiver,
   startPrometheus,
 } from "@groundwork/test-harness";
@@ -32,26 +33,11 @@ interface Service {
   telemetry: string;
 }
 
-const children = new Set<ChildProcess>();
-
-function spawnService(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", MAIN, ...args], {
+const spawnService = (args: string[], env: Record<string, string> = {}) =>
+  spawnCaptured(["--conditions=source", "--import", "tsx", MAIN, ...args], {
     cwd: exampleDir,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    env,
   });
-  children.add(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
 
 const parseLines = (text: string) =>
   text
@@ -144,7 +130,7 @@ describe("orders service", { timeout: 60_000 }, () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+    killCapturedProcesses();
     await receiver?.stop();
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });

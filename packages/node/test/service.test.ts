@@ -1,10 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkMetrics, type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-harness";
+import {
+  checkMetrics,
+  killCapturedProcesses,
+  type OtlpReceiver,
+  spawnCaptured,
+  startOtlpReceiver,
+} from "@groundwork/test-harness";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/service.ts", import.meta.url));
@@ -20,28 +25,10 @@ interface Running {
   exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
-});
+afterEach(killCapturedProcesses);
 
-function run(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [...NODE_ARGS, FIXTURE, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
+const run = (args: string[], env: Record<string, string> = {}) =>
+  spawnCaptured([...NODE_ARGS, FIXTURE, ...args], { env });
 
 function jsonLines(text: string): Record<string, unknown>[] {
   return text
@@ -194,28 +181,19 @@ describe("runService lifecycle", { timeout: 30_000 }, () => {
   });
 
   it("exits 0 by itself when a batch main is done, with every span and log line delivered", async () => {
-    const batch = spawn(
-      process.execPath,
-      [
-        ...NODE_ARGS,
-        fileURLToPath(new URL("./fixtures/batch.ts", import.meta.url)),
-        "--set",
-        "telemetry.logging.format=json",
-        "--set",
-        `telemetry.tracing.exporter.endpoint=${receiver.endpoint("traces")}`,
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    children.push(batch);
-    let stdout = "";
-    batch.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    const [code] = (await once(batch, "exit")) as [number | null];
+    const batch = spawnCaptured([
+      ...NODE_ARGS,
+      fileURLToPath(new URL("./fixtures/batch.ts", import.meta.url)),
+      "--set",
+      "telemetry.logging.format=json",
+      "--set",
+      `telemetry.tracing.exporter.endpoint=${receiver.endpoint("traces")}`,
+    ]);
+    const [code] = await batch.exited;
     expect(code).toBe(0);
     // The default batch delay is 5 s: the spans arrived because shutdown flushed them.
     expect(receiver.traces().map((s) => s.name)).toEqual(["job 0", "job 1", "job 2"]);
-    const lines = jsonLines(stdout);
+    const lines = jsonLines(batch.stdout());
     expect(lines.filter((l) => l.msg === "job done")).toHaveLength(3);
     expect(lines.at(-1)).toMatchObject({ msg: "stopped", reason: "event loop empty" });
   });

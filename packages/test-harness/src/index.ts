@@ -15,6 +15,8 @@ export type {
 } from "./otlp-receiver";
 export { startOtlpReceiver } from "./otlp-receiver";
 export { freePort } from "./ports";
+export type { CapturedProcess } from "./processes";
+export { killCapturedProcesses, spawnCaptured } from "./processes";
 export type {
   PrometheusServer,
   PromSample,
