@@ -25,6 +25,23 @@ describe("createRedisLimiter with a misbehaving client", () => {
     expect(l.stats().lastError?.code).toBe("ERR_STORE_UNAVAILABLE");
   });
 
+  it("applies the fail policy when loading the script throws instead of rejecting", async () => {
+    const l = createRedisLimiter({
+      client: {
+        evalsha: async () => [1, 0, 0, 0],
+        scriptLoad: () => {
+          throw new Error("socket closed");
+        },
+      },
+      rate: "1/s",
+      fail: "closed",
+    });
+    const results = await Promise.all([l.check("k"), l.check("k"), l.check("other")]);
+    expect(results.map((r) => r.allowed)).toEqual([false, false, false]);
+    expect(l.stats().errors).toBe(3);
+    expect(l.stats().lastError?.code).toBe("ERR_STORE_UNAVAILABLE");
+  });
+
   it("treats a malformed reply as a store failure", async () => {
     const errors: string[] = [];
     const l = createRedisLimiter({

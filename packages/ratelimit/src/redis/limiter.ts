@@ -345,9 +345,17 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
     inFlight++;
     const current = sha;
     if (current === undefined) {
+      let script: Promise<string>;
+      try {
+        script = load();
+      } catch (err) {
+        // A client may throw instead of rejecting here too.
+        errored(call.batch, err);
+        return;
+      }
       // Handlers go straight onto the evalsha promise (not adopted through
       // an outer then), so its rejection is handled the moment it exists.
-      load().then(
+      script.then(
         // A cluster node other than the one that loaded it may still answer NOSCRIPT.
         (loaded) => run(call, () => client.evalsha(loaded, call.keys, call.args), loaded),
         (err: unknown) => errored(call.batch, err),
