@@ -176,7 +176,7 @@ describe("redis store against a real redis-server", () => {
     const inner = ioredisAdapter(io);
     const counting: RedisScriptClient = {
       evalsha: (sha, keys, args) => {
-        calls.push("evalsha");
+        calls.push(`evalsha ${keys.length}`);
         return inner.evalsha(sha, keys, args);
       },
       scriptLoad: (script) => {
@@ -188,11 +188,42 @@ describe("redis store against a real redis-server", () => {
     const l = createRedisLimiter({ client: counting, rate: "10/s", prefix: prefix() });
     await Promise.all([l.check("a"), l.check("b"), l.check("c")]);
     await l.check("d");
-    expect(calls.filter((c) => c === "load")).toHaveLength(1);
-    expect(calls.filter((c) => c === "evalsha")).toHaveLength(2);
+    // "a" goes out at once (after the load); "b" and "c", made while it is in
+    // flight, share the next call; "d" finds nothing in flight.
+    expect(calls).toEqual(["load", "evalsha 1", "evalsha 2", "evalsha 1"]);
   });
 
-  it("decides the checks made on one key in one tick with one script call, in order", async () => {
+  it("sends a lone check at once and batches the checks made while a call is in flight", async () => {
+    const calls: string[][] = [];
+    const inner = ioredisAdapter(io);
+    const counting: RedisScriptClient = {
+      evalsha: (sha, keys, args) => {
+        calls.push(keys);
+        return inner.evalsha(sha, keys, args);
+      },
+      scriptLoad: (script) => inner.scriptLoad(script),
+    };
+    const p = prefix();
+    const l = createRedisLimiter({ client: counting, rate: "10/s", prefix: p });
+    await l.check("warm-up");
+    calls.length = 0;
+    // Nothing queued, nothing in flight: EVALSHA is issued inside check().
+    const lone = l.check("lone");
+    expect(calls).toEqual([[`${p}:lone`]]);
+    // While it is in flight, further checks wait for the end of the tick, then go together.
+    const more = [l.check("a"), l.check("b"), l.check("a")];
+    expect(calls).toHaveLength(1);
+    await Promise.resolve();
+    expect(calls).toEqual([[`${p}:lone`], [`${p}:a`, `${p}:b`]]);
+    const results = await Promise.all([lone, ...more]);
+    expect(results.map((r) => r.remaining)).toEqual([9, 9, 9, 8]);
+    // Answered: the next lone check goes out at once again.
+    const later = l.check("later");
+    expect(calls).toHaveLength(3);
+    expect((await later).allowed).toBe(true);
+  });
+
+  it("decides the checks made on one key in one tick in order, all but the first in one script call", async () => {
     const calls: string[][] = [];
     const inner = ioredisAdapter(io);
     const counting: RedisScriptClient = {
@@ -206,7 +237,10 @@ describe("redis store against a real redis-server", () => {
     await l.check("warm-up");
     calls.length = 0;
     const results = await Promise.all(Array.from({ length: 8 }, () => l.check("hot")));
-    expect(calls).toEqual([["60000", "300000", "8", "1", "1", "1", "1", "1", "1", "1", "1"]]);
+    expect(calls).toEqual([
+      ["60000", "300000", "1", "1"],
+      ["60000", "300000", "7", "1", "1", "1", "1", "1", "1", "1"],
+    ]);
     expect(results.map((r) => r.allowed)).toEqual([
       true,
       true,
@@ -225,7 +259,7 @@ describe("redis store against a real redis-server", () => {
     expect(l.stats()).toMatchObject({ checks: 9, errors: 0 });
   });
 
-  it("decides 50 checks on 50 distinct keys in flight with one script call, each exactly", async () => {
+  it("decides 150 checks on 50 distinct keys in flight with few script calls, each exactly", async () => {
     const calls: string[][] = [];
     const inner = ioredisAdapter(io);
     const counting: RedisScriptClient = {
@@ -241,7 +275,8 @@ describe("redis store against a real redis-server", () => {
     const keys = Array.from({ length: 50 }, (_, i) => `user:${i}`);
     // Each key checked three times in the tick: allowed, allowed, refused.
     const results = await Promise.all(keys.flatMap((k) => [l.check(k), l.check(k), l.check(k)]));
-    expect(calls).toHaveLength(2); // 150 checks, at most 128 per call
+    // The first at once, then the other 149 at the end of the tick, at most 128 per call.
+    expect(calls.map((keysOfCall) => keysOfCall.length)).toEqual([1, 43, 7]);
     expect(new Set(calls.flat()).size).toBe(50);
     for (let i = 0; i < 50; i++) {
       expect(results.slice(i * 3, i * 3 + 3).map((r) => [r.allowed, r.remaining])).toEqual([
@@ -338,7 +373,7 @@ describe("redis store against a real redis-server", () => {
     await l.check("warm-up");
     calls = 0;
     const results = await Promise.all(Array.from({ length: 300 }, () => l.check("big")));
-    expect(calls).toBe(3);
+    expect(calls).toBe(4); // 1 at once, then 128 + 128 + 43
     expect(results.filter((r) => r.allowed)).toHaveLength(200);
     expect(results.findIndex((r) => !r.allowed)).toBe(200);
   });

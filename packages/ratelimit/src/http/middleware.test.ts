@@ -81,6 +81,33 @@ describe("rateLimit middleware", () => {
     expect((await handler(req({ "CF-Connecting-IP": "203.0.113.2" }))).status).toBe(200);
   });
 
+  it("calls the handler without a microtask turn when the key and the limiter are synchronous", async () => {
+    const order: string[] = [];
+    const handler = rateLimit(
+      { limiter: createLimiter({ rate: "10/s" }), key: () => "k" },
+      (_r: Request) => {
+        order.push("handler");
+        return ok();
+      },
+    );
+    const response = handler(req());
+    order.push("returned");
+    expect(order).toEqual(["handler", "returned"]);
+    expect((await response).status).toBe(200);
+    // A key function returning a promise is still awaited.
+    const later = rateLimit(
+      { limiter: createLimiter({ rate: "10/s" }), key: async () => "k" },
+      (_r: Request) => {
+        order.push("async key");
+        return ok();
+      },
+    );
+    const pending = later(req());
+    expect(order).not.toContain("async key");
+    expect((await pending).status).toBe(200);
+    expect(order.at(-1)).toBe("async key");
+  });
+
   it("keys by header, by function, and exempts requests the function returns undefined for", async () => {
     const byHeader = rateLimit(
       {

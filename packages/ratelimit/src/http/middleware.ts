@@ -207,10 +207,14 @@ export function rateLimit<Req extends RequestLike, Res extends ResponseLike, A e
     }
   };
 
+  // Awaiting only what is a promise: with a synchronous key and an in-memory
+  // limiter the handler runs in the same microtask as the request, as each
+  // `await` of a plain value would cost a microtask turn per request.
   return async (request: Req, ...rest: A): Promise<Res> => {
     let result: RateLimitResult | undefined;
     try {
-      const key = await keyOf(request, rest);
+      const found = keyOf(request, rest);
+      const key = isPromiseLike(found) ? await found : found;
       if (key === null) {
         if (unkeyed === "refuse") {
           report(
@@ -224,7 +228,8 @@ export function rateLimit<Req extends RequestLike, Res extends ResponseLike, A e
       } else if (key !== undefined) {
         const checkOptions =
           fixedCost ?? (typeof cost === "function" ? { cost: cost(request, ...rest) } : undefined);
-        result = await limiter.check(key, checkOptions);
+        const checked = limiter.check(key, checkOptions);
+        result = isPromiseLike(checked) ? await checked : checked;
       }
     } catch (err) {
       report(err);
@@ -285,6 +290,14 @@ export function rateLimit<Req extends RequestLike, Res extends ResponseLike, A e
       return copy as Res;
     }
   }
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 // Checked at construction unless onLimited builds the responses.

@@ -2,6 +2,7 @@ import { monotonicNow, setUnrefTimeout } from "@groundwork/platform";
 
 /** What a {@link deadlines} queue tracks for each pending operation. */
 export interface Ticket {
+  /** Monotonic time (`monotonicNow()`) after which the operation has timed out: its start plus the shared duration. */
   deadline: number;
   done: boolean;
 }
@@ -51,8 +52,6 @@ export function deadlines<T extends Ticket>(timeoutMs: number, onTimeout: (ticke
   };
 
   return {
-    /** The deadline for an operation starting now. */
-    deadline: () => monotonicNow() + timeoutMs,
     /** Starts watching a ticket. */
     watch(ticket: T): void {
       queue.push(ticket);

@@ -25,6 +25,23 @@ describe("createRedisLimiter with a misbehaving client", () => {
     expect(l.stats().lastError?.code).toBe("ERR_STORE_UNAVAILABLE");
   });
 
+  it("applies the fail policy when loading the script throws instead of rejecting", async () => {
+    const l = createRedisLimiter({
+      client: {
+        evalsha: async () => [1, 0, 0, 0],
+        scriptLoad: () => {
+          throw new Error("socket closed");
+        },
+      },
+      rate: "1/s",
+      fail: "closed",
+    });
+    const results = await Promise.all([l.check("k"), l.check("k"), l.check("other")]);
+    expect(results.map((r) => r.allowed)).toEqual([false, false, false]);
+    expect(l.stats().errors).toBe(3);
+    expect(l.stats().lastError?.code).toBe("ERR_STORE_UNAVAILABLE");
+  });
+
   it("treats a malformed reply as a store failure", async () => {
     const errors: string[] = [];
     const l = createRedisLimiter({
@@ -82,14 +99,15 @@ describe("createRedisLimiter with a misbehaving client", () => {
   it("answers every check of a batch when the reply is short", async () => {
     const errors: string[] = [];
     const l = createRedisLimiter({
-      // Two checks on one key go out together; a reply for one of them is malformed.
+      // The first check goes out alone; the next two go out together, and
+      // the reply holds the answer of one check only.
       client: adapter(async () => [1, 4, 0, 1000]),
       rate: "1/s",
       fail: "closed",
       onError: (e) => errors.push(e.code),
     });
-    const results = await Promise.all([l.check("k"), l.check("k")]);
-    expect(results.map((r) => r.allowed)).toEqual([false, false]);
+    const results = await Promise.all([l.check("k"), l.check("k"), l.check("k")]);
+    expect(results.map((r) => r.allowed)).toEqual([true, false, false]);
     expect(errors).toEqual(["ERR_STORE_REPLY", "ERR_STORE_REPLY"]);
   });
 
@@ -99,7 +117,7 @@ describe("createRedisLimiter with a misbehaving client", () => {
     const client: RedisScriptClient = {
       evalsha: async (_sha, _keys, args) => {
         calls.push(args);
-        if (calls.length === 2) throw new Error("NOSCRIPT No matching script.");
+        if (calls.length === 3) throw new Error("NOSCRIPT No matching script.");
         return args.slice(3).flatMap((_, i) => [1, 9 - i, 0, 1000]);
       },
       scriptLoad: async () => {
@@ -109,13 +127,19 @@ describe("createRedisLimiter with a misbehaving client", () => {
     };
     const l = createRedisLimiter({ client, rate: "10/s" });
     await l.check("k");
-    const results = await Promise.all([l.check("k"), l.check("k", { cost: 2 }), l.check("k")]);
-    expect(results.map((r) => r.remaining)).toEqual([9, 8, 7]);
-    expect(calls.slice(1)).toEqual([
+    // The first goes out at once; the batch of the other three meets NOSCRIPT.
+    const results = await Promise.all([
+      l.check("k"),
+      l.check("k"),
+      l.check("k", { cost: 2 }),
+      l.check("k"),
+    ]);
+    expect(results.map((r) => r.remaining)).toEqual([9, 9, 8, 7]);
+    expect(calls.slice(2)).toEqual([
       ["100", "1000", "3", "1", "2", "1"],
       ["100", "1000", "3", "1", "2", "1"],
     ]);
     expect(loads).toBe(2);
-    expect(l.stats()).toMatchObject({ checks: 4, errors: 0 });
+    expect(l.stats()).toMatchObject({ checks: 5, errors: 0 });
   });
 });

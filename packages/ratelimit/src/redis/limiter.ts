@@ -60,6 +60,8 @@ export interface RedisLimiterOptions {
 }
 
 interface Pending extends Ticket {
+  /** Monotonic time the check was made. */
+  madeAt: number;
   resolve: (result: Awaitable<RateLimitResult>) => void;
   reject: (error: unknown) => void;
   key: string | undefined;
@@ -108,8 +110,10 @@ export interface RedisLimiter extends AsyncLimiter {
  * (`EVALSHA`, loaded with `SCRIPT LOAD` on first use and after a
  * `NOSCRIPT`), server time, keys that expire as soon as they are idle. Many
  * application instances sharing one Redis share the limit. Each key is a
- * single Redis key, so it works with Redis Cluster. Checks on the same key
- * made in the same tick share one script call, decided in call order.
+ * single Redis key, so it works with Redis Cluster. A check made while no
+ * script call is in flight goes out at once; checks made while one is wait
+ * for the end of the tick and share one call (per hash slot on a cluster),
+ * decided in call order.
  *
  * Store failures never reach the request path unless `throwOnError` is set:
  * the `fallback` limiter answers, else the `fail` policy does.
@@ -278,7 +282,11 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
     denied.set(p.key, { until: sentAt + nextUnit, fullAt: sentAt + result.resetAfterMs });
   };
 
+  // Script calls sent and not yet answered; see check.
+  let inFlight = 0;
+
   const replied = (batch: readonly Pending[], reply: unknown, sentAt: number) => {
+    inFlight--;
     const results = Array.isArray(reply) && reply.length === batch.length * 4 ? reply : undefined;
     batch.forEach((p, i) => {
       if (!watchdog.settle(p)) return;
@@ -297,6 +305,7 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
     });
   };
   const errored = (batch: readonly Pending[], err: unknown) => {
+    inFlight--;
     for (const p of batch) {
       if (watchdog.settle(p)) settle(p, () => failed(err, p.key, p.options));
     }
@@ -333,11 +342,20 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
   };
 
   const dispatch = (call: Call) => {
+    inFlight++;
     const current = sha;
     if (current === undefined) {
+      let script: Promise<string>;
+      try {
+        script = load();
+      } catch (err) {
+        // A client may throw instead of rejecting here too.
+        errored(call.batch, err);
+        return;
+      }
       // Handlers go straight onto the evalsha promise (not adopted through
       // an outer then), so its rejection is handled the moment it exists.
-      load().then(
+      script.then(
         // A cluster node other than the one that loaded it may still answer NOSCRIPT.
         (loaded) => run(call, () => client.evalsha(loaded, call.keys, call.args), loaded),
         (err: unknown) => errored(call.batch, err),
@@ -356,7 +374,9 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
     const out = () => {
       if (batch.length === 0) return;
       const single = batch.length === 1 && batch[0]!.cost === 1;
-      dispatch({ keys, args: single ? ARGS_COST_1 : args, batch, sentAt: monotonicNow() });
+      // The first check's time: no later than the call, as the deny cache needs.
+      const sentAt = batch[0]!.madeAt;
+      dispatch({ keys, args: single ? ARGS_COST_1 : args, batch, sentAt });
       keys = [];
       args = [intervalArg, tauArg];
       batch = [];
@@ -377,8 +397,9 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
     out();
   };
 
-  // Checks made in one tick wait in `queued`, grouped by key, and go out
-  // together at the end of the tick.
+  // A check made while a call is in flight waits in `queued`, grouped by
+  // key, and goes out with the other checks of its tick at the end of the
+  // tick (the microtask checkpoint).
   let queued = new Map<string | undefined, Pending[]>();
   let flushScheduled = false;
   const flush = () => {
@@ -406,10 +427,10 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
     // A cost no bucket can hold (negative, NaN, infinite) is refused for
     // good without asking Redis; checks never throw.
     if (!(cost >= 0) || cost === Number.POSITIVE_INFINITY) return Promise.resolve(NEVER);
+    const now = monotonicNow();
     if (cost > 0 && denied.size > 0) {
       const d = denied.get(key);
       if (d !== undefined) {
-        const now = monotonicNow();
         if (now < d.until) {
           localDenials++;
           const increment = cost * interval;
@@ -428,8 +449,9 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
     }
     return new Promise<RateLimitResult>((resolve, reject) => {
       const p: Pending = {
-        deadline: watchdog.deadline(),
+        deadline: now + timeoutMs,
         done: false,
+        madeAt: now,
         resolve,
         reject,
         key,
@@ -437,6 +459,16 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
         cost,
       };
       watchdog.watch(p);
+      if (inFlight === 0 && !flushScheduled) {
+        // Nothing to share a call with: a lone check goes out at once.
+        dispatch({
+          keys: [redisKey(key)],
+          args: cost === 1 ? ARGS_COST_1 : [intervalArg, tauArg, "1", String(cost)],
+          batch: [p],
+          sentAt: now,
+        });
+        return;
+      }
       const batch = queued.get(key);
       if (batch === undefined) queued.set(key, [p]);
       else batch.push(p);
