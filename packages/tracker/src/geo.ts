@@ -22,6 +22,12 @@ export interface GeoInfo {
   org?: string;
   /** `"latitude,longitude"`. */
   loc?: string;
+  /**
+   * The network the lookup's answer covers, in CIDR notation. Logged only when
+   * it is at least as wide as the truncated network, so it never narrows down
+   * where a visitor is.
+   */
+  network?: string;
 }
 
 /**
@@ -46,6 +52,7 @@ const GEO_KEYS: readonly (keyof GeoInfo)[] = [
   "asn",
   "org",
   "loc",
+  "network",
 ];
 
 const MAX_GEO_STRING = 128;
