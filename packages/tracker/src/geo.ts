@@ -33,7 +33,8 @@ export interface GeoInfo {
 /**
  * Looks up the location of a client address. Called with the address after
  * truncation (when `anonymizeIp` is on), so a lookup table never sees a full
- * address. Must not throw; a throw is counted and the event logged without geo.
+ * address. Should not throw; a throw is counted as `geo_error` and the event
+ * logged without geo.
  *
  * @param ip - the (truncated) client address.
  * @returns what is known, or `undefined`.
