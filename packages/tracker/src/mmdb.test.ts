@@ -1,10 +1,12 @@
 import { createLogger, memorySink } from "@groundwork/core";
 import { createRegistry, findSamples } from "@groundwork/metrics";
 import { writeMmdb } from "@groundwork/test-harness/mmdb";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { TrackerError } from "./errors";
 import type { GeoLookup } from "./geo";
 import { createTrackerHandler, type TrackerHandlerOptions } from "./handler";
+import { cidr, clientIp } from "./internal/ip";
 import { createMmdbGeo } from "./mmdb";
 
 const CHROME =
@@ -121,6 +123,33 @@ describe("createMmdbGeo", () => {
       network: "203.0.112.0/20",
     });
     expect(geo("2001:db8:1::")?.asn).toBeUndefined();
+  });
+
+  it("answers any address without throwing, with a network that holds it", () => {
+    // Addresses in and around the databases' networks, not only random ones.
+    const byte = fc.integer({ min: 0, max: 255 });
+    const group = fc.integer({ min: 0, max: 0xffff }).map((g) => g.toString(16));
+    const nearby = fc.oneof(
+      fc.tuple(fc.integer({ min: 110, max: 121 }), byte).map(([c, d]) => `203.0.${c}.${d}`),
+      fc.tuple(byte, byte).map(([c, d]) => `198.51.${c}.${d}`),
+      fc.tuple(group, group).map(([g, h]) => `2001:db8:1:${g}::${h}`),
+    );
+    const geo = createMmdbGeo([CITY, ASN]);
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.ipV6(), nearby), fc.boolean(), (raw, anonymize) => {
+        const ip = clientIp(raw, anonymize);
+        if (ip === undefined) return;
+        const found = geo(ip.ip);
+        if (found?.network === undefined) return;
+        const prefix = Number(found.network.split("/")[1]);
+        expect(cidr(ip.ip, prefix)).toBe(found.network);
+      }),
+      { numRuns: 500 },
+    );
+    expect(cidr("203.0.113.77", 20)).toBe("203.0.112.0/20");
+    expect(cidr("2001:db8:1:ffff::1", 49)).toBe("2001:db8:1:8000::/49");
+    expect(cidr("2001:db8::1", 0)).toBe("::/0");
+    expect(cidr("203.0.113.77", 33)).toBeUndefined();
   });
 
   it("refuses a file that is not a readable MMDB database at construction", () => {
