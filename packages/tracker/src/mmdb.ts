@@ -19,7 +19,7 @@ interface BufferStatic {
   from(buffer: ArrayBufferLike, byteOffset: number, length: number): Uint8Array;
 }
 
-type Record_ = Readonly<Record<string, unknown>>;
+type Fields = Readonly<Record<string, unknown>>;
 
 /** What mmdb-lib's `Reader` offers, typed without Node's `Buffer` type. */
 interface MmdbReader {
@@ -92,9 +92,9 @@ function open(bytes: Uint8Array, index: number, BufferClass: BufferStatic): Mmdb
   return reader;
 }
 
-function object(value: unknown): Record_ | undefined {
+function object(value: unknown): Fields | undefined {
   return value !== null && typeof value === "object" && !Array.isArray(value)
-    ? (value as Record_)
+    ? (value as Fields)
     : undefined;
 }
 
@@ -104,7 +104,7 @@ function nameOf(place: unknown, language: string): unknown {
 }
 
 /** Maps a City, Country or ASN record (MaxMind's or DB-IP's shape) to the event's fields. */
-function geoOf(record: Record_, language: string): GeoInfo {
+function geoOf(record: Fields, language: string): GeoInfo {
   const location = object(record.location);
   const subdivision = Array.isArray(record.subdivisions) ? record.subdivisions[0] : undefined;
   const lat = location?.latitude;
