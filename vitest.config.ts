@@ -23,6 +23,8 @@ export default defineConfig({
         },
         // Starts the service as a child process and waits for its exit.
         "example-orders-service": { timeoutMs: 30_000 },
+        // Drives headless Chromium through the site and its dashboard.
+        "example-tracker-site": { timeoutMs: 60_000 },
         // Runs the example through Wrangler, which bundles it and starts workerd.
         "example-worker": { timeoutMs: 120_000 },
       }),

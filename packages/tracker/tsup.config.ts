@@ -2,7 +2,7 @@ import { defineConfig } from "tsup";
 
 export default defineConfig([
   {
-    entry: ["src/index.ts"],
+    entry: ["src/index.ts", "src/mmdb.ts"],
     format: ["esm", "cjs"],
     dts: true,
     // Three builds write to dist/ side by side: none cleans it, so none removes another's files.

@@ -1,14 +1,15 @@
 /**
  * Stable error codes raised by `@groundwork/tracker`:
- * - `ERR_INVALID_OPTION`: `createTrackerHandler` was given an invalid option.
+ * - `ERR_INVALID_OPTION`: `createTrackerHandler` or `createMmdbGeo` was given an invalid option.
+ * - `ERR_INVALID_DATABASE`: `createMmdbGeo` was given bytes that are not a readable MMDB file.
  *
  * Requests never raise errors: bad input is counted and ignored.
  */
-export type TrackerErrorCode = "ERR_INVALID_OPTION";
+export type TrackerErrorCode = "ERR_INVALID_OPTION" | "ERR_INVALID_DATABASE";
 
 /**
- * The one error class of `@groundwork/tracker`: invalid configuration at
- * construction. Serving a request never throws.
+ * The one error class of `@groundwork/tracker`: invalid configuration or an
+ * unreadable geo database, at construction. Serving a request never throws.
  *
  * @example
  * ```ts

@@ -22,12 +22,19 @@ export interface GeoInfo {
   org?: string;
   /** `"latitude,longitude"`. */
   loc?: string;
+  /**
+   * The network the lookup's answer covers, in CIDR notation. Logged only when
+   * it is at least as wide as the truncated network, so it never narrows down
+   * where a visitor is.
+   */
+  network?: string;
 }
 
 /**
  * Looks up the location of a client address. Called with the address after
  * truncation (when `anonymizeIp` is on), so a lookup table never sees a full
- * address. Must not throw; a throw is counted and the event logged without geo.
+ * address. Should not throw; a throw is counted as `geo_error` and the event
+ * logged without geo.
  *
  * @param ip - the (truncated) client address.
  * @returns what is known, or `undefined`.
@@ -46,6 +53,7 @@ const GEO_KEYS: readonly (keyof GeoInfo)[] = [
   "asn",
   "org",
   "loc",
+  "network",
 ];
 
 const MAX_GEO_STRING = 128;

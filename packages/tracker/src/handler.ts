@@ -16,7 +16,7 @@ import {
   pageUrl,
   WEBSITE_ID,
 } from "./internal/input";
-import { clientIp } from "./internal/ip";
+import { type ClientIp, clientIp } from "./internal/ip";
 import { parseUrl } from "./internal/url";
 import { type TrackerMetrics, trackerMetrics } from "./metrics";
 
@@ -393,9 +393,32 @@ function locate(
     }
   }
   if (geo !== undefined) {
-    Object.assign(event.infos, geo);
+    const { network, ...place } = geo;
+    Object.assign(event.infos, place);
+    if (network !== undefined && (!config.anonymizeIp || widerThanTruncation(network, ip))) {
+      event.infos.network = network;
+    }
     event.infos.lookup = lookup;
   }
+}
+
+/**
+ * Whether a looked-up network holds the whole truncated network: a narrower one
+ * describes only the block around the truncated address, not the visitor's.
+ */
+function widerThanTruncation(network: string, ip: ClientIp | undefined): boolean {
+  if (ip === undefined) return false;
+  const slash = network.lastIndexOf("/");
+  const prefix = Number(network.slice(slash + 1));
+  const isV6 = network.includes(":");
+  return (
+    slash > 0 &&
+    network.slice(slash + 1) !== "" &&
+    Number.isInteger(prefix) &&
+    prefix >= 0 &&
+    isV6 === (ip.version === 6) &&
+    prefix <= (ip.version === 6 ? 48 : 24)
+  );
 }
 
 interface CryptoLike {

@@ -100,3 +100,22 @@ export function clientIp(raw: string, anonymize: boolean): ClientIp | undefined 
   const net = `${v4[0]}.${v4[1]}.${v4[2]}.0`;
   return { ip: anonymize ? net : v4.join("."), version: 4, network: `${net}/24` };
 }
+
+/**
+ * The network of `prefix` bits that holds `address`, in CIDR notation
+ * (`cidr("203.0.113.77", 16)` is `203.0.0.0/16`), or `undefined` for an address or
+ * prefix length that is not valid.
+ */
+export function cidr(address: string, prefix: number): string | undefined {
+  const v4 = parseV4(address);
+  const bits = v4 === undefined ? 128 : 32;
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > bits) return undefined;
+  const parts = v4 ?? parseV6(address);
+  if (parts === undefined) return undefined;
+  const width = v4 === undefined ? 16 : 8;
+  const masked = parts.map((part, i) => {
+    const keep = Math.min(Math.max(prefix - i * width, 0), width);
+    return keep === 0 ? 0 : part & (((1 << keep) - 1) << (width - keep));
+  });
+  return `${v4 === undefined ? formatV6(masked) : masked.join(".")}/${prefix}`;
+}
