@@ -93,7 +93,6 @@ export function readTime(time: unknown, ctx: Context): TimeInput | undefined {
   return undefined;
 }
 
-
 function readField(options: object, key: string, ctx: Context): unknown {
   try {
     return (options as Record<string, unknown>)[key];
