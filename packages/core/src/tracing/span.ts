@@ -218,8 +218,8 @@ export function runSpanIn<R>(
     // parent or overlap the sibling before it.
     spanOptions.startTime ??= hrNow();
     s = tracer.startSpan(spanName(name), spanOptions, parent);
-    // The SDK takes the kept decision when it samples; when it returns early (tracing
-    // suppressed in the context) the decision must not reach the next span.
+    // The SDK takes a kept decision when it asks its sampler; had it returned without
+    // asking, the decision must not reach the next span.
     rootPath?.forget();
   } catch {
     rootPath?.forget();
