@@ -125,7 +125,7 @@ describe("createTelemetry", () => {
     await telemetry.shutdown();
   });
 
-  it("puts trace ids on log records of unsampled traces too, with the sampled flag", async () => {
+  it("puts trace ids on log records of unsampled traces too, with their trace flags", async () => {
     const sink = memorySink();
     const lines: string[] = [];
     const telemetry = createTelemetry({
@@ -150,13 +150,22 @@ describe("createTelemetry", () => {
       startTrace("continued", { stitchWith: remote }, () => log.info("remote")),
     );
     await json.run(() => startTrace("continued", { stitchWith: remote }, () => log.info("line")));
+    await json.run(() => startTrace("new", () => log.info("line")));
+    await json.run(() =>
+      startTrace("continued", { stitchWith: remote.replace(/-00$/, "-02") }, () =>
+        log.info("line"),
+      ),
+    );
     const [first, second] = sink.records();
-    expect(first).toMatchObject({ traceId: local?.traceId, spanId: local?.spanId, traceFlags: 0 });
+    // A new trace's id is random throughout (Level 2 flag 02) though it is not sampled; a
+    // continuation keeps what its parent said.
+    expect(first).toMatchObject({ traceId: local?.traceId, spanId: local?.spanId, traceFlags: 2 });
     expect(second).toMatchObject({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", traceFlags: 0 });
-    expect(JSON.parse(lines[0] as string)).toMatchObject({
-      trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
-      trace_flags: "00",
-    });
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([
+      { trace_id: "4bf92f3577b34da6a3ce929d0e0e4736", trace_flags: "00" },
+      { trace_id: expect.stringMatching(/^[0-9a-f]{32}$/), trace_flags: "02" },
+      { trace_id: "4bf92f3577b34da6a3ce929d0e0e4736", trace_flags: "02" },
+    ]);
   });
 
   it("marks records of sampled traces with the trace flags (03: sampled, random trace id)", async () => {

@@ -2,7 +2,7 @@ import type { Span } from "@opentelemetry/api";
 import type { LogLevel } from "./levels";
 import { quoteJson, type SerializeOptions, serializeJson, toPlain } from "./serialize";
 import type { LogRecord } from "./sinks";
-import type { JsonMember, LogFields, LogRoot, LogState } from "./state";
+import { emptyFields, type JsonMember, type LogFields, type LogRoot, type LogState } from "./state";
 
 // Encoding one record: JSON lines, text lines, records for record sinks and
 // span-event attributes. Field JSON is cached per log (see LogState).
@@ -25,12 +25,33 @@ function flagsHex(flags: number): string {
 
 let lastMs = -1;
 let lastIso = "";
+// `YYYY-MM-DDTHH:MM:` of the minute starting at `minuteStart`: within it, a timestamp is
+// that prefix and the seconds and milliseconds, written without a Date.
+let minuteStart = Number.NaN;
+let minutePrefix = "";
 
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+function pad3(n: number): string {
+  return n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`;
+}
+
+/** `ms` as RFC 3339 UTC with milliseconds, as `new Date(ms).toISOString()` writes it. */
 function isoTime(ms: number): string {
-  if (ms !== lastMs) {
-    lastMs = ms;
+  if (ms === lastMs) return lastIso;
+  // Truncated, as the Date constructor does with a fractional time.
+  const whole = Math.trunc(ms);
+  const offset = whole - minuteStart;
+  if (offset >= 0 && offset < 60_000) {
+    lastIso = `${minutePrefix}${pad2(Math.floor(offset / 1000))}.${pad3(offset % 1000)}Z`;
+  } else {
     lastIso = new Date(ms).toISOString();
+    minuteStart = Math.floor(whole / 60_000) * 60_000;
+    minutePrefix = lastIso.slice(0, lastIso.length - 7);
   }
+  lastMs = ms;
   return lastIso;
 }
 
@@ -89,7 +110,7 @@ function callFieldsJson(state: LogState, fields: LogFields): string | null {
 
 /** The log's fields with the call's over them. A getter that throws propagates (the caller retries with a safe copy). */
 export function mergedFields(state: LogState, fields: LogFields | undefined): LogFields {
-  const merged: LogFields = Object.create(null);
+  const merged = emptyFields();
   for (const key in state.fields) merged[key] = state.fields[key];
   if (fields) for (const key in fields) merged[key] = fields[key];
   return merged;

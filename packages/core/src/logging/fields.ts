@@ -1,9 +1,10 @@
 import { describeThrow, isErrorValue, truncate } from "./serialize";
-import type { LogFields, LogRoot } from "./state";
+import { emptyFields, type LogFields, type LogRoot } from "./state";
 
-// The fields argument of a log call, read once into a plain null-prototype
-// object under the same limits as nested values: at most `maxObjectKeys` keys
-// (the rest summarised under "…"), keys cut to `maxStringLength`. Everything
+// The fields argument of a log call, read once into a fields object without
+// inherited keys (see emptyFields) under the same limits as nested values: at
+// most `maxObjectKeys` keys (the rest summarised under "…"), keys cut to
+// `maxStringLength`. Everything
 // after this works on the copy, so a throwing getter or Proxy costs one
 // replaced value, never the record.
 
@@ -45,7 +46,7 @@ export function callFields(arg: unknown, root: LogRoot): LogFields {
  * read is replaced by `"[Throws: …]"` and counted in `stats.invalidInput`.
  */
 export function readCallFields(arg: unknown, root: LogRoot): LogFields {
-  const out: LogFields = Object.create(null);
+  const out = emptyFields();
   let keys: string[];
   try {
     if (arg === null || typeof arg !== "object" || Array.isArray(arg) || isErrorValue(arg)) {

@@ -54,6 +54,22 @@ describe("size limits on the message and the top-level fields", () => {
 });
 
 describe("unreadable arguments", () => {
+  it("keeps keys named like Object.prototype members as ordinary fields", () => {
+    const t = lines();
+    const hostile = JSON.parse('{"__proto__":{"polluted":true},"constructor":"c","toString":1}');
+    t.logger.addFields(hostile);
+    t.logger.info("own", { hasOwnProperty: 2 });
+    t.logger.info("proxied", new Proxy(hostile, {}));
+    for (const rec of t.parsed()) {
+      expect(Object.getOwnPropertyDescriptor(rec, "__proto__")?.value).toEqual({ polluted: true });
+      expect(rec).toMatchObject({ constructor: "c", toString: 1 });
+    }
+    expect(t.parsed()[0].hasOwnProperty).toBe(2);
+    const own = t.logger.fields();
+    expect(Object.getOwnPropertyDescriptor(own, "__proto__")?.value).toEqual({ polluted: true });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it("writes the record when the whole fields argument is a throwing Proxy", () => {
     const sink = memorySink();
     const logger = createLogger({ sink });

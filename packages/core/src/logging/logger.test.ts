@@ -45,6 +45,23 @@ describe("JSON lines", () => {
     expect((lines[0] as string).match(/"a":/g)).toHaveLength(1);
   });
 
+  it("writes ts exactly as Date#toISOString, across seconds, minutes, days and odd times", () => {
+    let now = 0;
+    const out: string[] = [];
+    const logger = createLogger({ sink: lineSink((l) => out.push(l)), now: () => now });
+    const base = Date.UTC(2026, 11, 31, 23, 58, 59, 998);
+    const times = [base, base + 1, base + 2, base + 1_001, base + 59_999, base + 60_000];
+    for (let ms = base; ms < base + 130_000; ms += 997) times.push(ms);
+    times.push(base + 0.9, -1, -1.5, -86_400_001, 0, 8.64e15, 253_402_300_800_000, base);
+    const expected: string[] = [];
+    for (const t of times) {
+      now = t;
+      logger.info("t");
+      expected.push(new Date(t).toISOString());
+    }
+    expect(out.map((l) => JSON.parse(l).ts)).toEqual(expected);
+  });
+
   it("writes human-readable text", () => {
     const lines: string[] = [];
     const logger = createLogger({

@@ -150,15 +150,27 @@ function stateOf(ctx: Context): LogState {
   return getLogState(ctx) ?? defaultLogState();
 }
 
-function ambientMethod(level: LogLevel) {
-  const value = LEVEL_VALUES[level];
-  return (msg: string, fields?: unknown, options?: LogCallOptions): void => {
-    if (value < lowestEnabledLevel) return;
-    const ctx = activeContext();
-    const state = stateOf(ctx);
-    if (value < state.root.level) return;
-    write(state, ctx, level, msg, fields, options);
-  };
+// Level values, inlined in the methods below so a disabled call is one
+// comparison with no lookup.
+const TRACE = LEVEL_VALUES.trace;
+const DEBUG = LEVEL_VALUES.debug;
+const INFO = LEVEL_VALUES.info;
+const WARN = LEVEL_VALUES.warn;
+const ERROR = LEVEL_VALUES.error;
+const FATAL = LEVEL_VALUES.fatal;
+
+/** An ambient call past the process-wide level check: finds the current log and writes. */
+function writeAmbient(
+  level: LogLevel,
+  value: number,
+  msg: string,
+  fields: unknown,
+  options: LogCallOptions | undefined,
+): void {
+  const ctx = activeContext();
+  const state = stateOf(ctx);
+  if (value < state.root.level) return;
+  write(state, ctx, level, msg, fields, options);
 }
 
 /**
@@ -174,12 +186,29 @@ function ambientMethod(level: LogLevel) {
  * ```
  */
 export const log: Logger = {
-  trace: ambientMethod("trace"),
-  debug: ambientMethod("debug"),
-  info: ambientMethod("info"),
-  warn: ambientMethod("warn"),
-  error: ambientMethod("error"),
-  fatal: ambientMethod("fatal"),
+  // One function per level rather than closures from one factory: closures of one
+  // function share its feedback and optimised code, so a disabled `debug` would be
+  // compiled as the busy `info` and not inlined by its caller. Each compares with
+  // the least severe level of any logger first, before any context lookup; none
+  // uses `this`, so they can be passed around detached.
+  trace(msg, fields, options) {
+    if (TRACE >= lowestEnabledLevel) writeAmbient("trace", TRACE, msg, fields, options);
+  },
+  debug(msg, fields, options) {
+    if (DEBUG >= lowestEnabledLevel) writeAmbient("debug", DEBUG, msg, fields, options);
+  },
+  info(msg, fields, options) {
+    if (INFO >= lowestEnabledLevel) writeAmbient("info", INFO, msg, fields, options);
+  },
+  warn(msg, fields, options) {
+    if (WARN >= lowestEnabledLevel) writeAmbient("warn", WARN, msg, fields, options);
+  },
+  error(msg, fields, options) {
+    if (ERROR >= lowestEnabledLevel) writeAmbient("error", ERROR, msg, fields, options);
+  },
+  fatal(msg, fields, options) {
+    if (FATAL >= lowestEnabledLevel) writeAmbient("fatal", FATAL, msg, fields, options);
+  },
   addFields(fields) {
     addFieldsToState(stateOf(activeContext()), fields);
   },
@@ -190,15 +219,6 @@ export const log: Logger = {
     return LEVEL_VALUES[level] >= stateOf(activeContext()).root.level;
   },
 };
-
-// Level values, inlined in the methods below so a disabled call is one
-// comparison with no lookup.
-const TRACE = LEVEL_VALUES.trace;
-const DEBUG = LEVEL_VALUES.debug;
-const INFO = LEVEL_VALUES.info;
-const WARN = LEVEL_VALUES.warn;
-const ERROR = LEVEL_VALUES.error;
-const FATAL = LEVEL_VALUES.fatal;
 
 // One object per bound logger with its methods on a shared prototype: a fork's
 // `ctx.log` costs one small allocation, not a closure per level. The root's
@@ -249,6 +269,9 @@ export function boundLogger(state: LogState): Logger {
   return new BoundLogger(state);
 }
 
+/** A log method for a level the logger does not write. */
+function disabled(): void {}
+
 /** A standalone logger with its own root, not tied to any telemetry context. */
 export interface StandaloneLogger extends Logger {
   /** Counters of this logger. */
@@ -273,14 +296,18 @@ export function createLogger(options: LoggerOptions = {}): StandaloneLogger {
   const state = createLogState(createLogRoot(options), options.fields);
   const root = state.root;
   const logger = boundLogger(state);
-  // Methods bound once, so they can be passed around detached as before.
+  // Methods bound once, so they can be passed around detached as before. A root's level
+  // never changes, so a level below it gets the shared no-op: a disabled call is then
+  // nothing but the call, which its caller inlines away.
+  const method = (value: number, fn: Logger["info"]): Logger["info"] =>
+    value >= root.level ? fn.bind(logger) : disabled;
   return {
-    trace: logger.trace.bind(logger),
-    debug: logger.debug.bind(logger),
-    info: logger.info.bind(logger),
-    warn: logger.warn.bind(logger),
-    error: logger.error.bind(logger),
-    fatal: logger.fatal.bind(logger),
+    trace: method(TRACE, logger.trace),
+    debug: method(DEBUG, logger.debug),
+    info: method(INFO, logger.info),
+    warn: method(WARN, logger.warn),
+    error: method(ERROR, logger.error),
+    fatal: method(FATAL, logger.fatal),
     addFields: logger.addFields.bind(logger),
     fields: logger.fields.bind(logger),
     isLevelEnabled: logger.isLevelEnabled.bind(logger),

@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SERIALIZE_LIMITS, type SerializeOptions, serializeJson } from "./serialize";
+import {
+  DEFAULT_SERIALIZE_LIMITS,
+  quoteJson,
+  type SerializeOptions,
+  serializeJson,
+} from "./serialize";
 
 const opts: SerializeOptions = { limits: DEFAULT_SERIALIZE_LIMITS, redact: null, redactWith: "x" };
 const ser = (v: unknown, o: SerializeOptions = opts) => JSON.parse(serializeJson(v, o));
@@ -135,6 +140,28 @@ describe("serializeJson", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("quoteJson", () => {
+  it("writes what JSON.stringify writes, for short and long strings alike", () => {
+    const specials = ["\u0000", "\u001f", '"', "\\", "\ud800", "\udbff\udc00", "\udfff"];
+    const plain = ["\u0020", "\u007f", "é", "\u2028", "\ud7ff", "\ue000", "😀"];
+    for (const length of [0, 1, 5, 39, 40, 41, 80]) {
+      for (const c of [...specials, ...plain]) {
+        for (const at of [0, Math.floor(length / 2), length]) {
+          const s = "a".repeat(at) + c + "b".repeat(Math.max(0, length - at));
+          expect(quoteJson(s)).toBe(JSON.stringify(s));
+        }
+      }
+      expect(quoteJson("x".repeat(length))).toBe(JSON.stringify("x".repeat(length)));
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 60 }), (s) => {
+        expect(quoteJson(s)).toBe(JSON.stringify(s));
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -36,9 +36,21 @@ export interface SerializeOptions {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const NEEDS_ESCAPE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
+// Up to this length a loop over the characters decides faster than the regular
+// expression (most keys, messages and ids are shorter).
+const SHORT_STRING = 40;
+
 /** Quotes a string as a JSON string literal. */
 export function quoteJson(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+  if (s.length > SHORT_STRING) return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // The characters of NEEDS_ESCAPE: controls, quote, backslash, surrogates.
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
+      return JSON.stringify(s);
+    }
+  }
+  return `"${s}"`;
 }
 
 /** Cuts a string to the configured length, saying how much was cut. */

@@ -53,7 +53,7 @@ export interface LogRoot {
  */
 export interface LogState {
   readonly root: LogRoot;
-  /** Own fields; null-prototype object so hostile keys are inert. */
+  /** Own fields; made by {@link emptyFields}, so hostile keys are inert. */
   fields: Record<string, unknown>;
   /** Cached `,"k":v…` JSON of `fields`; null when stale. */
   json: string | null;
@@ -74,6 +74,22 @@ export let lowestEnabledLevel = LEVEL_OFF;
 
 function zeroCounts(): Record<LogLevel, number> {
   return { trace: 0, debug: 0, info: 0, warn: 0, error: 0, fatal: 0 };
+}
+
+// The prototype of every fields object: empty and frozen, so no key is inherited and a
+// `__proto__` or `constructor` key is an ordinary own field, as on a null-prototype
+// object. Unlike `Object.create(null)`, whose objects V8 keeps as hash tables, objects
+// made from it stay in fast mode: a fork's fields are copied and written out several
+// times faster.
+const FIELDS_PROTO: object = Object.freeze(Object.create(null));
+
+/**
+ * A new, empty fields object: no inherited keys, hostile keys inert.
+ *
+ * @returns the object.
+ */
+export function emptyFields(): LogFields {
+  return Object.create(FIELDS_PROTO) as LogFields;
 }
 
 /** Builds the shared root of a logger from options. */
@@ -108,14 +124,14 @@ export function createLogRoot(options: LoggerOptions = {}): LogRoot {
 
 /** A new log with the given fields. */
 export function createLogState(root: LogRoot, fields?: LogFields): LogState {
-  const own: Record<string, unknown> = Object.create(null);
+  const own = emptyFields();
   if (fields) copyFields(own, fields, root.serialize.limits.maxObjectKeys);
   return { root, fields: own, json: null, text: null };
 }
 
 /** A fork: same root, a copy of the fields as they are now. */
 export function forkLogState(state: LogState, extra?: LogFields): LogState {
-  const own: Record<string, unknown> = Object.create(null);
+  const own = emptyFields();
   for (const key in state.fields) own[key] = state.fields[key];
   const hasExtra =
     extra !== undefined && copyFields(own, extra, state.root.serialize.limits.maxObjectKeys) > 0;

@@ -93,11 +93,6 @@ export function readTime(time: unknown, ctx: Context): TimeInput | undefined {
   return undefined;
 }
 
-/** Span options as {@link span} reads them: the OpenTelemetry ones plus `parent`. */
-export interface ReadSpanOptions extends SpanOptions {
-  parent?: Context;
-}
-
 function readField(options: object, key: string, ctx: Context): unknown {
   try {
     return (options as Record<string, unknown>)[key];
@@ -108,12 +103,13 @@ function readField(options: object, key: string, ctx: Context): unknown {
 }
 
 /**
- * A plain copy of span options: `attributes` read as {@link readAttributes},
- * `kind`, `links`, `startTime`, `root` and `parent` kept when valid. Never
- * throws; fields that cannot be read or are invalid are left out and counted.
+ * A plain copy of the OpenTelemetry span options, made to be handed to the SDK as is:
+ * `attributes` read as {@link readAttributes}, `kind`, `links`, `startTime` and `root`
+ * kept when valid; `parent` is not copied (see {@link readParent}). Never throws; fields
+ * that cannot be read or are invalid are left out and counted.
  */
-export function readSpanOptions(options: unknown, ctx: Context): ReadSpanOptions {
-  const out: ReadSpanOptions = {};
+export function readSpanOptions(options: unknown, ctx: Context): SpanOptions {
+  const out: SpanOptions = {};
   if (options === undefined || options === null) return out;
   if (typeof options !== "object") {
     countInvalidInput(ctx);
@@ -128,11 +124,6 @@ export function readSpanOptions(options: unknown, ctx: Context): ReadSpanOptions
   if (typeof root === "boolean") out.root = root;
   const startTime = readTime(readField(options, "startTime", ctx), ctx);
   if (startTime !== undefined) out.startTime = startTime;
-  const parent = readField(options, "parent", ctx);
-  if (parent !== undefined) {
-    if (isContext(parent)) out.parent = parent;
-    else countInvalidInput(ctx);
-  }
   const links = readField(options, "links", ctx);
   if (links !== undefined) {
     try {

@@ -1,4 +1,3 @@
-import { type Context, isSpanContextValid, trace } from "@opentelemetry/api";
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { RANDOM_TRACE_FLAG } from "../propagation/w3c";
 
@@ -9,13 +8,17 @@ import { RANDOM_TRACE_FLAG } from "../propagation/w3c";
  * the span context before anything reads it.
  */
 export const randomFlagProcessor: SpanProcessor = {
-  onStart(span, parentContext: Context) {
+  onStart(span) {
     try {
       const sc = span.spanContext() as { traceId: string; traceFlags: number };
-      const parent = trace.getSpanContext(parentContext);
-      const newTrace =
-        parent === undefined || !isSpanContextValid(parent) || parent.traceId !== sc.traceId;
-      if (newTrace || (parent.traceFlags & RANDOM_TRACE_FLAG) !== 0) {
+      // The SDK sets the parent span context only when the parent it found was valid, so
+      // its absence means a new trace without validating the parent's ids a second time.
+      const parent = span.parentSpanContext;
+      if (
+        parent === undefined ||
+        parent.traceId !== sc.traceId ||
+        (parent.traceFlags & RANDOM_TRACE_FLAG) !== 0
+      ) {
         sc.traceFlags |= RANDOM_TRACE_FLAG;
       }
     } catch {

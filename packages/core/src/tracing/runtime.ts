@@ -12,6 +12,7 @@ import { CoreError } from "../errors";
 import { createServiceResource } from "../otlp/resource";
 import { VERSION } from "../version";
 import { randomFlagProcessor } from "./random-flag";
+import { createRootPath, rootPaths } from "./root-path";
 import { createSampler, type TraceRateLimit } from "./sampler";
 import { samplerFollowsLocalParent, setTracer, TRACER_NAME } from "./tracer";
 
@@ -98,7 +99,7 @@ export function createTracing(options: TracingOptions): TracingRuntime {
       `flushTimeoutMs must be positive, got ${flushTimeoutMs}`,
     );
   }
-  const sampler =
+  const ownSampler =
     options.enabled === false
       ? DISABLED
       : createSampler({
@@ -113,15 +114,18 @@ export function createTracing(options: TracingOptions): TracingRuntime {
     ...(options.serviceVersion !== undefined ? { serviceVersion: options.serviceVersion } : {}),
     ...(options.resourceAttributes !== undefined ? { attributes: options.resourceAttributes } : {}),
   });
+  const { sampler, idGenerator, path } = createRootPath(ownSampler);
   const provider = new BasicTracerProvider({
     resource,
     sampler,
+    idGenerator,
     spanProcessors: [randomFlagProcessor, ...(options.spanProcessors ?? [])],
     forceFlushTimeoutMillis: flushTimeoutMs,
     ...(options.spanLimits !== undefined ? { spanLimits: options.spanLimits } : {}),
   });
   const tracer = provider.getTracer(TRACER_NAME, VERSION);
   samplerFollowsLocalParent.add(tracer);
+  rootPaths.set(tracer, path);
 
   let shutdownPromise: Promise<void> | undefined;
   return {

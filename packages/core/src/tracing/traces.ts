@@ -10,7 +10,7 @@ import {
   TraceFlags,
   trace,
 } from "@opentelemetry/api";
-import { ensureContextManager } from "../context/manager";
+import { activeContext, ensureContextManager } from "../context/manager";
 import { setContextValue } from "../context/otel-context";
 import { extractContext, type HeadersLike } from "../propagation/w3c";
 import { FORK_KEY, type ForkMarker, SAMPLING_RATIO_KEY } from "./context-keys";
@@ -123,7 +123,7 @@ export function startTrace<R>(
   ensureContextManager();
   const fn = typeof fnOrOptions === "function" ? fnOrOptions : (maybeFn as SpanFn<R>);
   const options: StartTraceOptions = typeof fnOrOptions === "function" ? {} : fnOrOptions;
-  let ctx = context.active();
+  let ctx = activeContext();
   if (trace.getSpan(ctx) !== undefined) ctx = trace.deleteSpan(ctx);
   if (ctx.getValue(FORK_KEY) !== undefined) ctx = ctx.deleteValue(FORK_KEY);
   if (options.stitchWith !== undefined) ctx = extractContext(options.stitchWith, ctx);
