@@ -160,34 +160,70 @@ describe("createBatchSpanProcessor", () => {
   it("sends a full batch while another is in flight, up to maxConcurrentExports", async () => {
     const { processor, end, batches, callbacks, maxConcurrent } = setup("manual", {
       maxBatchSize: 2,
+      maxConcurrentExports: 2,
     });
-    end(...names("s", 8));
-    // The default allows two at once: the third full batch waits for a free slot.
-    await vi.waitFor(() => expect(batches).toHaveLength(2));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(batches).toHaveLength(2);
+    end(...names("s", 10));
+    // The first export runs alone; once it succeeded, two at once.
+    await vi.waitFor(() => expect(batches).toHaveLength(1));
     callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
     await vi.waitFor(() => expect(batches).toHaveLength(3));
-    expect(processor.stats()).toMatchObject({ exported: 2, queueLength: 2 });
-    const flushed = processor.forceFlush();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The fourth full batch waits for a free slot.
+    expect(batches).toHaveLength(3);
     callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
     await vi.waitFor(() => expect(batches).toHaveLength(4));
+    expect(processor.stats()).toMatchObject({ exported: 4, queueLength: 2 });
+    const flushed = processor.forceFlush();
+    callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
+    await vi.waitFor(() => expect(batches).toHaveLength(5));
     while (callbacks.length > 0) callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
     await flushed;
     expect(maxConcurrent()).toBe(2);
-    expect(processor.stats()).toMatchObject({ exported: 8, queueLength: 0 });
+    expect(processor.stats()).toMatchObject({ exported: 10, queueLength: 0 });
+  });
+
+  it("runs one export at a time until one succeeds, and again after a failure", async () => {
+    const { processor, end, batches, callbacks } = setup("manual", { maxBatchSize: 2 });
+    end(...names("s", 12));
+    const settle = async (code: ExportResultCode, inFlightAfter: number, total: number) => {
+      callbacks.shift()?.({ code });
+      await vi.waitFor(() => expect(batches).toHaveLength(total));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(batches).toHaveLength(total);
+      expect(callbacks).toHaveLength(inFlightAfter);
+    };
+    await vi.waitFor(() => expect(batches).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(batches).toHaveLength(1);
+    await settle(ExportResultCode.FAILED, 1, 2); // still alone after a failure
+    await settle(ExportResultCode.SUCCESS, 4, 6); // healthy: four at once
+    await settle(ExportResultCode.FAILED, 3, 6); // a failure: no new one while three run
+    while (callbacks.length > 0) callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
+    await processor.forceFlush();
+    expect(processor.stats()).toMatchObject({ exported: 8, failed: 4, queueLength: 0 });
   });
 
   it("on shutdown, counts every export still in flight as dropped", async () => {
-    const { processor, end, batches } = setup("never", {
+    const { processor, end, batches, callbacks } = setup("manual", {
       maxBatchSize: 2,
       maxConcurrentExports: 3,
       shutdownTimeoutMs: 50,
     });
-    end(...names("s", 7));
-    await vi.waitFor(() => expect(batches).toHaveLength(3));
+    end(...names("s", 9));
+    await vi.waitFor(() => expect(batches).toHaveLength(1));
+    callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
+    await vi.waitFor(() => expect(batches).toHaveLength(4));
     await processor.shutdown();
-    expect(processor.stats()).toMatchObject({ queued: 7, dropped: 7, failed: 0, queueLength: 0 });
+    expect(processor.stats()).toMatchObject({
+      queued: 9,
+      exported: 2,
+      dropped: 7, // three batches in flight and one span queued
+      failed: 0,
+      queueLength: 0,
+    });
+    // A late answer does not move the final counters.
+    while (callbacks.length > 0) callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
+    expect(processor.stats()).toMatchObject({ exported: 2, dropped: 7 });
   });
 
   it("sizes the queue from the measured rate, never above MAX_ADAPTIVE_QUEUE_SIZE", async () => {
@@ -206,7 +242,7 @@ describe("createBatchSpanProcessor", () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const stats = processor.stats();
-    // Two batches of 512 are in flight; the rest queue up to one second of spans.
+    // Four batches of 512 are in flight; the rest queue up to one second of spans.
     expect(longest).toBeGreaterThan(DEFAULT_MAX_QUEUE_SIZE);
     expect(longest).toBeLessThanOrEqual(MAX_ADAPTIVE_QUEUE_SIZE);
     expect(stats.queued + stats.dropped).toBe(produced);
@@ -229,7 +265,7 @@ describe("createBatchSpanProcessor", () => {
     }
     const stats = processor.stats();
     expect(stats.queued + stats.dropped).toBe(produced);
-    expect(stats.queued).toBe(100 + 2 * 10);
+    expect(stats.queued).toBe(100 + 10); // the queue and the one batch in flight
     await processor.shutdown();
   });
 

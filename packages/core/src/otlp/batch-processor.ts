@@ -30,8 +30,9 @@ export interface BatchSpanProcessorOptions {
   /** Spans per export request; a full batch is exported at once. Default `512`. */
   maxBatchSize?: number;
   /**
-   * Exports that may be in flight at once; a full batch waits only while all of them are
-   * busy. `1` sends one batch at a time. Default `2`.
+   * Exports that may be in flight at once while the collector is healthy; a full batch
+   * waits only while all of them are busy. Until an export has succeeded, and after any
+   * failure, one runs at a time. `1` always sends one batch at a time. Default `4`.
    */
   maxConcurrentExports?: number;
   /** Delay between exports of partial batches, in milliseconds. Default `5000`. */
@@ -105,7 +106,7 @@ export interface BatchSpanProcessor extends SpanProcessor {
 
 const DEFAULTS = {
   maxBatchSize: 512,
-  maxConcurrentExports: 2,
+  maxConcurrentExports: 4,
   scheduledDelayMs: 5000,
   exportTimeoutMs: 30_000,
   shutdownTimeoutMs: 5000,
@@ -138,7 +139,8 @@ function duration(name: string, value: number | undefined, fallback: number, min
  * Creates a batch span processor: ended, sampled spans go into a bounded queue and are
  * handed to `exporter` in batches of `maxBatchSize`, as soon as a batch is full or every
  * `scheduledDelayMs`. Up to `maxConcurrentExports` exports run at a time, so a full batch
- * does not wait for the round trip of the one before.
+ * does not wait for the round trip of the one before; until an export has succeeded, and
+ * after any failure, one runs at a time.
  *
  * It never blocks and never grows past its bound: when the queue is full, new spans are
  * dropped and counted. Without `maxQueueSize` the bound follows the measured rate (one
@@ -155,7 +157,7 @@ function duration(name: string, value: number | undefined, fallback: number, min
  *
  * @param exporter - where batches go, e.g. {@link createOtlpTraceExporter}
  * @param options - `maxQueueSize` (default: from the rate, 2048–16384), `maxBatchSize`
- *   (default 512, at most `maxQueueSize`), `maxConcurrentExports` (default 2),
+ *   (default 512, at most `maxQueueSize`), `maxConcurrentExports` (default 4),
  *   `scheduledDelayMs` (default 5000), `exportTimeoutMs` (default 30000),
  *   `shutdownTimeoutMs` (default 5000), `onWarning` (default none), `warningIntervalMs`
  *   (default 60000)
@@ -224,7 +226,7 @@ export function createBatchSpanProcessor(
   let head = 0;
   let length = 0;
 
-  // The arrival rate, measured over windows of about a second, sizes an adaptive queue.
+  // The arrival rate, measured over windows of a quarter of a second, sizes an adaptive queue.
   let arrivals = 0;
   let windowStart = monotonicNow();
 
@@ -233,6 +235,12 @@ export function createBatchSpanProcessor(
   let timerIsImmediate = false;
   /** The exports in flight; their spans count as dropped if shutdown gives up on them. */
   const inFlight = new Set<InFlightExport>();
+  /**
+   * Whether the last export finished succeeded. Until one has, and after any failure, one
+   * export runs at a time: a collector that is down or struggling does not get a burst.
+   */
+  let healthy = false;
+  const slots = (): number => (healthy ? maxConcurrentExports : 1);
   /** Set once shutdown's bound ran out: no export starts and no result counts after it. */
   let stopped = false;
   let closed = false;
@@ -253,7 +261,7 @@ export function createBatchSpanProcessor(
     return batch;
   }
 
-  /** Once a second or so: the bound becomes one second of spans at the measured rate. */
+  /** Every quarter of a second or so: the bound becomes one second of spans at the measured rate. */
   function measureRate(): void {
     const now = monotonicNow();
     const elapsed = now - windowStart;
@@ -268,7 +276,7 @@ export function createBatchSpanProcessor(
   }
 
   function schedule(ms: number): void {
-    if (inFlight.size >= maxConcurrentExports || closed) return;
+    if (inFlight.size >= slots() || closed) return;
     if (timer !== undefined) {
       if (timerIsImmediate || ms !== 0) return;
       clearTimer(timer);
@@ -291,11 +299,7 @@ export function createBatchSpanProcessor(
     if (stopped) return;
     clearTimer(timer);
     timer = undefined;
-    while (
-      inFlight.size < maxConcurrentExports &&
-      length > 0 &&
-      (partial || length >= maxBatchSize)
-    ) {
+    while (inFlight.size < slots() && length > 0 && (partial || length >= maxBatchSize)) {
       startExport(take(maxBatchSize));
     }
     planNext();
@@ -328,6 +332,7 @@ export function createBatchSpanProcessor(
       const result = await exportWithTimeout(batch);
       // Shutdown has counted these spans as dropped already; its stats are final.
       if (state.abandoned) return;
+      healthy = result.code === ExportResultCode.SUCCESS;
       if (result.code === ExportResultCode.SUCCESS) {
         const rejected = isPartialSuccess(result.error)
           ? Math.min(result.error.rejected, batch.length)
@@ -340,6 +345,7 @@ export function createBatchSpanProcessor(
       }
     } catch (error) {
       if (state.abandoned) return;
+      healthy = false;
       counters.failed += batch.length;
       diag.debug("groundwork batch span processor: exporter threw", error);
     }
@@ -478,7 +484,7 @@ interface InFlightExport {
 }
 
 /** How long the arrival rate is measured over before the adaptive queue bound follows it. */
-const RATE_WINDOW_MS = 1000;
+const RATE_WINDOW_MS = 250;
 /** The rate window is checked every this many + 1 arrivals (a power of two, minus one). */
 const RATE_CHECK_MASK = 255;
 
