@@ -1,11 +1,12 @@
 // OTLP trace export under load and faults, on the built packages. An app loop creates spans
-// at a fixed rate and the default batch span processor exports them to the protobuf-decoding
-// OTLP receiver of @groundwork/test-harness, which runs in a process of its own (see
-// otlp-receiver-process.ts) as a collector would. Runs without and with the exporter
+// at a fixed rate and the default batch span processor exports them to an OTLP/HTTP receiver
+// that decodes every request with the official protobuf definitions, in a process of its
+// own as a collector would be (see otlp-receiver-process.ts; BENCH_RECEIVER=harness for
+// the test harness's recording receiver). Runs without and with the exporter
 // alternate within every round (the order flips from one round to the next); the figures
 // are medians over the rounds with their ranges: spans created, dropped, failed and
-// received, and the app's event-loop delay p99 (monitorEventLoopDelay) without and with the
-// exporter. Then, once each: requests per second while the collector answers 500, and
+// received, the app's event-loop delay p99 (monitorEventLoopDelay) and the app process's CPU
+// time, without and with the exporter. Then, once each: requests per second while the collector answers 500, and
 // shutdown time against a collector that never answers.
 //
 //   pnpm build && node --import tsx bench/otlp-load.bench.ts [spans/s] [seconds] [rounds]
@@ -24,7 +25,6 @@ import {
   createOtlpTraceExporter,
 } from "@groundwork/core/otlp";
 import { createTracing } from "@groundwork/core/tracing";
-import type { ResponseScript } from "@groundwork/test-harness";
 import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 
@@ -78,6 +78,8 @@ async function startReceiver(): Promise<Receiver> {
 interface LoadResult {
   p99: number;
   created: number;
+  /** CPU time of this process per second of load, in ms (user + system). */
+  cpuMsPerSecond: number;
 }
 
 /** Creates `rate` spans a second for `seconds`, in ticks; returns the event-loop delay p99. */
@@ -85,6 +87,7 @@ async function load(processors: SpanProcessor[]): Promise<LoadResult> {
   const tracing = createTracing({ serviceName: "load", spanProcessors: processors });
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
+  const cpuBefore = process.cpuUsage();
   let created = 0;
   const perTick = Math.round((rate * TICK_MS) / 1000);
   const end = performance.now() + seconds * 1000;
@@ -102,11 +105,21 @@ async function load(processors: SpanProcessor[]): Promise<LoadResult> {
   });
   histogram.disable();
   await tracing.shutdown();
-  return { p99: histogram.percentile(99) / 1e6, created };
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    p99: histogram.percentile(99) / 1e6,
+    created,
+    cpuMsPerSecond: (cpu.user + cpu.system) / 1000 / seconds,
+  };
 }
 
+// The defaults unless BENCH_MAX_CONCURRENT_EXPORTS is set (to compare settings).
+const concurrency = process.env.BENCH_MAX_CONCURRENT_EXPORTS;
 const processorFor = (endpoint: string) =>
-  createBatchSpanProcessor(createOtlpTraceExporter({ endpoint }));
+  createBatchSpanProcessor(
+    createOtlpTraceExporter({ endpoint }),
+    concurrency === undefined ? {} : { maxConcurrentExports: Number(concurrency) },
+  );
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -121,6 +134,8 @@ interface Round {
   with: LoadResult;
   stats: BatchSpanProcessorStats;
   received: number;
+  /** Requests the receiver could not decode with the official definitions. */
+  undecoded: number;
 }
 
 async function healthyRound(receiver: Receiver, round: number): Promise<Round> {
@@ -136,9 +151,13 @@ async function healthyRound(receiver: Receiver, round: number): Promise<Round> {
     withExporter = await runWith();
     without = await load([]);
   }
-  const { spans } = await receiver.call<{ spans: number }>("counts");
-  return { without, with: withExporter, stats: processor.stats(), received: spans };
+  const { spans, undecoded } = await receiver.call<{ spans: number; undecoded: number }>("counts");
+  return { without, with: withExporter, stats: processor.stats(), received: spans, undecoded };
 }
+
+/** CPU time the exporter added to the app process, per span created, in µs. */
+const exporterCpuPerSpan = (r: Round): number =>
+  ((r.with.cpuMsPerSecond - r.without.cpuMsPerSecond) * 1000 * seconds) / r.with.created;
 
 async function healthy(receiver: Receiver): Promise<void> {
   const results: Round[] = [];
@@ -147,13 +166,14 @@ async function healthy(receiver: Receiver): Promise<void> {
     results.push(r);
     console.log(
       `  round ${round + 1}: created ${r.with.created}, dropped ${r.stats.dropped}, ` +
-        `failed ${r.stats.failed}, received ${r.received}; p99 ${r.without.p99.toFixed(1)} ms ` +
+        `failed ${r.stats.failed}, received ${r.received} (undecodable requests ${r.undecoded}); p99 ${r.without.p99.toFixed(1)} ms ` +
         `without, ${r.with.p99.toFixed(1)} ms with; load ${loadavg()[0]!.toFixed(1)}`,
     );
   }
   const pick = (f: (r: Round) => number) => results.map(f);
   console.log(
-    `healthy collector, ${rate} spans/s asked for ${seconds} s, ${rounds} interleaved rounds ` +
+    `healthy collector (${process.env.BENCH_RECEIVER === "harness" ? "test-harness receiver" : "lean decoding receiver"}), ` +
+      `${rate} spans/s asked for ${seconds} s, ${rounds} interleaved rounds ` +
       `(median, range):\n` +
       `  spans created             ${summary(pick((r) => r.with.created))}\n` +
       `  spans/s reached           ${summary(pick((r) => r.with.created / seconds))}\n` +
@@ -175,13 +195,16 @@ async function healthy(receiver: Receiver): Promise<void> {
       `  p99 added, ms             ${summary(
         pick((r) => r.with.p99 - r.without.p99),
         1,
-      )}`,
+      )}\n` +
+      `  app CPU ms/s without      ${summary(pick((r) => r.without.cpuMsPerSecond))}\n` +
+      `  app CPU ms/s with         ${summary(pick((r) => r.with.cpuMsPerSecond))}\n` +
+      `  exporter CPU µs per span  ${summary(pick(exporterCpuPerSpan), 1)}`,
   );
 }
 
 async function failing(receiver: Receiver): Promise<void> {
   await receiver.call("reset");
-  await receiver.call("respondWith", { script: 500 satisfies ResponseScript });
+  await receiver.call("respondWith", { status: 500 });
   const processor = processorFor(receiver.endpoint);
   const started = performance.now();
   await load([processor]);

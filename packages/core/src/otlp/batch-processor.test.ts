@@ -249,6 +249,22 @@ describe("createBatchSpanProcessor", () => {
     await processor.shutdown();
   });
 
+  it("grows the queue as soon as it fills under a rising rate, not a window later", async () => {
+    const created = performance.now();
+    const { processor, end } = setup("never", { exportTimeoutMs: 60_000, shutdownTimeoutMs: 50 });
+    // 2048 + 1000 spans within about 60 ms: a rate far above 2048 a second, well inside
+    // the first quarter-second window.
+    end(...names("s", 2048));
+    while (performance.now() - created < 60) {
+      // Let the shortest measuring window pass.
+    }
+    end(...names("t", 1000));
+    const elapsed = performance.now() - created;
+    expect(processor.stats()).toMatchObject({ queued: 3048, dropped: 0 });
+    expect(elapsed).toBeLessThan(250); // else the quarter-second window would have grown it
+    await processor.shutdown();
+  });
+
   it("never holds more than a given maxQueueSize, whatever the rate", async () => {
     const { processor, end } = setup("never", {
       maxQueueSize: 100,

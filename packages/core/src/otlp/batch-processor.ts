@@ -262,10 +262,10 @@ export function createBatchSpanProcessor(
   }
 
   /** Every quarter of a second or so: the bound becomes one second of spans at the measured rate. */
-  function measureRate(): void {
+  function measureRate(windowMs: number): void {
     const now = monotonicNow();
     const elapsed = now - windowStart;
-    if (elapsed < RATE_WINDOW_MS) return;
+    if (elapsed < windowMs) return;
     const perSecond = (arrivals * 1000) / elapsed;
     arrivals = 0;
     windowStart = now;
@@ -409,7 +409,13 @@ export function createBatchSpanProcessor(
 
   function onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    if (fixedQueueSize === undefined && (++arrivals & RATE_CHECK_MASK) === 0) measureRate();
+    if (fixedQueueSize === undefined) {
+      if ((++arrivals & RATE_CHECK_MASK) === 0) measureRate(RATE_WINDOW_MS);
+      // About to drop: a sudden rise of the rate need not wait for the end of the window.
+      else if (length >= queueLimit && queueLimit < MAX_ADAPTIVE_QUEUE_SIZE) {
+        measureRate(MIN_RATE_WINDOW_MS);
+      }
+    }
     if (closed || length >= queueLimit) {
       counters.dropped++;
       warnIfLosing(false);
@@ -485,6 +491,8 @@ interface InFlightExport {
 
 /** How long the arrival rate is measured over before the adaptive queue bound follows it. */
 const RATE_WINDOW_MS = 250;
+/** The shortest window the rate is measured over when the queue is full. */
+const MIN_RATE_WINDOW_MS = 50;
 /** The rate window is checked every this many + 1 arrivals (a power of two, minus one). */
 const RATE_CHECK_MASK = 255;
 
