@@ -190,7 +190,7 @@ export function readTelemetryEnv(env: EnvSource): TelemetryEnv {
   if (delay !== undefined) batch.scheduledDelayMs = delay;
   const exportTimeout = integer("OTEL_BSP_EXPORT_TIMEOUT", "the default (30000 ms)", 1);
   if (exportTimeout !== undefined) batch.exportTimeoutMs = exportTimeout;
-  const queue = integer("OTEL_BSP_MAX_QUEUE_SIZE", "the default (2048)", 1);
+  const queue = integer("OTEL_BSP_MAX_QUEUE_SIZE", "the default (from the rate, 2048–16384)", 1);
   if (queue !== undefined) batch.maxQueueSize = queue;
   const batchSize = integer("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "the default (512)", 1);
   if (batchSize !== undefined) batch.maxBatchSize = batchSize;

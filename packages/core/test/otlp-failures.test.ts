@@ -225,8 +225,11 @@ describe("OTLP export under a burst", () => {
     });
     expect(receiver.traces()).toHaveLength(2048);
     const batchSizes = receiver.requests().map((r) => {
+      // A batch is encoded in slices: one request, several resourceSpans entries.
       const decoded = r.decoded as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
-      return decoded.resourceSpans[0]?.scopeSpans[0]?.spans.length;
+      return decoded.resourceSpans
+        .flatMap((rs) => rs.scopeSpans)
+        .reduce((sum, ss) => sum + ss.spans.length, 0);
     });
     expect(batchSizes).toEqual([512, 512, 512, 512]);
     await provider.shutdown();

@@ -8,7 +8,12 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it, vi } from "vitest";
 import { CoreError } from "../errors";
-import { type BatchSpanProcessorOptions, createBatchSpanProcessor } from "./batch-processor";
+import {
+  type BatchSpanProcessorOptions,
+  createBatchSpanProcessor,
+  DEFAULT_MAX_QUEUE_SIZE,
+  MAX_ADAPTIVE_QUEUE_SIZE,
+} from "./batch-processor";
 
 type Behaviour = "succeed" | "fail" | "throw" | "reject" | "never" | "manual";
 
@@ -130,12 +135,13 @@ describe("createBatchSpanProcessor", () => {
     expect(Date.now() - started).toBeLessThan(500);
     await vi.waitFor(() => expect(batches).toEqual([["a", "b", "c"], ["d"]]), { timeout: 2000 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(590);
-    expect(processor.stats().exported).toBe(4);
+    await vi.waitFor(() => expect(processor.stats().exported).toBe(4));
   });
 
-  it("keeps exactly one export in flight", async () => {
+  it("keeps exactly one export in flight with maxConcurrentExports: 1", async () => {
     const { processor, end, batches, callbacks, maxConcurrent } = setup("manual", {
       maxBatchSize: 2,
+      maxConcurrentExports: 1,
     });
     end(...names("s", 6));
     await vi.waitFor(() => expect(batches).toHaveLength(1));
@@ -149,6 +155,134 @@ describe("createBatchSpanProcessor", () => {
     await processor.forceFlush();
     expect(maxConcurrent()).toBe(1);
     expect(processor.stats()).toMatchObject({ exported: 6, queueLength: 0 });
+  });
+
+  it("sends a full batch while another is in flight, up to maxConcurrentExports", async () => {
+    const { processor, end, batches, callbacks, maxConcurrent } = setup("manual", {
+      maxBatchSize: 2,
+      maxConcurrentExports: 2,
+    });
+    end(...names("s", 10));
+    // The first export runs alone; once it succeeded, two at once.
+    await vi.waitFor(() => expect(batches).toHaveLength(1));
+    callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
+    await vi.waitFor(() => expect(batches).toHaveLength(3));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The fourth full batch waits for a free slot.
+    expect(batches).toHaveLength(3);
+    callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
+    await vi.waitFor(() => expect(batches).toHaveLength(4));
+    expect(processor.stats()).toMatchObject({ exported: 4, queueLength: 2 });
+    const flushed = processor.forceFlush();
+    callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
+    await vi.waitFor(() => expect(batches).toHaveLength(5));
+    while (callbacks.length > 0) callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
+    await flushed;
+    expect(maxConcurrent()).toBe(2);
+    expect(processor.stats()).toMatchObject({ exported: 10, queueLength: 0 });
+  });
+
+  it("runs one export at a time until one succeeds, and again after a failure", async () => {
+    const { processor, end, batches, callbacks } = setup("manual", { maxBatchSize: 2 });
+    end(...names("s", 12));
+    const settle = async (code: ExportResultCode, inFlightAfter: number, total: number) => {
+      callbacks.shift()?.({ code });
+      await vi.waitFor(() => expect(batches).toHaveLength(total));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(batches).toHaveLength(total);
+      expect(callbacks).toHaveLength(inFlightAfter);
+    };
+    await vi.waitFor(() => expect(batches).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(batches).toHaveLength(1);
+    await settle(ExportResultCode.FAILED, 1, 2); // still alone after a failure
+    await settle(ExportResultCode.SUCCESS, 4, 6); // healthy: four at once
+    await settle(ExportResultCode.FAILED, 3, 6); // a failure: no new one while three run
+    while (callbacks.length > 0) callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
+    await processor.forceFlush();
+    expect(processor.stats()).toMatchObject({ exported: 8, failed: 4, queueLength: 0 });
+  });
+
+  it("on shutdown, counts every export still in flight as dropped", async () => {
+    const { processor, end, batches, callbacks } = setup("manual", {
+      maxBatchSize: 2,
+      maxConcurrentExports: 3,
+      shutdownTimeoutMs: 50,
+    });
+    end(...names("s", 9));
+    await vi.waitFor(() => expect(batches).toHaveLength(1));
+    callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
+    await vi.waitFor(() => expect(batches).toHaveLength(4));
+    await processor.shutdown();
+    expect(processor.stats()).toMatchObject({
+      queued: 9,
+      exported: 2,
+      dropped: 7, // three batches in flight and one span queued
+      failed: 0,
+      queueLength: 0,
+    });
+    // A late answer does not move the final counters.
+    while (callbacks.length > 0) callbacks.shift()?.({ code: ExportResultCode.SUCCESS });
+    expect(processor.stats()).toMatchObject({ exported: 2, dropped: 7 });
+  });
+
+  it("sizes the queue from the measured rate, never above MAX_ADAPTIVE_QUEUE_SIZE", async () => {
+    const { processor, end } = setup("never", {
+      exportTimeoutMs: 60_000,
+      shutdownTimeoutMs: 50,
+    });
+    let produced = 0;
+    let longest = 0;
+    // About 40 000 spans a second for 1.5 s into an exporter that never answers.
+    const until = Date.now() + 1500;
+    while (Date.now() < until) {
+      end(...names("s", 400));
+      produced += 400;
+      longest = Math.max(longest, processor.stats().queueLength);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const stats = processor.stats();
+    // Four batches of 512 are in flight; the rest queue up to one second of spans.
+    expect(longest).toBeGreaterThan(DEFAULT_MAX_QUEUE_SIZE);
+    expect(longest).toBeLessThanOrEqual(MAX_ADAPTIVE_QUEUE_SIZE);
+    expect(stats.queued + stats.dropped).toBe(produced);
+    await processor.shutdown();
+  });
+
+  it("grows the queue as soon as it fills under a rising rate, not a window later", async () => {
+    const created = performance.now();
+    const { processor, end } = setup("never", { exportTimeoutMs: 60_000, shutdownTimeoutMs: 50 });
+    // 2048 + 1000 spans within about 60 ms: a rate far above 2048 a second, well inside
+    // the first quarter-second window.
+    end(...names("s", 2048));
+    while (performance.now() - created < 60) {
+      // Let the shortest measuring window pass.
+    }
+    end(...names("t", 1000));
+    const elapsed = performance.now() - created;
+    expect(processor.stats()).toMatchObject({ queued: 3048, dropped: 0 });
+    expect(elapsed).toBeLessThan(250); // else the quarter-second window would have grown it
+    await processor.shutdown();
+  });
+
+  it("never holds more than a given maxQueueSize, whatever the rate", async () => {
+    const { processor, end } = setup("never", {
+      maxQueueSize: 100,
+      maxBatchSize: 10,
+      shutdownTimeoutMs: 50,
+    });
+    let produced = 0;
+    const until = Date.now() + 1200;
+    while (Date.now() < until) {
+      end(...names("s", 400));
+      produced += 400;
+      expect(processor.stats().queueLength).toBeLessThanOrEqual(100);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const stats = processor.stats();
+    expect(stats.queued + stats.dropped).toBe(produced);
+    expect(stats.queued).toBe(100 + 10); // the queue and the one batch in flight
+    await processor.shutdown();
   });
 
   it("counts failed exports", async () => {
@@ -198,6 +332,8 @@ describe("createBatchSpanProcessor", () => {
     ["maxQueueSize", 1.5],
     ["maxBatchSize", -1],
     ["maxBatchSize", Number.NaN],
+    ["maxConcurrentExports", 0],
+    ["maxConcurrentExports", 2.5],
     ["scheduledDelayMs", -1],
     ["scheduledDelayMs", Number.POSITIVE_INFINITY],
     ["exportTimeoutMs", 0],

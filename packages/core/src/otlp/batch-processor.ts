@@ -11,7 +11,8 @@ import { CoreError } from "../errors";
 import { isPartialSuccess } from "./partial-success";
 
 /**
- * Options of {@link createBatchSpanProcessor}. They correspond to the tracing settings
+ * Options of {@link createBatchSpanProcessor}. `maxQueueSize`, `maxBatchSize`,
+ * `scheduledDelayMs` and `exportTimeoutMs` correspond to the tracing settings
  * `max_queue_size`, `max_batch_size`, `scheduled_delay` and `export_timeout`.
  *
  * @example
@@ -20,10 +21,20 @@ import { isPartialSuccess } from "./partial-success";
  * ```
  */
 export interface BatchSpanProcessorOptions {
-  /** Spans held while waiting for export; more are dropped and counted. Default `2048`. */
+  /**
+   * Spans held while waiting for export; more are dropped and counted. Default: sized from
+   * the measured rate, one second of spans, at least `2048` ({@link DEFAULT_MAX_QUEUE_SIZE})
+   * and at most `16384` ({@link MAX_ADAPTIVE_QUEUE_SIZE}). A number given here is a fixed bound.
+   */
   maxQueueSize?: number;
   /** Spans per export request; a full batch is exported at once. Default `512`. */
   maxBatchSize?: number;
+  /**
+   * Exports that may be in flight at once while the collector is healthy; a full batch
+   * waits only while all of them are busy. Until an export has succeeded, and after any
+   * failure, one runs at a time. `1` always sends one batch at a time. Default `4`.
+   */
+  maxConcurrentExports?: number;
   /** Delay between exports of partial batches, in milliseconds. Default `5000`. */
   scheduledDelayMs?: number;
   /**
@@ -49,7 +60,7 @@ export interface BatchSpanProcessorOptions {
 
 /**
  * Counters of a batch span processor since it was created. Before shutdown, `queued =
- * exported + rejected + failed + queueLength + (spans in the export in flight)`; once
+ * exported + rejected + failed + queueLength + (spans in the exports in flight)`; once
  * `shutdown()` has resolved the counters are final: every queued span is exported,
  * rejected, failed or dropped.
  */
@@ -74,6 +85,15 @@ export interface BatchSpanProcessorStats {
   queueLength: number;
 }
 
+/** The least bound of the queue when `maxQueueSize` is not given (it grows with the rate). */
+export const DEFAULT_MAX_QUEUE_SIZE = 2048;
+
+/**
+ * The most the queue holds when `maxQueueSize` is not given, whatever the rate: the
+ * memory of the queue is bounded by this many spans.
+ */
+export const MAX_ADAPTIVE_QUEUE_SIZE = 16_384;
+
 /** A bounded, non-blocking OpenTelemetry `SpanProcessor` that exports in batches. */
 export interface BatchSpanProcessor extends SpanProcessor {
   /**
@@ -85,8 +105,8 @@ export interface BatchSpanProcessor extends SpanProcessor {
 }
 
 const DEFAULTS = {
-  maxQueueSize: 2048,
   maxBatchSize: 512,
+  maxConcurrentExports: 4,
   scheduledDelayMs: 5000,
   exportTimeoutMs: 30_000,
   shutdownTimeoutMs: 5000,
@@ -118,21 +138,27 @@ function duration(name: string, value: number | undefined, fallback: number, min
 /**
  * Creates a batch span processor: ended, sampled spans go into a bounded queue and are
  * handed to `exporter` in batches of `maxBatchSize`, as soon as a batch is full or every
- * `scheduledDelayMs`. One export runs at a time.
+ * `scheduledDelayMs`. Up to `maxConcurrentExports` exports run at a time, so a full batch
+ * does not wait for the round trip of the one before; until an export has succeeded, and
+ * after any failure, one runs at a time.
  *
- * It never blocks and never grows: when the queue is full, new spans are dropped and
- * counted. Its timers do not keep a Node process alive. Exports run with tracing
- * suppressed, so an instrumented `fetch` does not trace the exporter's own requests. An
- * exporter that throws, rejects or never calls back is contained and its batch counted as
- * failed.
+ * It never blocks and never grows past its bound: when the queue is full, new spans are
+ * dropped and counted. Without `maxQueueSize` the bound follows the measured rate (one
+ * second of spans, between {@link DEFAULT_MAX_QUEUE_SIZE} and
+ * {@link MAX_ADAPTIVE_QUEUE_SIZE}). Its timers do not keep a Node process alive. Exports
+ * run with tracing suppressed, so an instrumented `fetch` does not trace the exporter's own
+ * requests. An exporter that throws, rejects or never calls back is contained and its batch
+ * counted as failed.
+ *
+ * On `shutdown()` the queue is exported for at most `shutdownTimeoutMs`; then the rest,
+ * and every export still in flight, is counted as dropped, the exporter is shut down
+ * (aborting its requests in flight) and no request is sent after the returned promise
+ * resolves.
  *
  * @param exporter - where batches go, e.g. {@link createOtlpTraceExporter}
- * On `shutdown()` the queue is exported for at most `shutdownTimeoutMs`; then the rest is
- * counted as dropped, the exporter is shut down (aborting its requests in flight) and no
- * request is sent after the returned promise resolves.
- *
- * @param options - `maxQueueSize` (default 2048), `maxBatchSize` (default 512, at most
- *   `maxQueueSize`), `scheduledDelayMs` (default 5000), `exportTimeoutMs` (default 30000),
+ * @param options - `maxQueueSize` (default: from the rate, 2048–16384), `maxBatchSize`
+ *   (default 512, at most `maxQueueSize`), `maxConcurrentExports` (default 4),
+ *   `scheduledDelayMs` (default 5000), `exportTimeoutMs` (default 30000),
  *   `shutdownTimeoutMs` (default 5000), `onWarning` (default none), `warningIntervalMs`
  *   (default 60000)
  * @returns the processor, with `stats()` for its counters
@@ -151,10 +177,20 @@ export function createBatchSpanProcessor(
   exporter: SpanExporter,
   options: BatchSpanProcessorOptions = {},
 ): BatchSpanProcessor {
-  const maxQueueSize = count("maxQueueSize", options.maxQueueSize, DEFAULTS.maxQueueSize);
+  const fixedQueueSize =
+    options.maxQueueSize === undefined ? undefined : count("maxQueueSize", options.maxQueueSize, 0);
+  /** The most spans the ring can ever hold. */
+  const capacity = fixedQueueSize ?? MAX_ADAPTIVE_QUEUE_SIZE;
+  /** The bound in force now: fixed, or grown and shrunk with the measured rate. */
+  let queueLimit = fixedQueueSize ?? DEFAULT_MAX_QUEUE_SIZE;
   const maxBatchSize = Math.min(
     count("maxBatchSize", options.maxBatchSize, DEFAULTS.maxBatchSize),
-    maxQueueSize,
+    fixedQueueSize ?? DEFAULT_MAX_QUEUE_SIZE,
+  );
+  const maxConcurrentExports = count(
+    "maxConcurrentExports",
+    options.maxConcurrentExports,
+    DEFAULTS.maxConcurrentExports,
   );
   const scheduledDelayMs = duration(
     "scheduledDelayMs",
@@ -185,17 +221,26 @@ export function createBatchSpanProcessor(
     throw new CoreError("ERR_INVALID_OPTION", "onWarning must be a function");
   }
 
-  // A ring buffer: enqueue and dequeue are O(1) and the storage never exceeds maxQueueSize.
-  const ring: (ReadableSpan | undefined)[] = new Array(maxQueueSize);
+  // A ring buffer: enqueue and dequeue are O(1) and the storage never exceeds `capacity`.
+  const ring: (ReadableSpan | undefined)[] = new Array(capacity);
   let head = 0;
   let length = 0;
+
+  // The arrival rate, measured over windows of a quarter of a second, sizes an adaptive queue.
+  let arrivals = 0;
+  let windowStart = monotonicNow();
 
   const counters = { queued: 0, exported: 0, rejected: 0, dropped: 0, failed: 0 };
   let timer: TimerHandle | undefined;
   let timerIsImmediate = false;
-  let inFlight: Promise<void> | undefined;
-  /** The batch being exported; its spans count as dropped if shutdown gives up on it. */
-  let current: { size: number; abandoned: boolean } | undefined;
+  /** The exports in flight; their spans count as dropped if shutdown gives up on them. */
+  const inFlight = new Set<InFlightExport>();
+  /**
+   * Whether the last export finished succeeded. Until one has, and after any failure, one
+   * export runs at a time: a collector that is down or struggling does not get a burst.
+   */
+  let healthy = false;
+  const slots = (): number => (healthy ? maxConcurrentExports : 1);
   /** Set once shutdown's bound ran out: no export starts and no result counts after it. */
   let stopped = false;
   let closed = false;
@@ -207,17 +252,31 @@ export function createBatchSpanProcessor(
     const count = Math.min(n, length);
     const batch: ReadableSpan[] = new Array(count);
     for (let i = 0; i < count; i++) {
-      const index = (head + i) % maxQueueSize;
+      const index = (head + i) % capacity;
       batch[i] = ring[index] as ReadableSpan;
       ring[index] = undefined;
     }
-    head = (head + count) % maxQueueSize;
+    head = (head + count) % capacity;
     length -= count;
     return batch;
   }
 
+  /** Every quarter of a second or so: the bound becomes one second of spans at the measured rate. */
+  function measureRate(windowMs: number): void {
+    const now = monotonicNow();
+    const elapsed = now - windowStart;
+    if (elapsed < windowMs) return;
+    const perSecond = (arrivals * 1000) / elapsed;
+    arrivals = 0;
+    windowStart = now;
+    queueLimit = Math.min(
+      MAX_ADAPTIVE_QUEUE_SIZE,
+      Math.max(DEFAULT_MAX_QUEUE_SIZE, Math.ceil(perSecond)),
+    );
+  }
+
   function schedule(ms: number): void {
-    if (inFlight !== undefined || closed) return;
+    if (inFlight.size >= slots() || closed) return;
     if (timer !== undefined) {
       if (timerIsImmediate || ms !== 0) return;
       clearTimer(timer);
@@ -228,26 +287,42 @@ export function createBatchSpanProcessor(
 
   function onTimer(): void {
     timer = undefined;
-    void pump();
+    // The immediate timer is for full batches; the scheduled delay sends a partial one too.
+    startExports(!timerIsImmediate);
   }
 
-  /** Exports one batch if none is in flight; then keeps going while batches are full. */
-  function pump(): Promise<void> {
-    if (inFlight !== undefined) return inFlight;
-    if (length === 0 || stopped) return Promise.resolve();
+  /**
+   * Starts exports while a slot is free: full batches, and the partial rest as well when
+   * `partial` (the scheduled delay ran out, or a flush). Then plans the next start.
+   */
+  function startExports(partial: boolean): void {
+    if (stopped) return;
     clearTimer(timer);
     timer = undefined;
-    const batch = take(maxBatchSize);
-    const batchState = { size: batch.length, abandoned: false };
-    current = batchState;
-    inFlight = exportBatch(batch, batchState).then(() => {
-      inFlight = undefined;
-      current = undefined;
+    while (inFlight.size < slots() && length > 0 && (partial || length >= maxBatchSize)) {
+      startExport(take(maxBatchSize));
+    }
+    planNext();
+  }
+
+  function planNext(): void {
+    if (length >= maxBatchSize) schedule(0);
+    else if (length > 0) schedule(scheduledDelayMs);
+  }
+
+  function startExport(batch: ReadableSpan[]): void {
+    const entry: InFlightExport = {
+      size: batch.length,
+      abandoned: false,
+      done: Promise.resolve(),
+    };
+    inFlight.add(entry);
+    entry.done = exportBatch(batch, entry).then(() => {
+      inFlight.delete(entry);
+      if (stopped) return;
       warnIfLosing(false);
-      if (length >= maxBatchSize) schedule(0);
-      else if (length > 0) schedule(scheduledDelayMs);
+      startExports(false);
     });
-    return inFlight;
   }
 
   async function exportBatch(batch: ReadableSpan[], state: { abandoned: boolean }): Promise<void> {
@@ -257,6 +332,7 @@ export function createBatchSpanProcessor(
       const result = await exportWithTimeout(batch);
       // Shutdown has counted these spans as dropped already; its stats are final.
       if (state.abandoned) return;
+      healthy = result.code === ExportResultCode.SUCCESS;
       if (result.code === ExportResultCode.SUCCESS) {
         const rejected = isPartialSuccess(result.error)
           ? Math.min(result.error.rejected, batch.length)
@@ -269,6 +345,7 @@ export function createBatchSpanProcessor(
       }
     } catch (error) {
       if (state.abandoned) return;
+      healthy = false;
       counters.failed += batch.length;
       diag.debug("groundwork batch span processor: exporter threw", error);
     }
@@ -332,20 +409,32 @@ export function createBatchSpanProcessor(
 
   function onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    if (closed || length >= maxQueueSize) {
+    if (fixedQueueSize === undefined) {
+      if ((++arrivals & RATE_CHECK_MASK) === 0) measureRate(RATE_WINDOW_MS);
+      // About to drop: a sudden rise of the rate need not wait for the end of the window.
+      else if (length >= queueLimit && queueLimit < MAX_ADAPTIVE_QUEUE_SIZE) {
+        measureRate(MIN_RATE_WINDOW_MS);
+      }
+    }
+    if (closed || length >= queueLimit) {
       counters.dropped++;
       warnIfLosing(false);
       return;
     }
-    ring[(head + length) % maxQueueSize] = span;
+    ring[(head + length) % capacity] = span;
     length++;
     counters.queued++;
     // A full batch goes out on the next turn of the event loop, not inside span.end().
     schedule(length >= maxBatchSize ? 0 : scheduledDelayMs);
   }
 
+  /** Exports everything queued, up to `maxConcurrentExports` batches at a time. */
   async function drain(): Promise<void> {
-    while (inFlight !== undefined || length > 0) await pump();
+    while (!stopped && (inFlight.size > 0 || length > 0)) {
+      startExports(true);
+      if (inFlight.size === 0) return;
+      await Promise.race([...inFlight].map((entry) => entry.done));
+    }
   }
 
   function forceFlush(): Promise<void> {
@@ -369,10 +458,12 @@ export function createBatchSpanProcessor(
         // Whatever is left is given up on: counted as dropped now, so that the counters are
         // final when this promise resolves, and never exported later.
         stopped = true;
-        if (current !== undefined && !current.abandoned) {
-          current.abandoned = true;
-          counters.dropped += current.size;
+        for (const entry of inFlight) {
+          if (entry.abandoned) continue;
+          entry.abandoned = true;
+          counters.dropped += entry.size;
         }
+        inFlight.clear();
         counters.dropped += length;
         take(length);
         const remaining = Math.max(1, shutdownTimeoutMs - (monotonicNow() - started));
@@ -390,6 +481,20 @@ export function createBatchSpanProcessor(
 
   return { onStart, onEnd, forceFlush, shutdown, stats };
 }
+
+/** An export in flight: its size, whether shutdown gave up on it, and its end. */
+interface InFlightExport {
+  size: number;
+  abandoned: boolean;
+  done: Promise<void>;
+}
+
+/** How long the arrival rate is measured over before the adaptive queue bound follows it. */
+const RATE_WINDOW_MS = 250;
+/** The shortest window the rate is measured over when the queue is full. */
+const MIN_RATE_WINDOW_MS = 50;
+/** The rate window is checked every this many + 1 arrivals (a power of two, minus one). */
+const RATE_CHECK_MASK = 255;
 
 function callShutdown(exporter: SpanExporter): Promise<void> {
   try {

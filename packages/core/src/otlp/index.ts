@@ -3,7 +3,11 @@ export type {
   BatchSpanProcessorOptions,
   BatchSpanProcessorStats,
 } from "./batch-processor";
-export { createBatchSpanProcessor } from "./batch-processor";
+export {
+  createBatchSpanProcessor,
+  DEFAULT_MAX_QUEUE_SIZE,
+  MAX_ADAPTIVE_QUEUE_SIZE,
+} from "./batch-processor";
 export type { ConsoleSpanExporterOptions } from "./console-exporter";
 export { createConsoleSpanExporter, formatSpanLine } from "./console-exporter";
 export type {

@@ -40,6 +40,91 @@ export function encodeSpans(spans: readonly ReadableSpan[], protocol: OtlpProtoc
     : { body, dropped: spans.length - kept.length };
 }
 
+/** Spans encoded in one go before {@link encodeSpansInSlices} yields to the event loop. */
+export const ENCODE_SLICE_SIZE = 64;
+
+/** How {@link encodeSpansInSlices} gives the event loop a turn, and learns it must stop. */
+export interface SliceControl {
+  /** Resolves on a later turn of the event loop (a macrotask, so timers and I/O run). */
+  readonly yieldToLoop: () => Promise<void>;
+  /** `true` once the work is no longer wanted (the exporter was shut down). */
+  readonly cancelled: () => boolean;
+}
+
+/**
+ * Encodes `spans` as one OTLP export request like {@link encodeSpans}, but
+ * {@link ENCODE_SLICE_SIZE} spans at a time, giving the event loop a turn between slices so
+ * that a large batch does not block the application. Each slice is an export request of
+ * its own; their concatenation is one request carrying all of them (protobuf merges
+ * repeated fields; for JSON the `resourceSpans` arrays are joined). Never throws.
+ *
+ * @returns the encoded spans, or `undefined` when cancelled between two slices
+ */
+export async function encodeSpansInSlices(
+  spans: readonly ReadableSpan[],
+  protocol: OtlpProtocol,
+  control: SliceControl,
+): Promise<EncodedSpans | undefined> {
+  if (spans.length <= ENCODE_SLICE_SIZE) return encodeSpans(spans, protocol);
+  const parts: Uint8Array[] = [];
+  let dropped = 0;
+  for (let start = 0; start < spans.length; start += ENCODE_SLICE_SIZE) {
+    if (start > 0) {
+      await control.yieldToLoop();
+      if (control.cancelled()) return undefined;
+    }
+    const slice = encodeSpans(spans.slice(start, start + ENCODE_SLICE_SIZE), protocol);
+    dropped += slice.dropped;
+    if (slice.body !== undefined) parts.push(slice.body);
+  }
+  if (parts.length === 0) return { body: undefined, dropped };
+  const body = protocol === "http/json" ? joinJsonRequests(parts) : concatBytes(parts);
+  // A JSON shape other than the transformer's: encode the batch in one go instead.
+  return body === undefined ? encodeSpans(spans, protocol) : { body, dropped };
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  let size = 0;
+  for (const part of parts) size += part.length;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+const JSON_HEAD = Array.from('{"resourceSpans":[', (c) => c.charCodeAt(0));
+const JSON_TAIL = Array.from("]}", (c) => c.charCodeAt(0));
+
+function hasJsonShape(part: Uint8Array): boolean {
+  if (part.length < JSON_HEAD.length + JSON_TAIL.length) return false;
+  for (let i = 0; i < JSON_HEAD.length; i++) if (part[i] !== JSON_HEAD[i]) return false;
+  const tail = part.length - JSON_TAIL.length;
+  for (let i = 0; i < JSON_TAIL.length; i++) if (part[tail + i] !== JSON_TAIL[i]) return false;
+  return true;
+}
+
+/** `{"resourceSpans":[a]}` + `{"resourceSpans":[b]}` → `{"resourceSpans":[a,b]}`. */
+function joinJsonRequests(parts: readonly Uint8Array[]): Uint8Array | undefined {
+  if (parts.length === 1) return parts[0];
+  if (!parts.every(hasJsonShape)) return undefined;
+  const inner = parts.map((part) =>
+    part.subarray(JSON_HEAD.length, part.length - JSON_TAIL.length),
+  );
+  const pieces: Uint8Array[] = [Uint8Array.from(JSON_HEAD)];
+  inner.forEach((piece, i) => {
+    if (i > 0) pieces.push(COMMA);
+    pieces.push(piece);
+  });
+  pieces.push(Uint8Array.from(JSON_TAIL));
+  return concatBytes(pieces);
+}
+
+const COMMA = Uint8Array.of(",".charCodeAt(0));
+
 type Encoder = (spans: readonly ReadableSpan[]) => Uint8Array | undefined;
 
 function tryEncode(encode: Encoder, spans: readonly ReadableSpan[]): Uint8Array | undefined {

@@ -1,4 +1,5 @@
-import { diag } from "@opentelemetry/api";
+import { clearTimer, setRefTimeout } from "@groundwork/platform";
+import { context, diag } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
@@ -12,7 +13,7 @@ import {
   type OtlpHttpSender,
   type OtlpHttpSenderOptions,
 } from "./sender";
-import { encodeSpans } from "./span-encoding";
+import { encodeSpansInSlices, type SliceControl } from "./span-encoding";
 
 /** Where OTLP/HTTP traces go when no endpoint is given: a collector on this host. */
 export const DEFAULT_OTLP_TRACES_ENDPOINT = "http://localhost:4318/v1/traces";
@@ -136,15 +137,42 @@ export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}):
       report(fail(shutdownFailure));
       return;
     }
-    const { body, dropped } = encodeSpans(spans, protocol);
-    if (body === undefined) {
-      report(fail(serializationFailure(spans.length)));
-      return;
-    }
-    const done = sender.send(body).then((outcome) => report(deliver(outcome, dropped)));
+    // The request goes out in the caller's context (tracing suppressed by the processor),
+    // even when encoding resumes on later turns of the event loop.
+    const active = context.active();
+    const done = encodeSpansInSlices(spans, protocol, sliceControl).then(async (encoded) => {
+      if (encoded === undefined || closed) {
+        report(fail(shutdownFailure));
+        return;
+      }
+      const { body, dropped } = encoded;
+      if (body === undefined) {
+        report(fail(serializationFailure(spans.length)));
+        return;
+      }
+      const outcome = await context.with(active, () => sender.send(body));
+      report(deliver(outcome, dropped));
+    });
     pending.add(done);
     void done.then(() => pending.delete(done));
   }
+
+  /** Turns given to the event loop between encoding slices; shutdown ends them at once. */
+  const yields = new Set<() => void>();
+  const sliceControl: SliceControl = {
+    yieldToLoop: () =>
+      new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimer(timer);
+          yields.delete(wake);
+          resolve();
+        };
+        // Referenced: an awaited flush must not let Node exit in the middle of a batch.
+        const timer = setRefTimeout(wake, 0);
+        yields.add(wake);
+      }),
+    cancelled: () => closed,
+  };
 
   async function forceFlush(): Promise<void> {
     await Promise.all([...pending]);
@@ -152,6 +180,8 @@ export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}):
 
   async function shutdown(): Promise<void> {
     closed = true;
+    // Batches being encoded stop at their next slice, with no timer left behind.
+    for (const wake of [...yields]) wake();
     // Aborts the requests in flight: after shutdown nothing reaches the endpoint. A batch
     // span processor drains its queue (within its bound) before calling this.
     await sender.shutdown();
