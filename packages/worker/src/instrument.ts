@@ -1,6 +1,7 @@
 import { SpanKind } from "@opentelemetry/api";
 import { type HandlerClass, instrumentClass } from "./classes";
 import { WorkerError } from "./errors";
+import { queueInvocation } from "./internal/queue";
 import { envFor, isolateResolver, runEvent, runFetch } from "./internal/run";
 import type { WorkerConfig } from "./options";
 import type { ExecutionContextLike, MessageBatchLike, ScheduledControllerLike } from "./types";
@@ -104,23 +105,9 @@ export function instrument<Env, H extends HandlerLike<Env> | HandlerClass>(
   if (typeof queue === "function") {
     wrapped.queue = function (batch, env, ctx) {
       const state = isolate(env);
-      return runEvent(
-        state,
-        ctx,
-        {
-          name: `${batch.queue} process`,
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            "faas.trigger": "pubsub",
-            "messaging.system": "cloudflare_queues",
-            "messaging.operation.type": "process",
-            "messaging.destination.name": batch.queue,
-            "messaging.batch.message_count": batch.messages.length,
-          },
-          resource: batch.queue,
-          method: "queue",
-        },
-        (c) => queue.call(this, batch, envFor(state, env), c as ExecutionContextLike),
+      const { start, batch: view } = queueInvocation(batch);
+      return runEvent(state, ctx, start, (c) =>
+        queue.call(this, view, envFor(state, env), c as ExecutionContextLike),
       );
     };
   }

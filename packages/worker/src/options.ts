@@ -79,6 +79,14 @@ export interface WorkerTracingOptions {
    * Default: none, every head-sampled span is exported.
    */
   tailSampler?: TailSampler;
+  /**
+   * Add the send span's `traceparent` to queue messages sent through instrumented queue
+   * bindings, so an instrumented consumer links its batch to the producers. Only plain-object
+   * bodies of content type `json` or `v8` (the default) carry it, under the key
+   * `__traceparent`; an instrumented consumer removes the key before the handler sees the
+   * body, an uninstrumented one sees it as one extra field. Default `true`.
+   */
+  propagateToQueues?: boolean;
 }
 
 /**
@@ -189,6 +197,7 @@ export interface ResolvedOptions {
   readonly maxBatchSize: number;
   readonly maxConcurrentExports: number;
   readonly tailSampler: TailSampler | undefined;
+  readonly propagateToQueues: boolean;
   readonly metrics:
     | { temporality: "delta" | "cumulative"; maxSeries: number; durationBuckets: readonly number[] }
     | undefined;
@@ -360,6 +369,7 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
       2,
     ),
     tailSampler: tracing.tailSampler,
+    propagateToQueues: tracing.propagateToQueues !== false,
     metrics,
     exportTimeoutMs: positiveNumber("exportTimeoutMs", options.exportTimeoutMs, 10_000),
     asyncLocalStorage: Als,

@@ -15,6 +15,11 @@ beforeAll(async () => {
   const script = await bundleWorker("./fixtures/worker.ts");
   mf = await startWorker(script, { OTLP: receiver.url, ECHO: echo.url }, ["nodejs_compat"], {
     kvNamespaces: ["CACHE"],
+    queueProducers: { JOBS: "tasks", RAW: "raw" },
+    queueConsumers: {
+      tasks: { maxBatchSize: 10, maxBatchTimeout: 0.2 },
+      raw: { maxBatchSize: 10, maxBatchTimeout: 0.2 },
+    },
   });
 }, 60_000);
 
@@ -329,5 +334,72 @@ describe("scheduled and queue", () => {
     const [span] = await traceOfSpan("jobs process", 1);
     expect(span).toMatchObject({ name: "jobs process", kind: "SPAN_KIND_CONSUMER" });
     expect(span?.attributes["messaging.batch.message_count"]).toBe(2);
+  });
+});
+
+describe("queue trace context", () => {
+  it("a single message's consumer continues the producer's trace, and sees the body as sent", async () => {
+    const res = await mf.dispatchFetch("http://worker.test/enqueue");
+    await res.text();
+    const traceId = traceIdOf(res);
+    const spans = await traceSpans(traceId, 3);
+    const send = spans.find((s) => s.name === "JOBS send");
+    const process = spans.find((s) => s.name === "tasks process");
+    expect(send).toMatchObject({ kind: "SPAN_KIND_PRODUCER" });
+    expect(process).toMatchObject({ kind: "SPAN_KIND_CONSUMER", parentSpanId: send?.spanId });
+    expect(process?.links).toHaveLength(1);
+    expect(process?.links[0]).toMatchObject({ traceId, spanId: send?.spanId });
+    expect(typeof process?.links[0]?.attributes["messaging.message.id"]).toBe("string");
+    const lines = await waitFor(printed, (p) =>
+      p.some((l) => l.value.msg === "batch" && l.value.queue === "tasks"),
+    );
+    const batch = lines.find((l) => l.value.msg === "batch" && l.value.queue === "tasks");
+    expect(batch?.value.bodies).toEqual([{ n: 1 }]);
+    expect(batch?.value.trace_id).toBe(traceId);
+  });
+
+  it("a batch's process span links every producer; bodies that cannot carry context are untouched", async () => {
+    const res = await mf.dispatchFetch("http://worker.test/enqueue-batch");
+    await res.text();
+    const traceId = traceIdOf(res);
+    const [send] = await waitFor(
+      () => receiver.traces().filter((s) => s.traceId === traceId && s.name === "JOBS sendBatch"),
+      (found) => found.length === 1,
+    );
+    const process = await waitFor(
+      () =>
+        receiver
+          .traces()
+          .find((s) => s.name === "tasks process" && s.links.some((l) => l.traceId === traceId)),
+      (s) => s !== undefined,
+    );
+    // Three messages: a trace of its own, with a link to the producer of each one that carried it.
+    expect(process?.traceId).not.toBe(traceId);
+    expect(process?.attributes["messaging.batch.message_count"]).toBe(3);
+    expect(process?.links.map((l) => [l.traceId, l.spanId])).toEqual([
+      [traceId, send?.spanId],
+      [traceId, send?.spanId],
+    ]);
+    const lines = await waitFor(printed, (p) =>
+      p.some((l) => l.value.msg === "batch" && l.value.size === 3),
+    );
+    const batch = lines.find((l) => l.value.msg === "batch" && l.value.size === 3);
+    expect(batch?.value.bodies).toEqual([{ n: 2 }, { n: 3 }, "plain text"]);
+  });
+
+  it("puts traceparent under __traceparent in the body an uninstrumented consumer receives", async () => {
+    const res = await mf.dispatchFetch("http://worker.test/enqueue-raw");
+    await res.text();
+    const traceId = traceIdOf(res);
+    const [send] = await traceSpans(traceId, 2).then((spans) =>
+      spans.filter((s) => s.name === "RAW send"),
+    );
+    const bodies = await waitFor(
+      async () => (await (await mf.dispatchFetch("http://worker.test/__raw")).json()) as unknown[],
+      (b) => b.length > 0,
+    );
+    expect(bodies).toEqual([
+      { n: 4, __traceparent: expect.stringMatching(`^00-${traceId}-${send?.spanId}-0[13]$`) },
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import {
   type Attributes,
   type Context,
   createContextKey,
+  type Link,
   type Span,
   type SpanKind,
   SpanStatusCode,
@@ -71,6 +72,8 @@ export interface InvocationStart {
   attributes: Attributes;
   /** Headers carrying a remote parent (`traceparent`), if any. */
   headers?: Headers;
+  /** Links of the invocation span (the producers of a queue batch's messages). */
+  links?: Link[];
   /** Dimensions of the meta entry and metrics. */
   resource: string;
   method: string;
@@ -118,7 +121,11 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
   );
   const span = state.tracing.tracer.startSpan(
     start.name,
-    { kind: start.kind, attributes: start.attributes },
+    {
+      kind: start.kind,
+      attributes: start.attributes,
+      ...(start.links === undefined ? {} : { links: start.links }),
+    },
     base,
   );
   const startedAt = monotonicNow();
