@@ -27,6 +27,8 @@ const EVENTS = new Set([
   "alarm",
   "scheduled",
   "queue",
+  "email",
+  "tail",
   "webSocketMessage",
   "webSocketClose",
   "webSocketError",

@@ -18,9 +18,11 @@ export { traceStub } from "./stub";
 export type { WorkerTelemetry } from "./telemetry";
 export { getTelemetry } from "./telemetry";
 export type {
+  EmailMessageLike,
   ExecutionContextLike,
   FetchFn,
   IncomingRequestCfLike,
   MessageBatchLike,
   ScheduledControllerLike,
+  TraceItemLike,
 } from "./types";
