@@ -144,6 +144,14 @@ export interface WorkerOptions {
    */
   exportTimeoutMs?: number;
   /**
+   * How long, after the response is handed to the runtime, the export waits for a streamed
+   * body to finish and for the work the handler passed to `ctx.waitUntil`, in milliseconds
+   * (the runtime allows 30 s in all). Past it the export goes ahead; spans not finished by
+   * then are counted as cut (`worker_spans_cut`, `spans_cut` on the `START` entry, a warning
+   * entry) and exported by a later invocation if they end. Default 20 000.
+   */
+  waitUntilBudgetMs?: number;
+  /**
    * `AsyncLocalStorage` from `node:async_hooks`, for Workers with the `nodejs_als` flag only
    * (with `nodejs_compat` it is found on its own). Default: detected.
    */
@@ -202,6 +210,7 @@ export interface ResolvedOptions {
     | { temporality: "delta" | "cumulative"; maxSeries: number; durationBuckets: readonly number[] }
     | undefined;
   readonly exportTimeoutMs: number;
+  readonly waitUntilBudgetMs: number;
   readonly asyncLocalStorage: AsyncLocalStorageConstructor | undefined;
   readonly instrumentGlobalFetch: boolean;
   readonly instrumentBindings: boolean;
@@ -372,6 +381,7 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
     propagateToQueues: tracing.propagateToQueues !== false,
     metrics,
     exportTimeoutMs: positiveNumber("exportTimeoutMs", options.exportTimeoutMs, 10_000),
+    waitUntilBudgetMs: positiveNumber("waitUntilBudgetMs", options.waitUntilBudgetMs, 20_000),
     asyncLocalStorage: Als,
     instrumentGlobalFetch: options.instrumentGlobalFetch !== false,
     instrumentBindings: options.instrumentBindings !== false,

@@ -14,6 +14,7 @@ import {
   type Span,
   type SpanKind,
   SpanStatusCode,
+  TraceFlags,
   trace,
 } from "@opentelemetry/api";
 import type { TailSampler } from "../sampling";
@@ -38,6 +39,8 @@ export interface Invocation {
   readonly method: string;
   /** Promises the handler passed to `ctx.waitUntil`, awaited before the export. */
   readonly waits: Promise<unknown>[];
+  /** Spans started in the invocation (its own aside) that have not ended yet. */
+  readonly open: Set<object>;
   /** Runs `fn` inside the invocation's context. */
   run<R>(fn: () => R): R;
   /** The `traceparent` of the invocation span. */
@@ -47,15 +50,14 @@ export interface Invocation {
    * it; what ends later (a streamed body) is not counted.
    */
   end(status: string, outcome: Outcome, error?: unknown): void;
+  /**
+   * Marks the response as handed to the runtime, with the status it will end with: the
+   * `waitUntil` budget counts from here, even while a streamed body is still being sent.
+   */
+  responded(status: string, outcome: Outcome): void;
   /** Waits for the end and the handler's own `waitUntil` work, writes the logs, exports. */
   finish(): Promise<void>;
 }
-
-/**
- * How long the export waits for the work the handler passed to `waitUntil` (the runtime
- * allows 30 s after the response in all): longer work is not waited for.
- */
-const WAIT_UNTIL_CAP_MS = 20_000;
 
 /** Context key of the invocation an OpenTelemetry context belongs to. */
 const INVOCATION_KEY = createContextKey("groundwork.worker.invocation");
@@ -138,9 +140,14 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
   const endedPromise = new Promise<void>((resolve) => {
     resolveEnded = resolve;
   });
+  let resolveResponded: () => void = () => {};
+  const respondedPromise = new Promise<void>((resolve) => {
+    resolveResponded = resolve;
+  });
   let status = "";
   let outcome: Outcome = "ok";
   let durationMs = 0;
+  const open = new Set<object>();
 
   const invocation: Invocation = {
     state,
@@ -152,6 +159,7 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
     resource: start.resource,
     method: start.method,
     waits,
+    open,
     run: (fn) => runIn(invocation.otel, fn),
     traceparent: () => traceparentOf(span.spanContext()),
     end(endStatus, endOutcome, error) {
@@ -168,30 +176,47 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
         // A broken span must not keep the invocation from finishing.
       }
       resolveEnded();
+      resolveResponded();
+    },
+    responded(pendingStatus, pendingOutcome) {
+      if (!ended) {
+        status = pendingStatus;
+        outcome = pendingOutcome;
+      }
+      resolveResponded();
     },
     async finish() {
-      await endedPromise;
-      // Work the handler handed to waitUntil may log and make spans: wait for it so that it
-      // is written and exported too. Past WAIT_UNTIL_CAP_MS the export goes ahead without
-      // it, inside the runtime's budget.
-      if (waits.length > 0) {
-        let capped = false;
-        let timer: TimerHandle | undefined;
-        const cap = new Promise<void>((resolve) => {
-          timer = setUnrefTimeout(() => {
-            capped = true;
-            resolve();
-          }, WAIT_UNTIL_CAP_MS);
-        });
-        let seen = 0;
-        while (seen < waits.length && !capped) {
-          const batch = waits.slice(seen);
-          seen = waits.length;
-          await Promise.race([Promise.allSettled(batch), cap]);
-        }
-        clearTimer(timer);
+      await respondedPromise;
+      // A streamed body, and the work the handler handed to waitUntil, may log and make
+      // spans: wait for them so that they are written and exported too. Past the budget the
+      // export goes ahead without them, inside the runtime's own limit, and what was not
+      // finished by then is counted as cut.
+      let capped = false;
+      let timer: TimerHandle | undefined;
+      const cap = new Promise<void>((resolve) => {
+        timer = setUnrefTimeout(() => {
+          capped = true;
+          resolve();
+        }, options.waitUntilBudgetMs);
+      });
+      await Promise.race([endedPromise, cap]);
+      let seen = 0;
+      while (seen < waits.length && !capped) {
+        const batch = waits.slice(seen);
+        seen = waits.length;
+        await Promise.race([Promise.allSettled(batch), cap]);
       }
-      const end = () => ({ status, outcome, durationMs, startedEpoch });
+      clearTimer(timer);
+      let cut = 0;
+      if (capped) {
+        cut = open.size;
+        if (!ended) {
+          durationMs = monotonicNow() - startedAt;
+          if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) cut++;
+        }
+        if (cut > 0) state.spans.cut(cut, "unfinished");
+      }
+      const end = () => ({ status, outcome, durationMs, startedEpoch, cut });
       writeLogs(invocation, end());
       state.metrics?.record(
         { api: invocation.api, resource: invocation.resource, method: invocation.method, status },
@@ -201,7 +226,11 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
         state.spans.settle(group, decide(options.tailSampler, invocation, end()));
       }
       const deadline = Date.now() + options.exportTimeoutMs;
-      await Promise.all([state.spans.exportPending(deadline), state.metrics?.push()]);
+      const [left] = await Promise.all([
+        state.spans.exportPending(deadline),
+        state.metrics?.push(),
+      ]);
+      if (left > 0) warnCut(invocation, left, "deadline");
     },
   };
   (invocation as { otel: Context }).otel = trace
@@ -233,9 +262,41 @@ function decide(
   }
 }
 
+/** Why spans were cut from an invocation's export (see {@link SpanBuffer.cut}). */
+export type CutReason = "unfinished" | "deadline";
+
+const CUT_MESSAGES: Record<CutReason, string> = {
+  unfinished: "spans not finished within the waitUntil budget were cut from the export",
+  deadline: "spans still queued at the export deadline were left for a later invocation",
+};
+
+/** The warning entry written when spans were cut from an invocation's export. */
+function cutEntry(invocation: Invocation, count: number, reason: CutReason) {
+  const options = invocation.state.options;
+  const entry: Record<string, unknown> = {
+    time: new Date().toISOString(),
+    level: "warn",
+    msg: CUT_MESSAGES[reason],
+    type: "meta",
+    spans_cut: count,
+    reason,
+    waituntil_budget_ms: options.waitUntilBudgetMs,
+    export_timeout_ms: options.exportTimeoutMs,
+    trace_id: invocation.span.spanContext().traceId,
+    service: options.serviceName,
+  };
+  if (options.serviceVersion !== undefined) entry.version = options.serviceVersion;
+  return entry;
+}
+
+function warnCut(invocation: Invocation, count: number, reason: CutReason): void {
+  const out = runtimeGlobal<ConsoleLike>("console");
+  if (out !== undefined) write(out, "warn", cutEntry(invocation, count, reason));
+}
+
 function writeLogs(
   invocation: Invocation,
-  end: { status: string; outcome: Outcome; durationMs: number; startedEpoch: number },
+  end: { status: string; outcome: Outcome; durationMs: number; startedEpoch: number; cut: number },
 ): void {
   const out = runtimeGlobal<ConsoleLike>("console");
   if (out === undefined) return;
@@ -266,7 +327,9 @@ function writeLogs(
   // The isolate's running total: a growing number means the collector is too slow.
   const spansDropped = invocation.state.spans.stats().dropped;
   if (spansDropped > 0) meta.isolate_spans_dropped = spansDropped;
+  if (end.cut > 0) meta.spans_cut = end.cut;
   write(out, meta.level as string, meta);
+  if (end.cut > 0) write(out, "warn", cutEntry(invocation, end.cut, "unfinished"));
   for (const record of records) write(out, record.level, entry(record, sc.traceId, service));
 }
 

@@ -72,11 +72,13 @@ export function createIsolateState(options: ResolvedOptions): IsolateState {
     maxBatchSize: options.maxBatchSize,
     maxConcurrentExports: options.maxConcurrentExports,
     exportTimeoutMs: options.exportTimeoutMs,
+    openSetOf: (parent: Context) => invocationOf(parent)?.open,
     ...(metrics === undefined
       ? {}
       : {
           onDrop: (n: number) => metrics.spansDropped(n),
           onTailDrop: (n: number) => metrics.spansDiscarded(n),
+          onCut: (n: number, reason: "unfinished" | "deadline") => metrics.spansCut(n, reason),
         }),
     ...(options.tailSampler === undefined
       ? {}

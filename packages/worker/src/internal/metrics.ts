@@ -19,6 +19,8 @@ export interface RequestMetrics {
   spansDropped(count: number): void;
   /** Counts spans the tail sampler discarded. Never throws. */
   spansDiscarded(count: number): void;
+  /** Counts spans cut from an invocation's export by its budget. Never throws. */
+  spansCut(count: number, reason: "unfinished" | "deadline"): void;
   /** Pushes what changed; never rejects. */
   push(): Promise<void>;
 }
@@ -63,6 +65,10 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
         help: "Finished spans dropped because the isolate's buffer was full",
       }),
       spans_discarded: counter({ help: "Finished spans the tail sampler did not keep" }),
+      spans_cut: counter({
+        help: "Spans cut from an invocation's export by its waitUntil budget or export deadline",
+        labels: ["reason"] as const,
+      }),
     },
     { registry },
   );
@@ -103,6 +109,11 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
     spansDiscarded(count) {
       try {
         m.spans_discarded.inc(count);
+      } catch {}
+    },
+    spansCut(count, reason) {
+      try {
+        m.spans_cut({ reason }).inc(count);
       } catch {}
     },
     async push() {
