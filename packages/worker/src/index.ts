@@ -6,6 +6,7 @@ export type { HandlerLike } from "./instrument";
 export { instrument } from "./instrument";
 export type {
   WorkerConfig,
+  WorkerExporters,
   WorkerLoggingOptions,
   WorkerMetricsOptions,
   WorkerOptions,

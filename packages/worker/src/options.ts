@@ -1,7 +1,9 @@
-import type { LogLevel } from "@groundwork/core";
+import type { LogLevel, RecordSink } from "@groundwork/core";
 import type { AsyncLocalStorageConstructor } from "@groundwork/core/context";
 import type { OtlpProtocol } from "@groundwork/core/otlp";
+import type { Registry } from "@groundwork/metrics";
 import { type EnvSource, readEnv } from "@groundwork/platform";
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { WorkerError } from "./errors";
 import type { TailSampler } from "./sampling";
 
@@ -107,6 +109,32 @@ export interface WorkerMetricsOptions {
 }
 
 /**
+ * Destinations of {@link WorkerOptions.exporters}: where an instrumented Worker's telemetry
+ * goes besides (or instead of) the console and OTLP. `createTestTelemetry().exporters` from
+ * `@groundwork/testing` has this shape, for tests under the Workers vitest integration.
+ *
+ * @example
+ * ```ts
+ * import { memorySink } from "@groundwork/core";
+ * import { createRegistry } from "@groundwork/metrics";
+ *
+ * const exporters: WorkerExporters = { logs: memorySink(), metrics: createRegistry() };
+ * ```
+ */
+export interface WorkerExporters {
+  /** Receives every log record of every invocation, `START` entries included, besides the console. Default none. */
+  logs?: RecordSink;
+  /** Exports the spans instead of OTLP (same buffer, same end-of-invocation export). Default OTLP. */
+  spans?: SpanExporter;
+  /**
+   * Registry the request metrics are defined and recorded in (they are still pushed when
+   * `otlp` is set). Give each instrumented handler its own: the metric names can be
+   * defined once per registry. Default a registry of the isolate's own.
+   */
+  metrics?: Registry;
+}
+
+/**
  * Options of {@link instrument} and {@link instrumentDO}.
  *
  * @example
@@ -138,6 +166,11 @@ export interface WorkerOptions {
   tracing?: WorkerTracingOptions;
   /** Request metrics, or `false` for none. Default on (pushed only when `otlp` is set). */
   metrics?: WorkerMetricsOptions | false;
+  /**
+   * Other destinations of the logs, spans and metrics (tests: `createTestTelemetry().exporters`).
+   * Default none.
+   */
+  exporters?: WorkerExporters;
   /**
    * Time allowed for the exports at the end of one invocation, in milliseconds, within the
    * Workers `waitUntil` budget. Default 10 000.
@@ -210,6 +243,7 @@ export interface ResolvedOptions {
     | { temporality: "delta" | "cumulative"; maxSeries: number; durationBuckets: readonly number[] }
     | undefined;
   readonly exportTimeoutMs: number;
+  readonly exporters: WorkerExporters;
   readonly waitUntilBudgetMs: number;
   readonly asyncLocalStorage: AsyncLocalStorageConstructor | undefined;
   readonly instrumentGlobalFetch: boolean;
@@ -350,6 +384,17 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
       durationBuckets: buckets,
     };
   }
+  const exporters = options.exporters ?? {};
+  if (exporters === null || typeof exporters !== "object") invalid("exporters must be an object");
+  if (exporters.logs !== undefined && typeof exporters.logs?.write !== "function") {
+    invalid("exporters.logs must be a record sink (with write(record))");
+  }
+  if (exporters.spans !== undefined && typeof exporters.spans?.export !== "function") {
+    invalid("exporters.spans must be a span exporter (with export(spans, done))");
+  }
+  if (exporters.metrics !== undefined && typeof exporters.metrics?.snapshot !== "function") {
+    invalid("exporters.metrics must be a metrics registry");
+  }
   const Als = options.asyncLocalStorage;
   if (Als !== undefined && typeof Als !== "function") {
     invalid("asyncLocalStorage must be the AsyncLocalStorage class");
@@ -381,6 +426,7 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
     propagateToQueues: tracing.propagateToQueues !== false,
     metrics,
     exportTimeoutMs: positiveNumber("exportTimeoutMs", options.exportTimeoutMs, 10_000),
+    exporters,
     waitUntilBudgetMs: positiveNumber("waitUntilBudgetMs", options.waitUntilBudgetMs, 20_000),
     asyncLocalStorage: Als,
     instrumentGlobalFetch: options.instrumentGlobalFetch !== false,

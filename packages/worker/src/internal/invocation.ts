@@ -1,4 +1,4 @@
-import { type LogRecord, type MemorySink, memorySink } from "@groundwork/core";
+import { type LogLevel, type LogRecord, type MemorySink, memorySink } from "@groundwork/core";
 import {
   clearTimer,
   monotonicNow,
@@ -290,8 +290,7 @@ function cutEntry(invocation: Invocation, count: number, reason: CutReason) {
 }
 
 function warnCut(invocation: Invocation, count: number, reason: CutReason): void {
-  const out = runtimeGlobal<ConsoleLike>("console");
-  if (out !== undefined) write(out, "warn", cutEntry(invocation, count, reason));
+  write(runtimeGlobal<ConsoleLike>("console"), "warn", cutEntry(invocation, count, reason));
 }
 
 function writeLogs(
@@ -299,7 +298,6 @@ function writeLogs(
   end: { status: string; outcome: Outcome; durationMs: number; startedEpoch: number; cut: number },
 ): void {
   const out = runtimeGlobal<ConsoleLike>("console");
-  if (out === undefined) return;
   const sc = invocation.span.spanContext();
   const options = invocation.state.options;
   const service: Record<string, string> = { service: options.serviceName };
@@ -331,6 +329,27 @@ function writeLogs(
   write(out, meta.level as string, meta);
   if (end.cut > 0) write(out, "warn", cutEntry(invocation, end.cut, "unfinished"));
   for (const record of records) write(out, record.level, entry(record, sc.traceId, service));
+  const sink = options.exporters.logs;
+  if (sink !== undefined) {
+    const { time: _, level, msg, trace_id: __, span_id: ___, ...fields } = meta;
+    const start: LogRecord = {
+      time: end.startedEpoch,
+      level: level as LogLevel,
+      msg: msg as string,
+      fields,
+      traceId: sc.traceId,
+      spanId: sc.spanId,
+      traceFlags: sc.traceFlags,
+      ...service,
+    };
+    for (const record of [start, ...records]) {
+      try {
+        sink.write(record);
+      } catch {
+        // A failing sink loses the record, not the invocation.
+      }
+    }
+  }
 }
 
 function entry(
@@ -347,7 +366,8 @@ function entry(
   return Object.assign(out, service);
 }
 
-function write(out: ConsoleLike, level: string, value: Record<string, unknown>): void {
+function write(out: ConsoleLike | undefined, level: string, value: Record<string, unknown>): void {
+  if (out === undefined) return;
   try {
     out[consoleMethod(level)](value);
   } catch {

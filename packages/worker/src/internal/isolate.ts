@@ -60,13 +60,15 @@ export function createIsolateState(options: ResolvedOptions): IsolateState {
       serviceVersion: options.serviceVersion,
       instanceId: id,
       otlp: options.otlp,
+      registry: options.exporters.metrics,
       ...options.metrics,
     });
   }
   const exporter =
-    options.otlp === undefined
+    options.exporters.spans ??
+    (options.otlp === undefined
       ? undefined
-      : createSpanExporter({ ...options.otlp, endpoint: `${options.otlp.endpoint}/v1/traces` });
+      : createSpanExporter({ ...options.otlp, endpoint: `${options.otlp.endpoint}/v1/traces` }));
   const spans = createSpanBuffer(exporter, {
     maxQueueSize: options.maxQueueSize,
     maxBatchSize: options.maxBatchSize,

@@ -1,6 +1,12 @@
 // Every call into @groundwork/metrics goes through this module.
 import { createServiceResource, type OtlpProtocol } from "@groundwork/core/otlp";
-import { counter, createRegistry, defineMetrics, histogram } from "@groundwork/metrics";
+import {
+  counter,
+  createRegistry,
+  defineMetrics,
+  histogram,
+  type Registry,
+} from "@groundwork/metrics";
 import { createOtlpMetricsPusher, type OtlpMetricsPusher } from "@groundwork/metrics/otlp";
 
 /** The dimensions of every request metric. */
@@ -32,6 +38,8 @@ export interface RequestMetricsOptions {
   maxSeries: number;
   durationBuckets: readonly number[];
   temporality: "delta" | "cumulative";
+  /** Registry to define the metrics in. Default a new one. */
+  registry?: Registry | undefined;
   otlp:
     | {
         endpoint: string;
@@ -46,11 +54,13 @@ const LABELS = ["api", "resource", "method", "status"] as const;
 
 /** Creates the metrics of one isolate in a registry of their own. */
 export function createRequestMetrics(options: RequestMetricsOptions): RequestMetrics {
-  const registry = createRegistry({
-    serviceName: options.serviceName,
-    runtimeInfo: false,
-    maxSeriesPerFamily: options.maxSeries,
-  });
+  const registry =
+    options.registry ??
+    createRegistry({
+      serviceName: options.serviceName,
+      runtimeInfo: false,
+      maxSeriesPerFamily: options.maxSeries,
+    });
   const m = defineMetrics(
     "worker",
     {
