@@ -4,6 +4,7 @@ export type { WorkerErrorCode } from "./errors";
 export { WorkerError } from "./errors";
 export type { HandlerLike } from "./instrument";
 export { instrument } from "./instrument";
+export type { WorkerLogExportContext, WorkerLogExporter, WorkerLogSend } from "./log-export";
 export type {
   WorkerConfig,
   WorkerExporters,

@@ -5,6 +5,7 @@ import type { Registry } from "@groundwork/metrics";
 import { type EnvSource, readEnv } from "@groundwork/platform";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { WorkerError } from "./errors";
+import type { WorkerLogExporter } from "./log-export";
 import type { TailSampler } from "./sampling";
 
 /**
@@ -55,6 +56,14 @@ export interface WorkerLoggingOptions {
   spanEvents?: boolean;
   /** Fields on every record. Default none. */
   fields?: Readonly<Record<string, unknown>>;
+  /**
+   * Also export each invocation's records (the `START` entry first) at its end, e.g. as OTLP
+   * logs with `createOtlpLogExporter()` from `@groundwork/worker/otlp-logs`. Default none:
+   * the console only.
+   */
+  exporter?: WorkerLogExporter;
+  /** Records the isolate holds for `exporter` while exports are slow; more are dropped and counted. Default 2048. */
+  maxQueueSize?: number;
 }
 
 /**
@@ -232,6 +241,8 @@ export interface ResolvedOptions {
   readonly maxRecords: number;
   readonly spanEvents: boolean;
   readonly fields: Readonly<Record<string, unknown>> | undefined;
+  readonly logExporter: WorkerLogExporter | undefined;
+  readonly logQueueSize: number;
   readonly tracingEnabled: boolean;
   readonly samplingRatio: number;
   readonly maxQueueSize: number;
@@ -395,6 +406,9 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
   if (exporters.metrics !== undefined && typeof exporters.metrics?.snapshot !== "function") {
     invalid("exporters.metrics must be a metrics registry");
   }
+  if (logging.exporter !== undefined && typeof logging.exporter?.open !== "function") {
+    invalid("logging.exporter must be a log exporter (with open(context))");
+  }
   const Als = options.asyncLocalStorage;
   if (Als !== undefined && typeof Als !== "function") {
     invalid("asyncLocalStorage must be the AsyncLocalStorage class");
@@ -410,6 +424,8 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
     maxRecords: positiveInteger("logging.maxRecords", logging.maxRecords, 1000),
     spanEvents: logging.spanEvents ?? true,
     fields: logging.fields,
+    logExporter: logging.exporter,
+    logQueueSize: positiveInteger("logging.maxQueueSize", logging.maxQueueSize, 2048),
     tracingEnabled: tracing.enabled !== false,
     samplingRatio: ratio,
     maxQueueSize,

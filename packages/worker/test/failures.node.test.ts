@@ -93,6 +93,30 @@ describe("a collector that fails", () => {
     expect(Math.max(...dropped)).toBeGreaterThan(0);
   });
 
+  it("bounds the log records waiting for a hanging collector, and counts the rest", async () => {
+    const hanging = await startHangingServer();
+    cleanups.push(() => hanging.stop());
+    const mf = await worker({
+      OTLP: hanging.url,
+      OTLP_LOGS: "1",
+      LOG_QUEUE: "3",
+      MAX_EXPORTS: "1",
+    });
+    for (let i = 0; i < 5; i++) {
+      const { body, ms } = await timed(mf, "/no-io");
+      expect(body).toBe("quick");
+      expect(ms).toBeLessThan(400);
+    }
+    await sleep(300);
+    const metas = (await printed(mf))
+      .map((p) => p.value)
+      .filter((v): v is Record<string, unknown> => typeof v === "object" && v.msg === "START");
+    // Two records per request: the first export hangs in the only slot, three records wait,
+    // the rest is dropped and counted.
+    const dropped = metas.map((m) => Number(m.isolate_logs_dropped ?? 0));
+    expect(Math.max(...dropped)).toBeGreaterThanOrEqual(3);
+  });
+
   it("exports again once the collector recovers, with the drops pushed as a metric", async () => {
     const receiver: OtlpReceiver = await startOtlpReceiver();
     cleanups.push(() => receiver.stop());

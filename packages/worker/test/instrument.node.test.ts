@@ -13,7 +13,8 @@ beforeAll(async () => {
   receiver = await startOtlpReceiver();
   echo = await startEchoServer();
   const script = await bundleWorker("./fixtures/worker.ts");
-  mf = await startWorker(script, { OTLP: receiver.url, ECHO: echo.url }, ["nodejs_compat"], {
+  const bindings = { OTLP: receiver.url, ECHO: echo.url, OTLP_LOGS: "1" };
+  mf = await startWorker(script, bindings, ["nodejs_compat"], {
     kvNamespaces: ["CACHE"],
     queueProducers: { JOBS: "tasks", RAW: "raw" },
     queueConsumers: {
@@ -142,6 +143,40 @@ describe("fetch", () => {
     expect(typeof meta?.value.duration_ms).toBe("number");
     expect(info?.value).toMatchObject({ level: "info", order_id: 7, trace_id: traceId });
     expect(typeof info?.value.span_id).toBe("string");
+  });
+
+  it("exports the log records, START first, as OTLP logs with trace context", async () => {
+    const res = await mf.dispatchFetch("http://worker.test/orders/7");
+    const traceId = traceIdOf(res);
+    await res.text();
+    const records = await waitFor(
+      () => receiver.logs().filter((r) => r.traceId === traceId),
+      (found) => found.length >= 2,
+    );
+    expect(records.map((r) => r.body)).toEqual(["START", "loading order"]);
+    const [start, info] = records;
+    expect(start).toMatchObject({
+      severityNumber: "SEVERITY_NUMBER_INFO",
+      severityText: "INFO",
+      scope: { name: "@groundwork/worker" },
+    });
+    expect(start?.attributes).toMatchObject({
+      type: "meta",
+      api: "fixture",
+      resource: "/orders",
+      method: "GET",
+      status: "200",
+      outcome: "ok",
+    });
+    expect(start?.resource).toMatchObject({
+      "service.name": "fixture",
+      "service.version": "1.2.3",
+    });
+    expect(info?.attributes).toMatchObject({ order_id: 7 });
+    expect(info?.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(Number(info?.timeUnixNano ?? 0n) / 1e6).toBeGreaterThan(Date.now() - 60_000);
+    // The debug record is below the level, and is not exported either.
+    expect(records.some((r) => r.body === "debug detail")).toBe(false);
   });
 
   it("pushes request count and duration over OTLP with api, resource, method and status", async () => {

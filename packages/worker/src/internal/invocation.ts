@@ -217,7 +217,8 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
         if (cut > 0) state.spans.cut(cut, "unfinished");
       }
       const end = () => ({ status, outcome, durationMs, startedEpoch, cut });
-      writeLogs(invocation, end());
+      const written = writeLogs(invocation, end());
+      state.logs?.enqueue(written);
       state.metrics?.record(
         { api: invocation.api, resource: invocation.resource, method: invocation.method, status },
         durationMs / 1000,
@@ -229,6 +230,7 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
       const [left] = await Promise.all([
         state.spans.exportPending(deadline),
         state.metrics?.push(),
+        state.logs?.exportPending(deadline),
       ]);
       if (left > 0) warnCut(invocation, left, "deadline");
     },
@@ -296,7 +298,7 @@ function warnCut(invocation: Invocation, count: number, reason: CutReason): void
 function writeLogs(
   invocation: Invocation,
   end: { status: string; outcome: Outcome; durationMs: number; startedEpoch: number; cut: number },
-): void {
+): LogRecord[] {
   const out = runtimeGlobal<ConsoleLike>("console");
   const sc = invocation.span.spanContext();
   const options = invocation.state.options;
@@ -325,24 +327,27 @@ function writeLogs(
   // The isolate's running total: a growing number means the collector is too slow.
   const spansDropped = invocation.state.spans.stats().dropped;
   if (spansDropped > 0) meta.isolate_spans_dropped = spansDropped;
+  const logsDropped = invocation.state.logs?.stats().dropped ?? 0;
+  if (logsDropped > 0) meta.isolate_logs_dropped = logsDropped;
   if (end.cut > 0) meta.spans_cut = end.cut;
   write(out, meta.level as string, meta);
   if (end.cut > 0) write(out, "warn", cutEntry(invocation, end.cut, "unfinished"));
   for (const record of records) write(out, record.level, entry(record, sc.traceId, service));
+  const { time: _, level, msg, trace_id: __, span_id: ___, ...fields } = meta;
+  const start: LogRecord = {
+    time: end.startedEpoch,
+    level: level as LogLevel,
+    msg: msg as string,
+    fields,
+    traceId: sc.traceId,
+    spanId: sc.spanId,
+    traceFlags: sc.traceFlags,
+    ...service,
+  };
+  const all = [start, ...records];
   const sink = options.exporters.logs;
   if (sink !== undefined) {
-    const { time: _, level, msg, trace_id: __, span_id: ___, ...fields } = meta;
-    const start: LogRecord = {
-      time: end.startedEpoch,
-      level: level as LogLevel,
-      msg: msg as string,
-      fields,
-      traceId: sc.traceId,
-      spanId: sc.spanId,
-      traceFlags: sc.traceFlags,
-      ...service,
-    };
-    for (const record of [start, ...records]) {
+    for (const record of all) {
       try {
         sink.write(record);
       } catch {
@@ -350,6 +355,7 @@ function writeLogs(
       }
     }
   }
+  return all;
 }
 
 function entry(

@@ -25,6 +25,8 @@ export interface RequestMetrics {
   spansDropped(count: number): void;
   /** Counts spans the tail sampler discarded. Never throws. */
   spansDiscarded(count: number): void;
+  /** Counts log records the isolate's export queue dropped. Never throws. */
+  logsDropped(count: number): void;
   /** Counts spans cut from an invocation's export by its budget. Never throws. */
   spansCut(count: number, reason: "unfinished" | "deadline"): void;
   /** Pushes what changed; never rejects. */
@@ -75,6 +77,9 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
         help: "Finished spans dropped because the isolate's buffer was full",
       }),
       spans_discarded: counter({ help: "Finished spans the tail sampler did not keep" }),
+      logs_dropped: counter({
+        help: "Log records dropped because the isolate's log export queue was full",
+      }),
       spans_cut: counter({
         help: "Spans cut from an invocation's export by its waitUntil budget or export deadline",
         labels: ["reason"] as const,
@@ -119,6 +124,11 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
     spansDiscarded(count) {
       try {
         m.spans_discarded.inc(count);
+      } catch {}
+    },
+    logsDropped(count) {
+      try {
+        m.logs_dropped.inc(count);
       } catch {}
     },
     spansCut(count, reason) {
