@@ -21,6 +21,9 @@ export default defineConfig({
             },
           },
         },
+        // Its *.workerd.test.ts files run as a user's tests would, under the Workers vitest
+        // integration, and need no bindings.
+        worker: { workerdBindings: {} },
         // Starts the service as a child process and waits for its exit.
         "example-orders-service": { timeoutMs: 30_000 },
         // Drives headless Chromium through the site and its dashboard.

@@ -1,9 +1,8 @@
 // Bundle size of one Worker instrumented with @groundwork/worker and with
 // @microlabs/otel-cf-workers, built as Wrangler builds Workers (esbuild, ES module, workerd
 // conditions), minified and gzipped. The same Worker without instrumentation is the baseline.
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
+import { bundleWorker } from "@groundwork/test-harness";
 
 interface Size {
   minified: number;
@@ -11,21 +10,13 @@ interface Size {
 }
 
 async function bundle(entry: string): Promise<Size> {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL(`./worker/${entry}.ts`, import.meta.url))],
-    bundle: true,
-    minify: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    // Workspace packages from their sources, as in the other benchmarks.
-    conditions: ["source", "workerd", "worker", "browser"],
-    // Provided by the runtime (otel-cf-workers imports node:async_hooks and node:events).
-    external: ["cloudflare:*", "node:*"],
-    write: false,
-    logLevel: "silent",
-  });
-  const code = result.outputFiles[0]?.contents ?? new Uint8Array();
+  // The built packages, as a Worker depending on them from npm would bundle them.
+  const code = new TextEncoder().encode(
+    await bundleWorker(new URL(`./worker/${entry}.ts`, import.meta.url), {
+      source: false,
+      minify: true,
+    }),
+  );
   return { minified: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength };
 }
 

@@ -1,5 +1,6 @@
-// The part of the runtime module `cloudflare:workers` the test fixtures use (the fixtures are
-// bundled with it left external and run in workerd, which provides it).
+// The part of the runtime module `cloudflare:workers` this example and the test fixtures of
+// @groundwork/worker use (bundled with it left external and run in workerd, which provides
+// it). A Worker of your own gets the full types from `wrangler types`.
 declare module "cloudflare:workers" {
   interface DurableObjectStorage {
     get<T>(key: string): Promise<T | undefined>;

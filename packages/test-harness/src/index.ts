@@ -32,3 +32,5 @@ export { startRedis } from "./redis";
 export type { RedisCluster, StartRedisClusterOptions } from "./redis-cluster";
 export { startRedisCluster } from "./redis-cluster";
 export { useOtlpReceiver } from "./use-otlp-receiver";
+export type { BundleWorkerOptions } from "./worker-bundle";
+export { bundleWorker } from "./worker-bundle";

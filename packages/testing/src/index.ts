@@ -9,7 +9,7 @@ export { groundworkMatchers } from "./matchers-all";
 // metrics
 export type { MetricSource } from "./metrics/matchers";
 export { toHaveMetric } from "./metrics/matchers";
-export type { TestTelemetry, TestTelemetryOptions } from "./telemetry";
+export type { TestExporters, TestTelemetry, TestTelemetryOptions } from "./telemetry";
 export { createTestTelemetry } from "./telemetry";
 // tracing
 export type {

@@ -3,6 +3,7 @@ import {
   type LoggerOptions,
   type LogLevel,
   memorySink,
+  type RecordSink,
   TelemetryContext,
 } from "@groundwork/core";
 import {
@@ -12,7 +13,7 @@ import {
   type MetricFamilySnapshot,
   type Registry,
 } from "@groundwork/metrics";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { type CapturedLog, type LogQuery, logMatches, toCapturedLog } from "./logs/match";
 import { checkCount, createTraceCapture, setTraceCapture } from "./traces/capture";
 import type { TraceNode } from "./traces/tree";
@@ -41,6 +42,27 @@ export interface TestTelemetryOptions {
   registry?: Registry;
 }
 
+/**
+ * Where code that builds its own pipeline (an instrumented Worker, see `@groundwork/worker`)
+ * can send its telemetry so that a {@link TestTelemetry} captures it.
+ *
+ * @example
+ * ```ts
+ * const t = createTestTelemetry({ registry: createRegistry() });
+ * const { logs, spans, metrics } = t.exporters;
+ * logs.write({ time: Date.now(), level: "info", msg: "hello", fields: {} });
+ * expect(t).toHaveLogged("info", "hello");
+ * ```
+ */
+export interface TestExporters {
+  /** A record sink whose records `logs()` returns. */
+  readonly logs: RecordSink;
+  /** A span exporter whose spans `spans()` and `traces()` return. */
+  readonly spans: SpanExporter;
+  /** The registry `metrics()` reads. */
+  readonly metrics: Registry;
+}
+
 /** Captured telemetry of one test, isolated from every other test. */
 export interface TestTelemetry {
   /** The telemetry context that captures; enter it with `run` or `t.context.run`. */
@@ -66,6 +88,11 @@ export interface TestTelemetry {
   metricFamilies(): MetricFamilySnapshot[];
   /** Forgets captured logs and spans (metric values live in the registry: `registry.reset()`). */
   reset(): void;
+  /**
+   * The capture's sink, span exporter and registry, for code that exports on its own, e.g.
+   * `instrument(handler, { serviceName, exporters: t.exporters })` from `@groundwork/worker`.
+   */
+  readonly exporters: TestExporters;
 }
 
 /**
@@ -118,5 +145,6 @@ export function createTestTelemetry(options: TestTelemetryOptions = {}): TestTel
       sink.drain();
       capture.reset();
     },
+    exporters: { logs: sink, spans: capture.exporter, metrics: registry },
   };
 }

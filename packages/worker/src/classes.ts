@@ -2,6 +2,7 @@ import { SpanKind } from "@opentelemetry/api";
 import { WorkerError } from "./errors";
 import type { InvocationStart } from "./internal/invocation";
 import type { IsolateState } from "./internal/isolate";
+import { queueInvocation } from "./internal/queue";
 import { envFor, isolateResolver, runEvent, runFetch } from "./internal/run";
 import type { WorkerConfig } from "./options";
 import type { ExecutionContextLike, MessageBatchLike, ScheduledControllerLike } from "./types";
@@ -26,6 +27,8 @@ const EVENTS = new Set([
   "alarm",
   "scheduled",
   "queue",
+  "email",
+  "tail",
   "webSocketMessage",
   "webSocketClose",
   "webSocketError",
@@ -112,9 +115,16 @@ export function instrumentClass<C extends HandlerClass>(
       const event = EVENTS.has(name);
       wrapper = function (this: object, ...args: unknown[]) {
         const { state, instance } = stateOf(this);
-        return runEvent(state, instance.ctx, eventStart(className, name, event, args), () =>
-          original.apply(this, args),
-        );
+        const start = eventStart(className, name, event, args);
+        const batch = args[0] as MessageBatchLike | undefined;
+        if (name === "queue" && typeof batch?.queue === "string") {
+          // The producers' trace context, taken out of the bodies as instrument() does.
+          const queued = queueInvocation(batch);
+          if (queued.start.links !== undefined) start.links = queued.start.links;
+          if (queued.start.headers !== undefined) start.headers = queued.start.headers;
+          args = [queued.batch, ...args.slice(1)];
+        }
+        return runEvent(state, instance.ctx, start, () => original.apply(this, args));
       };
     }
     Object.defineProperty(proto, name, { value: wrapper, writable: true, configurable: true });

@@ -4,8 +4,10 @@ export type { WorkerErrorCode } from "./errors";
 export { WorkerError } from "./errors";
 export type { HandlerLike } from "./instrument";
 export { instrument } from "./instrument";
+export type { WorkerLogExportContext, WorkerLogExporter, WorkerLogSend } from "./log-export";
 export type {
   WorkerConfig,
+  WorkerExporters,
   WorkerLoggingOptions,
   WorkerMetricsOptions,
   WorkerOptions,
@@ -18,9 +20,11 @@ export { traceStub } from "./stub";
 export type { WorkerTelemetry } from "./telemetry";
 export { getTelemetry } from "./telemetry";
 export type {
+  EmailMessageLike,
   ExecutionContextLike,
   FetchFn,
   IncomingRequestCfLike,
   MessageBatchLike,
   ScheduledControllerLike,
+  TraceItemLike,
 } from "./types";

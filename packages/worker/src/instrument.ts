@@ -1,13 +1,21 @@
 import { SpanKind } from "@opentelemetry/api";
 import { type HandlerClass, instrumentClass } from "./classes";
 import { WorkerError } from "./errors";
+import { emailInvocation, tailInvocation } from "./internal/events";
+import { queueInvocation } from "./internal/queue";
 import { envFor, isolateResolver, runEvent, runFetch } from "./internal/run";
 import type { WorkerConfig } from "./options";
-import type { ExecutionContextLike, MessageBatchLike, ScheduledControllerLike } from "./types";
+import type {
+  EmailMessageLike,
+  ExecutionContextLike,
+  MessageBatchLike,
+  ScheduledControllerLike,
+  TraceItemLike,
+} from "./types";
 
 /**
- * A Workers module handler: the object a Worker exports by default. Only the handlers it
- * has are wrapped; others (`email`, `tail`) pass through untouched.
+ * A Workers module handler: the object a Worker exports by default. The handlers it has
+ * are wrapped; other members pass through untouched.
  *
  * @example
  * ```ts
@@ -20,18 +28,21 @@ export interface HandlerLike<Env = unknown> {
   fetch?: (request: Request, env: Env, ctx: ExecutionContextLike) => unknown;
   scheduled?: (controller: ScheduledControllerLike, env: Env, ctx: ExecutionContextLike) => unknown;
   queue?: (batch: MessageBatchLike, env: Env, ctx: ExecutionContextLike) => unknown;
+  email?: (message: EmailMessageLike, env: Env, ctx: ExecutionContextLike) => unknown;
+  tail?: (events: readonly TraceItemLike[], env: Env, ctx: ExecutionContextLike) => unknown;
 }
 
 /**
  * Instruments a Worker's module handler (or a `WorkerEntrypoint` class, whose RPC methods
- * become invocations too; see {@link instrumentDO}): every `fetch`, `scheduled` and `queue` invocation
+ * become invocations too; see {@link instrumentDO}): every `fetch`, `scheduled`, `queue`,
+ * `email` and `tail` invocation
  * runs in its own telemetry context (its own log, buffered and written to the console at its
  * end with a `START` meta entry; a span continuing the caller's `traceparent`), and its
  * spans and request metrics are exported over OTLP through `ctx.waitUntil`, after the
  * response. The response carries `traceparent`. A handler that throws still throws (the
  * runtime answers as it would without instrumentation); it is recorded as status 500.
  *
- * @param handler - the module handler (`{ fetch, scheduled, queue }`) or a
+ * @param handler - the module handler (`{ fetch, scheduled, queue, email, tail }`) or a
  *   `WorkerEntrypoint` class; returned wrapped.
  * @param config - {@link WorkerOptions}, or a function of `env` returning them (called once
  *   per isolate). `serviceName` is required.
@@ -71,7 +82,7 @@ export function instrument<Env, H extends HandlerLike<Env> | HandlerClass>(
   }
   const isolate = isolateResolver(config, "instrument");
   const wrapped: HandlerLike<Env> = { ...handler };
-  const { fetch, scheduled, queue } = handler as HandlerLike<Env>;
+  const { fetch, scheduled, queue, email, tail } = handler as HandlerLike<Env>;
   if (typeof fetch === "function") {
     wrapped.fetch = function (request, env, ctx) {
       return runFetch(isolate(env), fetch, this, request, env, ctx);
@@ -104,23 +115,33 @@ export function instrument<Env, H extends HandlerLike<Env> | HandlerClass>(
   if (typeof queue === "function") {
     wrapped.queue = function (batch, env, ctx) {
       const state = isolate(env);
+      const { start, batch: view } = queueInvocation(batch);
+      return runEvent(state, ctx, start, (c) =>
+        queue.call(this, view, envFor(state, env), c as ExecutionContextLike),
+      );
+    };
+  }
+  if (typeof email === "function") {
+    wrapped.email = function (message, env, ctx) {
+      const state = isolate(env);
+      const invocation = emailInvocation(message);
       return runEvent(
         state,
         ctx,
-        {
-          name: `${batch.queue} process`,
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            "faas.trigger": "pubsub",
-            "messaging.system": "cloudflare_queues",
-            "messaging.operation.type": "process",
-            "messaging.destination.name": batch.queue,
-            "messaging.batch.message_count": batch.messages.length,
-          },
-          resource: batch.queue,
-          method: "queue",
-        },
-        (c) => queue.call(this, batch, envFor(state, env), c as ExecutionContextLike),
+        invocation.start,
+        (c) => email.call(this, invocation.message, envFor(state, env), c as ExecutionContextLike),
+        invocation.status,
+      );
+    };
+  }
+  if (typeof tail === "function") {
+    wrapped.tail = function (events, env, ctx) {
+      const start = tailInvocation(events);
+      // Events that all come from tail invocations run uninstrumented (see tailInvocation).
+      if (start === undefined) return tail.call(this, events, env, ctx);
+      const state = isolate(env);
+      return runEvent(state, ctx, start, (c) =>
+        tail.call(this, events, envFor(state, env), c as ExecutionContextLike),
       );
     };
   }

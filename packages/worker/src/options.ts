@@ -1,8 +1,11 @@
-import type { LogLevel } from "@groundwork/core";
+import type { LogLevel, RecordSink } from "@groundwork/core";
 import type { AsyncLocalStorageConstructor } from "@groundwork/core/context";
 import type { OtlpProtocol } from "@groundwork/core/otlp";
+import type { Registry } from "@groundwork/metrics";
 import { type EnvSource, readEnv } from "@groundwork/platform";
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { WorkerError } from "./errors";
+import type { WorkerLogExporter } from "./log-export";
 import type { TailSampler } from "./sampling";
 
 /**
@@ -53,6 +56,14 @@ export interface WorkerLoggingOptions {
   spanEvents?: boolean;
   /** Fields on every record. Default none. */
   fields?: Readonly<Record<string, unknown>>;
+  /**
+   * Also export each invocation's records (the `START` entry first) at its end, e.g. as OTLP
+   * logs with `createOtlpLogExporter()` from `@groundwork/worker/otlp-logs`. Default none:
+   * the console only.
+   */
+  exporter?: WorkerLogExporter;
+  /** Records the isolate holds for `exporter` while exports are slow; more are dropped and counted. Default 2048. */
+  maxQueueSize?: number;
 }
 
 /**
@@ -79,6 +90,14 @@ export interface WorkerTracingOptions {
    * Default: none, every head-sampled span is exported.
    */
   tailSampler?: TailSampler;
+  /**
+   * Add the send span's `traceparent` to queue messages sent through instrumented queue
+   * bindings, so an instrumented consumer links its batch to the producers. Only plain-object
+   * bodies of content type `json` or `v8` (the default) carry it, under the key
+   * `__traceparent`; an instrumented consumer removes the key before the handler sees the
+   * body, an uninstrumented one sees it as one extra field. Default `true`.
+   */
+  propagateToQueues?: boolean;
 }
 
 /**
@@ -96,6 +115,32 @@ export interface WorkerMetricsOptions {
   maxSeries?: number;
   /** Histogram buckets of the duration metric, in seconds. Default `[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]`. */
   durationBuckets?: readonly number[];
+}
+
+/**
+ * Destinations of {@link WorkerOptions.exporters}: where an instrumented Worker's telemetry
+ * goes besides (or instead of) the console and OTLP. `createTestTelemetry().exporters` from
+ * `@groundwork/testing` has this shape, for tests under the Workers vitest integration.
+ *
+ * @example
+ * ```ts
+ * import { memorySink } from "@groundwork/core";
+ * import { createRegistry } from "@groundwork/metrics";
+ *
+ * const exporters: WorkerExporters = { logs: memorySink(), metrics: createRegistry() };
+ * ```
+ */
+export interface WorkerExporters {
+  /** Receives every log record of every invocation, `START` entries included, besides the console. Default none. */
+  logs?: RecordSink;
+  /** Exports the spans instead of OTLP (same buffer, same end-of-invocation export). Default OTLP. */
+  spans?: SpanExporter;
+  /**
+   * Registry the request metrics are defined and recorded in (they are still pushed when
+   * `otlp` is set). Give each instrumented handler its own: the metric names can be
+   * defined once per registry. Default a registry of the isolate's own.
+   */
+  metrics?: Registry;
 }
 
 /**
@@ -131,10 +176,23 @@ export interface WorkerOptions {
   /** Request metrics, or `false` for none. Default on (pushed only when `otlp` is set). */
   metrics?: WorkerMetricsOptions | false;
   /**
+   * Other destinations of the logs, spans and metrics (tests: `createTestTelemetry().exporters`).
+   * Default none.
+   */
+  exporters?: WorkerExporters;
+  /**
    * Time allowed for the exports at the end of one invocation, in milliseconds, within the
    * Workers `waitUntil` budget. Default 10 000.
    */
   exportTimeoutMs?: number;
+  /**
+   * How long, after the response is handed to the runtime, the export waits for a streamed
+   * body to finish and for the work the handler passed to `ctx.waitUntil`, in milliseconds
+   * (the runtime allows 30 s in all). Past it the export goes ahead; spans not finished by
+   * then are counted as cut (`worker_spans_cut`, `spans_cut` on the `START` entry, a warning
+   * entry) and exported by a later invocation if they end. Default 20 000.
+   */
+  waitUntilBudgetMs?: number;
   /**
    * `AsyncLocalStorage` from `node:async_hooks`, for Workers with the `nodejs_als` flag only
    * (with `nodejs_compat` it is found on its own). Default: detected.
@@ -183,16 +241,21 @@ export interface ResolvedOptions {
   readonly maxRecords: number;
   readonly spanEvents: boolean;
   readonly fields: Readonly<Record<string, unknown>> | undefined;
+  readonly logExporter: WorkerLogExporter | undefined;
+  readonly logQueueSize: number;
   readonly tracingEnabled: boolean;
   readonly samplingRatio: number;
   readonly maxQueueSize: number;
   readonly maxBatchSize: number;
   readonly maxConcurrentExports: number;
   readonly tailSampler: TailSampler | undefined;
+  readonly propagateToQueues: boolean;
   readonly metrics:
     | { temporality: "delta" | "cumulative"; maxSeries: number; durationBuckets: readonly number[] }
     | undefined;
   readonly exportTimeoutMs: number;
+  readonly exporters: WorkerExporters;
+  readonly waitUntilBudgetMs: number;
   readonly asyncLocalStorage: AsyncLocalStorageConstructor | undefined;
   readonly instrumentGlobalFetch: boolean;
   readonly instrumentBindings: boolean;
@@ -332,6 +395,20 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
       durationBuckets: buckets,
     };
   }
+  const exporters = options.exporters ?? {};
+  if (exporters === null || typeof exporters !== "object") invalid("exporters must be an object");
+  if (exporters.logs !== undefined && typeof exporters.logs?.write !== "function") {
+    invalid("exporters.logs must be a record sink (with write(record))");
+  }
+  if (exporters.spans !== undefined && typeof exporters.spans?.export !== "function") {
+    invalid("exporters.spans must be a span exporter (with export(spans, done))");
+  }
+  if (exporters.metrics !== undefined && typeof exporters.metrics?.snapshot !== "function") {
+    invalid("exporters.metrics must be a metrics registry");
+  }
+  if (logging.exporter !== undefined && typeof logging.exporter?.open !== "function") {
+    invalid("logging.exporter must be a log exporter (with open(context))");
+  }
   const Als = options.asyncLocalStorage;
   if (Als !== undefined && typeof Als !== "function") {
     invalid("asyncLocalStorage must be the AsyncLocalStorage class");
@@ -347,6 +424,8 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
     maxRecords: positiveInteger("logging.maxRecords", logging.maxRecords, 1000),
     spanEvents: logging.spanEvents ?? true,
     fields: logging.fields,
+    logExporter: logging.exporter,
+    logQueueSize: positiveInteger("logging.maxQueueSize", logging.maxQueueSize, 2048),
     tracingEnabled: tracing.enabled !== false,
     samplingRatio: ratio,
     maxQueueSize,
@@ -360,8 +439,11 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
       2,
     ),
     tailSampler: tracing.tailSampler,
+    propagateToQueues: tracing.propagateToQueues !== false,
     metrics,
     exportTimeoutMs: positiveNumber("exportTimeoutMs", options.exportTimeoutMs, 10_000),
+    exporters,
+    waitUntilBudgetMs: positiveNumber("waitUntilBudgetMs", options.waitUntilBudgetMs, 20_000),
     asyncLocalStorage: Als,
     instrumentGlobalFetch: options.instrumentGlobalFetch !== false,
     instrumentBindings: options.instrumentBindings !== false,

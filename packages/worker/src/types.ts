@@ -35,5 +35,27 @@ export interface MessageBatchLike {
   readonly messages: readonly unknown[];
 }
 
+/** The message passed to an `email` handler (the fields the adapter reads). */
+export interface EmailMessageLike {
+  /** The envelope sender. */
+  readonly from: string;
+  /** The envelope recipient. */
+  readonly to: string;
+  /** Size of the raw message in bytes. */
+  readonly rawSize?: number;
+  /** Rejects the message with a permanent SMTP error. */
+  setReject(reason: string): void;
+}
+
+/** One event a `tail` handler receives (the fields the adapter reads). */
+export interface TraceItemLike {
+  /** The Worker the event comes from, `null` when unknown. */
+  readonly scriptName: string | null;
+  /** What ran: a request, a cron trigger, … (`consumedEvents` for a tail invocation). */
+  readonly event: unknown;
+  /** How it ended (`"ok"`, `"exception"`, …). */
+  readonly outcome?: string;
+}
+
 /** A `fetch` function, as the runtime's. */
 export type FetchFn = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;

@@ -48,6 +48,16 @@ async function timed(mf: Miniflare, path: string): Promise<{ body: string; ms: n
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+async function waitFor<T>(read: () => T | Promise<T>, ok: (value: T) => boolean, ms = 5000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting; last value: ${String(value)}`);
+    await sleep(25);
+  }
+}
+
 describe("a collector that fails", () => {
   it("leaves responses intact and on time when nothing listens", async () => {
     const mf = await worker({ OTLP: `http://127.0.0.1:${await freePort()}` });
@@ -81,6 +91,30 @@ describe("a collector that fails", () => {
     // rest is dropped and counted.
     const dropped = metas.map((m) => Number(m.isolate_spans_dropped ?? 0));
     expect(Math.max(...dropped)).toBeGreaterThan(0);
+  });
+
+  it("bounds the log records waiting for a hanging collector, and counts the rest", async () => {
+    const hanging = await startHangingServer();
+    cleanups.push(() => hanging.stop());
+    const mf = await worker({
+      OTLP: hanging.url,
+      OTLP_LOGS: "1",
+      LOG_QUEUE: "3",
+      MAX_EXPORTS: "1",
+    });
+    for (let i = 0; i < 5; i++) {
+      const { body, ms } = await timed(mf, "/no-io");
+      expect(body).toBe("quick");
+      expect(ms).toBeLessThan(400);
+    }
+    await sleep(300);
+    const metas = (await printed(mf))
+      .map((p) => p.value)
+      .filter((v): v is Record<string, unknown> => typeof v === "object" && v.msg === "START");
+    // Two records per request: the first export hangs in the only slot, three records wait,
+    // the rest is dropped and counted.
+    const dropped = metas.map((m) => Number(m.isolate_logs_dropped ?? 0));
+    expect(Math.max(...dropped)).toBeGreaterThanOrEqual(3);
   });
 
   it("exports again once the collector recovers, with the drops pushed as a metric", async () => {
@@ -191,5 +225,69 @@ describe("tail sampling", () => {
       .reduce((n, p) => n + Number(p.value), 0);
     // GET /orders: its server span, the "load order" span and the client span.
     expect(discarded).toBe(3);
+  });
+});
+
+describe("spans cut by the budget", () => {
+  it("counts and reports spans a streamed body keeps open past the waitUntil budget", async () => {
+    const receiver = await startOtlpReceiver();
+    cleanups.push(() => receiver.stop());
+    const mf = await worker({ OTLP: receiver.url, WAIT_BUDGET: "200" });
+    const res = await mf.dispatchFetch("http://worker.test/long-stream");
+    const traceId = (res.headers.get("traceparent") ?? "").split("-")[1];
+    expect(await res.text()).toBe("part0\npart1\npart2\npart3\npart4\npart5\n");
+    const seen: Printed[] = [];
+    const lines = await waitFor(
+      async () => {
+        seen.push(...(await printed(mf)));
+        return seen.filter((l) => typeof l.value === "object" && l.value.trace_id === traceId);
+      },
+      (found) => found.length >= 2,
+    );
+    const values = lines.map((l) => l.value as Record<string, unknown>);
+    // The server span and the span around the stream were open when the budget ran out.
+    expect(values[0]).toMatchObject({ msg: "START", resource: "/long-stream", spans_cut: 2 });
+    expect(lines[1]).toMatchObject({
+      method: "warn",
+      value: { level: "warn", type: "meta", reason: "unfinished", spans_cut: 2 },
+    });
+    const cut = await receiver.waitForRequests(1).then(() =>
+      waitFor(
+        () => receiver.metrics().filter((p) => p.metric === "worker_spans_cut"),
+        (points) => points.length > 0,
+      ),
+    );
+    expect(cut[0]?.attributes).toMatchObject({ reason: "unfinished" });
+    expect(cut.reduce((n, p) => n + Number(p.value), 0)).toBe(2);
+    // They ended with the stream and wait in the buffer: the next invocation exports them.
+    await (await mf.dispatchFetch("http://worker.test/no-io")).text();
+    const spans = await waitFor(
+      () => receiver.traces().filter((s) => s.traceId === traceId),
+      (found) => found.length === 2,
+    );
+    expect(spans.map((s) => s.name).sort()).toEqual(["GET /long-stream", "produce stream"]);
+  });
+
+  it("counts spans still queued at the export deadline, and warns", async () => {
+    const receiver = await startOtlpReceiver();
+    cleanups.push(() => receiver.stop());
+    // One span per request, each answered after 300 ms, within an export deadline of 400 ms.
+    receiver.respondWith({ status: 200, delayMs: 300 });
+    const mf = await worker({ OTLP: receiver.url, EXPORT_TIMEOUT: "400", MAX_BATCH: "1" });
+    const res = await mf.dispatchFetch("http://worker.test/many-spans");
+    const traceId = (res.headers.get("traceparent") ?? "").split("-")[1];
+    expect(await res.text()).toBe("done");
+    const lines = await waitFor(
+      async () => {
+        const all = await printed(mf);
+        return all.filter((l) => typeof l.value === "object" && l.value.reason === "deadline");
+      },
+      (found) => found.length > 0,
+    );
+    expect(lines[0]).toMatchObject({ method: "warn", value: { level: "warn", trace_id: traceId } });
+    // Five spans: one exported, one cut off in flight by the deadline, three left queued.
+    // (On a loaded machine the first may be cut off too.)
+    const warned = (lines[0]?.value ?? {}) as Record<string, unknown>;
+    expect(Number(warned.spans_cut)).toBeGreaterThanOrEqual(3);
   });
 });

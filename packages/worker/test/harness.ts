@@ -1,26 +1,11 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleWorker as bundle } from "@groundwork/test-harness";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 
 /** Bundles a Worker entry (workspace packages from their TypeScript sources) into one ES module. */
-export async function bundleWorker(entry: string): Promise<string> {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
-    bundle: true,
-    format: "esm",
-    // "browser" so packages' browser field maps their Node-only files away, as Wrangler does.
-    platform: "browser",
-    target: "es2022",
-    conditions: ["source", "workerd", "worker", "browser"],
-    external: ["cloudflare:*", "node:*"],
-    write: false,
-    logLevel: "silent",
-  });
-  const file = result.outputFiles[0];
-  if (file === undefined) throw new Error("esbuild produced no output");
-  return file.text;
+export function bundleWorker(entry: string): Promise<string> {
+  return bundle(new URL(entry, import.meta.url));
 }
 
 /** Starts a Worker in workerd (Miniflare) from bundled source. */

@@ -13,8 +13,14 @@ beforeAll(async () => {
   receiver = await startOtlpReceiver();
   echo = await startEchoServer();
   const script = await bundleWorker("./fixtures/worker.ts");
-  mf = await startWorker(script, { OTLP: receiver.url, ECHO: echo.url }, ["nodejs_compat"], {
+  const bindings = { OTLP: receiver.url, ECHO: echo.url, OTLP_LOGS: "1" };
+  mf = await startWorker(script, bindings, ["nodejs_compat"], {
     kvNamespaces: ["CACHE"],
+    queueProducers: { JOBS: "tasks", RAW: "raw" },
+    queueConsumers: {
+      tasks: { maxBatchSize: 10, maxBatchTimeout: 0.2 },
+      raw: { maxBatchSize: 10, maxBatchTimeout: 0.2 },
+    },
   });
 }, 60_000);
 
@@ -137,6 +143,40 @@ describe("fetch", () => {
     expect(typeof meta?.value.duration_ms).toBe("number");
     expect(info?.value).toMatchObject({ level: "info", order_id: 7, trace_id: traceId });
     expect(typeof info?.value.span_id).toBe("string");
+  });
+
+  it("exports the log records, START first, as OTLP logs with trace context", async () => {
+    const res = await mf.dispatchFetch("http://worker.test/orders/7");
+    const traceId = traceIdOf(res);
+    await res.text();
+    const records = await waitFor(
+      () => receiver.logs().filter((r) => r.traceId === traceId),
+      (found) => found.length >= 2,
+    );
+    expect(records.map((r) => r.body)).toEqual(["START", "loading order"]);
+    const [start, info] = records;
+    expect(start).toMatchObject({
+      severityNumber: "SEVERITY_NUMBER_INFO",
+      severityText: "INFO",
+      scope: { name: "@groundwork/worker" },
+    });
+    expect(start?.attributes).toMatchObject({
+      type: "meta",
+      api: "fixture",
+      resource: "/orders",
+      method: "GET",
+      status: "200",
+      outcome: "ok",
+    });
+    expect(start?.resource).toMatchObject({
+      "service.name": "fixture",
+      "service.version": "1.2.3",
+    });
+    expect(info?.attributes).toMatchObject({ order_id: 7 });
+    expect(info?.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(Number(info?.timeUnixNano ?? 0n) / 1e6).toBeGreaterThan(Date.now() - 60_000);
+    // The debug record is below the level, and is not exported either.
+    expect(records.some((r) => r.body === "debug detail")).toBe(false);
   });
 
   it("pushes request count and duration over OTLP with api, resource, method and status", async () => {
@@ -329,5 +369,72 @@ describe("scheduled and queue", () => {
     const [span] = await traceOfSpan("jobs process", 1);
     expect(span).toMatchObject({ name: "jobs process", kind: "SPAN_KIND_CONSUMER" });
     expect(span?.attributes["messaging.batch.message_count"]).toBe(2);
+  });
+});
+
+describe("queue trace context", () => {
+  it("a single message's consumer continues the producer's trace, and sees the body as sent", async () => {
+    const res = await mf.dispatchFetch("http://worker.test/enqueue");
+    await res.text();
+    const traceId = traceIdOf(res);
+    const spans = await traceSpans(traceId, 3);
+    const send = spans.find((s) => s.name === "JOBS send");
+    const process = spans.find((s) => s.name === "tasks process");
+    expect(send).toMatchObject({ kind: "SPAN_KIND_PRODUCER" });
+    expect(process).toMatchObject({ kind: "SPAN_KIND_CONSUMER", parentSpanId: send?.spanId });
+    expect(process?.links).toHaveLength(1);
+    expect(process?.links[0]).toMatchObject({ traceId, spanId: send?.spanId });
+    expect(typeof process?.links[0]?.attributes["messaging.message.id"]).toBe("string");
+    const lines = await waitFor(printed, (p) =>
+      p.some((l) => l.value.msg === "batch" && l.value.queue === "tasks"),
+    );
+    const batch = lines.find((l) => l.value.msg === "batch" && l.value.queue === "tasks");
+    expect(batch?.value.bodies).toEqual([{ n: 1 }]);
+    expect(batch?.value.trace_id).toBe(traceId);
+  });
+
+  it("a batch's process span links every producer; bodies that cannot carry context are untouched", async () => {
+    const res = await mf.dispatchFetch("http://worker.test/enqueue-batch");
+    await res.text();
+    const traceId = traceIdOf(res);
+    const [send] = await waitFor(
+      () => receiver.traces().filter((s) => s.traceId === traceId && s.name === "JOBS sendBatch"),
+      (found) => found.length === 1,
+    );
+    const process = await waitFor(
+      () =>
+        receiver
+          .traces()
+          .find((s) => s.name === "tasks process" && s.links.some((l) => l.traceId === traceId)),
+      (s) => s !== undefined,
+    );
+    // Three messages: a trace of its own, with a link to the producer of each one that carried it.
+    expect(process?.traceId).not.toBe(traceId);
+    expect(process?.attributes["messaging.batch.message_count"]).toBe(3);
+    expect(process?.links.map((l) => [l.traceId, l.spanId])).toEqual([
+      [traceId, send?.spanId],
+      [traceId, send?.spanId],
+    ]);
+    const lines = await waitFor(printed, (p) =>
+      p.some((l) => l.value.msg === "batch" && l.value.size === 3),
+    );
+    const batch = lines.find((l) => l.value.msg === "batch" && l.value.size === 3);
+    expect(batch?.value.bodies).toEqual([{ n: 2 }, { n: 3 }, "plain text"]);
+  });
+
+  it("puts traceparent under __traceparent in the body an uninstrumented consumer receives", async () => {
+    const res = await mf.dispatchFetch("http://worker.test/enqueue-raw");
+    await res.text();
+    const traceId = traceIdOf(res);
+    const [send] = await traceSpans(traceId, 2).then((spans) =>
+      spans.filter((s) => s.name === "RAW send"),
+    );
+    const bodies = await waitFor(
+      async () => (await (await mf.dispatchFetch("http://worker.test/__raw")).json()) as unknown[],
+      (b) => b.length > 0,
+    );
+    expect(bodies).toEqual([
+      { n: 4, __traceparent: expect.stringMatching(`^00-${traceId}-${send?.spanId}-0[13]$`) },
+    ]);
   });
 });

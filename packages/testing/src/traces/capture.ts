@@ -14,6 +14,7 @@ import {
 import type {
   BasicTracerProvider,
   ReadableSpan,
+  SpanExporter,
   SpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { TestingError } from "../errors";
@@ -74,6 +75,11 @@ export interface TraceCapture {
   reset(): void;
   /** Spans not kept because `maxSpans` was reached. */
   readonly dropped: number;
+  /**
+   * A span exporter that adds the spans it is given to this capture, for code that makes
+   * its own tracer and exports finished spans (an instrumented Worker, a batch processor).
+   */
+  readonly exporter: SpanExporter;
 }
 
 const CAPTURE_KEY = createContextKey("groundwork.testing.trace_capture");
@@ -179,14 +185,15 @@ export function createTraceCapture(options: TraceCaptureOptions = {}): TraceCapt
   let dropped = 0;
   let seq = 0;
   const startSeq = new WeakMap<object, number>();
+  const keep = (s: ReadableSpan): void => {
+    if (finished.length < maxSpans) finished.push(s);
+    else dropped++;
+  };
   const processor: SpanProcessor = {
     onStart(s) {
       startSeq.set(s, seq++);
     },
-    onEnd(s) {
-      if (finished.length < maxSpans) finished.push(s);
-      else dropped++;
-    },
+    onEnd: keep,
     forceFlush: () => Promise.resolve(),
     shutdown: () => Promise.resolve(),
   };
@@ -209,6 +216,19 @@ export function createTraceCapture(options: TraceCaptureOptions = {}): TraceCapt
     },
     get dropped() {
       return dropped;
+    },
+    exporter: {
+      export(spans, done) {
+        // Spans started elsewhere are ordered by their start time among themselves.
+        const nanos = (s: ReadableSpan) => s.startTime[0] * 1e9 + s.startTime[1];
+        for (const s of [...spans].sort((a, b) => nanos(a) - nanos(b))) {
+          if (!startSeq.has(s)) startSeq.set(s, seq++);
+        }
+        for (const s of spans) keep(s);
+        done({ code: 0 });
+      },
+      shutdown: () => Promise.resolve(),
+      forceFlush: () => Promise.resolve(),
     },
   };
   (capture as { context: Context }).context = setTraceCapture(ROOT_CONTEXT, capture);

@@ -1,8 +1,9 @@
 import { type Attributes, context, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
-import { recordError } from "./core";
+import { recordError, traceparentOf } from "./core";
 import { tracedFetch } from "./fetch-patch";
 import { invocationOf } from "./invocation";
+import { stampSendArgs } from "./queue";
 
 type Callable = (...args: unknown[]) => unknown;
 type Target = Record<string | symbol, unknown>;
@@ -60,11 +61,19 @@ function spanAttributes(system: string, name: string, method: string): Attribute
     : { "db.system.name": system, "db.namespace": name, "db.operation.name": method };
 }
 
-/** Runs one binding call in a CLIENT span of the current invocation, if there is one. */
-function traced(kind: BindingKind, name: string, method: string, call: () => unknown): unknown {
+/**
+ * Runs one binding call in a CLIENT (PRODUCER for a queue) span of the current invocation,
+ * if there is one; `call` gets the `traceparent` of that span when the call should carry it.
+ */
+function traced(
+  kind: BindingKind,
+  name: string,
+  method: string,
+  call: (traceparent: string | undefined) => unknown,
+): unknown {
   const parent = context.active();
   const invocation = invocationOf(parent);
-  if (invocation === undefined || isTracingSuppressed(parent)) return call();
+  if (invocation === undefined || isTracingSuppressed(parent)) return call(undefined);
   const span = invocation.state.tracing.tracer.startSpan(
     `${name} ${method}`,
     {
@@ -73,9 +82,11 @@ function traced(kind: BindingKind, name: string, method: string, call: () => unk
     },
     parent,
   );
+  const propagate =
+    kind.system === "cloudflare_queues" && invocation.state.options.propagateToQueues;
   let result: unknown;
   try {
-    result = call();
+    result = call(propagate ? traceparentOf(span.spanContext()) : undefined);
   } catch (error) {
     recordError(span, error);
     span.end();
@@ -138,7 +149,13 @@ function wrapBinding(name: string, value: Target): Target | undefined {
         if (typeof member !== "function") return member;
         if (typeof property === "string" && kind.methods.has(property)) {
           return (...args: unknown[]) =>
-            traced(kind, name, property, () => Reflect.apply(member as Callable, target, args));
+            traced(kind, name, property, (traceparent) =>
+              Reflect.apply(
+                member as Callable,
+                target,
+                traceparent === undefined ? args : stampSendArgs(property, args, traceparent),
+              ),
+            );
         }
         return (...args: unknown[]) => Reflect.apply(member as Callable, target, args);
       },

@@ -1,4 +1,4 @@
-import { type LogRecord, type MemorySink, memorySink } from "@groundwork/core";
+import { type LogLevel, type LogRecord, type MemorySink, memorySink } from "@groundwork/core";
 import {
   clearTimer,
   monotonicNow,
@@ -10,9 +10,11 @@ import {
   type Attributes,
   type Context,
   createContextKey,
+  type Link,
   type Span,
   type SpanKind,
   SpanStatusCode,
+  TraceFlags,
   trace,
 } from "@opentelemetry/api";
 import type { TailSampler } from "../sampling";
@@ -37,6 +39,8 @@ export interface Invocation {
   readonly method: string;
   /** Promises the handler passed to `ctx.waitUntil`, awaited before the export. */
   readonly waits: Promise<unknown>[];
+  /** Spans started in the invocation (its own aside) that have not ended yet. */
+  readonly open: Set<object>;
   /** Runs `fn` inside the invocation's context. */
   run<R>(fn: () => R): R;
   /** The `traceparent` of the invocation span. */
@@ -46,15 +50,14 @@ export interface Invocation {
    * it; what ends later (a streamed body) is not counted.
    */
   end(status: string, outcome: Outcome, error?: unknown): void;
+  /**
+   * Marks the response as handed to the runtime, with the status it will end with: the
+   * `waitUntil` budget counts from here, even while a streamed body is still being sent.
+   */
+  responded(status: string, outcome: Outcome): void;
   /** Waits for the end and the handler's own `waitUntil` work, writes the logs, exports. */
   finish(): Promise<void>;
 }
-
-/**
- * How long the export waits for the work the handler passed to `waitUntil` (the runtime
- * allows 30 s after the response in all): longer work is not waited for.
- */
-const WAIT_UNTIL_CAP_MS = 20_000;
 
 /** Context key of the invocation an OpenTelemetry context belongs to. */
 const INVOCATION_KEY = createContextKey("groundwork.worker.invocation");
@@ -71,6 +74,8 @@ export interface InvocationStart {
   attributes: Attributes;
   /** Headers carrying a remote parent (`traceparent`), if any. */
   headers?: Headers;
+  /** Links of the invocation span (the producers of a queue batch's messages). */
+  links?: Link[];
   /** Dimensions of the meta entry and metrics. */
   resource: string;
   method: string;
@@ -118,7 +123,11 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
   );
   const span = state.tracing.tracer.startSpan(
     start.name,
-    { kind: start.kind, attributes: start.attributes },
+    {
+      kind: start.kind,
+      attributes: start.attributes,
+      ...(start.links === undefined ? {} : { links: start.links }),
+    },
     base,
   );
   const startedAt = monotonicNow();
@@ -131,9 +140,14 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
   const endedPromise = new Promise<void>((resolve) => {
     resolveEnded = resolve;
   });
+  let resolveResponded: () => void = () => {};
+  const respondedPromise = new Promise<void>((resolve) => {
+    resolveResponded = resolve;
+  });
   let status = "";
   let outcome: Outcome = "ok";
   let durationMs = 0;
+  const open = new Set<object>();
 
   const invocation: Invocation = {
     state,
@@ -145,6 +159,7 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
     resource: start.resource,
     method: start.method,
     waits,
+    open,
     run: (fn) => runIn(invocation.otel, fn),
     traceparent: () => traceparentOf(span.spanContext()),
     end(endStatus, endOutcome, error) {
@@ -161,31 +176,49 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
         // A broken span must not keep the invocation from finishing.
       }
       resolveEnded();
+      resolveResponded();
+    },
+    responded(pendingStatus, pendingOutcome) {
+      if (!ended) {
+        status = pendingStatus;
+        outcome = pendingOutcome;
+      }
+      resolveResponded();
     },
     async finish() {
-      await endedPromise;
-      // Work the handler handed to waitUntil may log and make spans: wait for it so that it
-      // is written and exported too. Past WAIT_UNTIL_CAP_MS the export goes ahead without
-      // it, inside the runtime's budget.
-      if (waits.length > 0) {
-        let capped = false;
-        let timer: TimerHandle | undefined;
-        const cap = new Promise<void>((resolve) => {
-          timer = setUnrefTimeout(() => {
-            capped = true;
-            resolve();
-          }, WAIT_UNTIL_CAP_MS);
-        });
-        let seen = 0;
-        while (seen < waits.length && !capped) {
-          const batch = waits.slice(seen);
-          seen = waits.length;
-          await Promise.race([Promise.allSettled(batch), cap]);
-        }
-        clearTimer(timer);
+      await respondedPromise;
+      // A streamed body, and the work the handler handed to waitUntil, may log and make
+      // spans: wait for them so that they are written and exported too. Past the budget the
+      // export goes ahead without them, inside the runtime's own limit, and what was not
+      // finished by then is counted as cut.
+      let capped = false;
+      let timer: TimerHandle | undefined;
+      const cap = new Promise<void>((resolve) => {
+        timer = setUnrefTimeout(() => {
+          capped = true;
+          resolve();
+        }, options.waitUntilBudgetMs);
+      });
+      await Promise.race([endedPromise, cap]);
+      let seen = 0;
+      while (seen < waits.length && !capped) {
+        const batch = waits.slice(seen);
+        seen = waits.length;
+        await Promise.race([Promise.allSettled(batch), cap]);
       }
-      const end = () => ({ status, outcome, durationMs, startedEpoch });
-      writeLogs(invocation, end());
+      clearTimer(timer);
+      let cut = 0;
+      if (capped) {
+        cut = open.size;
+        if (!ended) {
+          durationMs = monotonicNow() - startedAt;
+          if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0) cut++;
+        }
+        if (cut > 0) state.spans.cut(cut, "unfinished");
+      }
+      const end = () => ({ status, outcome, durationMs, startedEpoch, cut });
+      const written = writeLogs(invocation, end());
+      state.logs?.enqueue(written);
       state.metrics?.record(
         { api: invocation.api, resource: invocation.resource, method: invocation.method, status },
         durationMs / 1000,
@@ -194,7 +227,12 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
         state.spans.settle(group, decide(options.tailSampler, invocation, end()));
       }
       const deadline = Date.now() + options.exportTimeoutMs;
-      await Promise.all([state.spans.exportPending(deadline), state.metrics?.push()]);
+      const [left] = await Promise.all([
+        state.spans.exportPending(deadline),
+        state.metrics?.push(),
+        state.logs?.exportPending(deadline),
+      ]);
+      if (left > 0) warnCut(invocation, left, "deadline");
     },
   };
   (invocation as { otel: Context }).otel = trace
@@ -226,12 +264,42 @@ function decide(
   }
 }
 
+/** Why spans were cut from an invocation's export (see {@link SpanBuffer.cut}). */
+export type CutReason = "unfinished" | "deadline";
+
+const CUT_MESSAGES: Record<CutReason, string> = {
+  unfinished: "spans not finished within the waitUntil budget were cut from the export",
+  deadline: "spans still queued at the export deadline were left for a later invocation",
+};
+
+/** The warning entry written when spans were cut from an invocation's export. */
+function cutEntry(invocation: Invocation, count: number, reason: CutReason) {
+  const options = invocation.state.options;
+  const entry: Record<string, unknown> = {
+    time: new Date().toISOString(),
+    level: "warn",
+    msg: CUT_MESSAGES[reason],
+    type: "meta",
+    spans_cut: count,
+    reason,
+    waituntil_budget_ms: options.waitUntilBudgetMs,
+    export_timeout_ms: options.exportTimeoutMs,
+    trace_id: invocation.span.spanContext().traceId,
+    service: options.serviceName,
+  };
+  if (options.serviceVersion !== undefined) entry.version = options.serviceVersion;
+  return entry;
+}
+
+function warnCut(invocation: Invocation, count: number, reason: CutReason): void {
+  write(runtimeGlobal<ConsoleLike>("console"), "warn", cutEntry(invocation, count, reason));
+}
+
 function writeLogs(
   invocation: Invocation,
-  end: { status: string; outcome: Outcome; durationMs: number; startedEpoch: number },
-): void {
+  end: { status: string; outcome: Outcome; durationMs: number; startedEpoch: number; cut: number },
+): LogRecord[] {
   const out = runtimeGlobal<ConsoleLike>("console");
-  if (out === undefined) return;
   const sc = invocation.span.spanContext();
   const options = invocation.state.options;
   const service: Record<string, string> = { service: options.serviceName };
@@ -259,8 +327,35 @@ function writeLogs(
   // The isolate's running total: a growing number means the collector is too slow.
   const spansDropped = invocation.state.spans.stats().dropped;
   if (spansDropped > 0) meta.isolate_spans_dropped = spansDropped;
+  const logsDropped = invocation.state.logs?.stats().dropped ?? 0;
+  if (logsDropped > 0) meta.isolate_logs_dropped = logsDropped;
+  if (end.cut > 0) meta.spans_cut = end.cut;
   write(out, meta.level as string, meta);
+  if (end.cut > 0) write(out, "warn", cutEntry(invocation, end.cut, "unfinished"));
   for (const record of records) write(out, record.level, entry(record, sc.traceId, service));
+  const { time: _, level, msg, trace_id: __, span_id: ___, ...fields } = meta;
+  const start: LogRecord = {
+    time: end.startedEpoch,
+    level: level as LogLevel,
+    msg: msg as string,
+    fields,
+    traceId: sc.traceId,
+    spanId: sc.spanId,
+    traceFlags: sc.traceFlags,
+    ...service,
+  };
+  const all = [start, ...records];
+  const sink = options.exporters.logs;
+  if (sink !== undefined) {
+    for (const record of all) {
+      try {
+        sink.write(record);
+      } catch {
+        // A failing sink loses the record, not the invocation.
+      }
+    }
+  }
+  return all;
 }
 
 function entry(
@@ -277,7 +372,8 @@ function entry(
   return Object.assign(out, service);
 }
 
-function write(out: ConsoleLike, level: string, value: Record<string, unknown>): void {
+function write(out: ConsoleLike | undefined, level: string, value: Record<string, unknown>): void {
+  if (out === undefined) return;
   try {
     out[consoleMethod(level)](value);
   } catch {

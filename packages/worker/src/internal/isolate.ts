@@ -9,6 +9,7 @@ import {
 } from "./core";
 import { installGlobalFetch } from "./fetch-patch";
 import { invocationOf } from "./invocation";
+import { createLogQueue, type LogQueue } from "./log-queue";
 import { createRequestMetrics, type RequestMetrics } from "./metrics";
 import { createSpanBuffer, type SpanBuffer } from "./span-buffer";
 
@@ -18,6 +19,8 @@ export interface IsolateState {
   readonly tracing: TracingRuntime;
   readonly spans: SpanBuffer;
   readonly metrics: RequestMetrics | undefined;
+  /** Log records waiting for `logging.exporter`, when there is one. */
+  readonly logs: LogQueue | undefined;
   /** Whether the active context survives `await` (AsyncLocalStorage was found). */
   readonly asyncContext: boolean;
 }
@@ -60,23 +63,27 @@ export function createIsolateState(options: ResolvedOptions): IsolateState {
       serviceVersion: options.serviceVersion,
       instanceId: id,
       otlp: options.otlp,
+      registry: options.exporters.metrics,
       ...options.metrics,
     });
   }
   const exporter =
-    options.otlp === undefined
+    options.exporters.spans ??
+    (options.otlp === undefined
       ? undefined
-      : createSpanExporter({ ...options.otlp, endpoint: `${options.otlp.endpoint}/v1/traces` });
+      : createSpanExporter({ ...options.otlp, endpoint: `${options.otlp.endpoint}/v1/traces` }));
   const spans = createSpanBuffer(exporter, {
     maxQueueSize: options.maxQueueSize,
     maxBatchSize: options.maxBatchSize,
     maxConcurrentExports: options.maxConcurrentExports,
     exportTimeoutMs: options.exportTimeoutMs,
+    openSetOf: (parent: Context) => invocationOf(parent)?.open,
     ...(metrics === undefined
       ? {}
       : {
           onDrop: (n: number) => metrics.spansDropped(n),
           onTailDrop: (n: number) => metrics.spansDiscarded(n),
+          onCut: (n: number, reason: "unfinished" | "deadline") => metrics.spansCut(n, reason),
         }),
     ...(options.tailSampler === undefined
       ? {}
@@ -91,5 +98,20 @@ export function createIsolateState(options: ResolvedOptions): IsolateState {
     instanceId: id,
   });
   if (options.instrumentGlobalFetch) installGlobalFetch();
-  return { options, tracing, spans, metrics, asyncContext };
+  let logs: LogQueue | undefined;
+  const send = options.logExporter?.open({
+    serviceName: options.serviceName,
+    serviceVersion: options.serviceVersion,
+    instanceId: id,
+    otlp: options.otlp,
+  });
+  if (send !== undefined) {
+    logs = createLogQueue(send, {
+      maxQueueSize: options.logQueueSize,
+      maxBatchSize: options.maxBatchSize,
+      maxConcurrentExports: options.maxConcurrentExports,
+      ...(metrics === undefined ? {} : { onDrop: (n: number) => metrics.logsDropped(n) }),
+    });
+  }
+  return { options, tracing, spans, metrics, logs, asyncContext };
 }

@@ -1,6 +1,12 @@
 // Every call into @groundwork/metrics goes through this module.
 import { createServiceResource, type OtlpProtocol } from "@groundwork/core/otlp";
-import { counter, createRegistry, defineMetrics, histogram } from "@groundwork/metrics";
+import {
+  counter,
+  createRegistry,
+  defineMetrics,
+  histogram,
+  type Registry,
+} from "@groundwork/metrics";
 import { createOtlpMetricsPusher, type OtlpMetricsPusher } from "@groundwork/metrics/otlp";
 
 /** The dimensions of every request metric. */
@@ -19,6 +25,10 @@ export interface RequestMetrics {
   spansDropped(count: number): void;
   /** Counts spans the tail sampler discarded. Never throws. */
   spansDiscarded(count: number): void;
+  /** Counts log records the isolate's export queue dropped. Never throws. */
+  logsDropped(count: number): void;
+  /** Counts spans cut from an invocation's export by its budget. Never throws. */
+  spansCut(count: number, reason: "unfinished" | "deadline"): void;
   /** Pushes what changed; never rejects. */
   push(): Promise<void>;
 }
@@ -30,6 +40,8 @@ export interface RequestMetricsOptions {
   maxSeries: number;
   durationBuckets: readonly number[];
   temporality: "delta" | "cumulative";
+  /** Registry to define the metrics in. Default a new one. */
+  registry?: Registry | undefined;
   otlp:
     | {
         endpoint: string;
@@ -44,11 +56,13 @@ const LABELS = ["api", "resource", "method", "status"] as const;
 
 /** Creates the metrics of one isolate in a registry of their own. */
 export function createRequestMetrics(options: RequestMetricsOptions): RequestMetrics {
-  const registry = createRegistry({
-    serviceName: options.serviceName,
-    runtimeInfo: false,
-    maxSeriesPerFamily: options.maxSeries,
-  });
+  const registry =
+    options.registry ??
+    createRegistry({
+      serviceName: options.serviceName,
+      runtimeInfo: false,
+      maxSeriesPerFamily: options.maxSeries,
+    });
   const m = defineMetrics(
     "worker",
     {
@@ -63,6 +77,13 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
         help: "Finished spans dropped because the isolate's buffer was full",
       }),
       spans_discarded: counter({ help: "Finished spans the tail sampler did not keep" }),
+      logs_dropped: counter({
+        help: "Log records dropped because the isolate's log export queue was full",
+      }),
+      spans_cut: counter({
+        help: "Spans cut from an invocation's export by its waitUntil budget or export deadline",
+        labels: ["reason"] as const,
+      }),
     },
     { registry },
   );
@@ -103,6 +124,16 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
     spansDiscarded(count) {
       try {
         m.spans_discarded.inc(count);
+      } catch {}
+    },
+    logsDropped(count) {
+      try {
+        m.logs_dropped.inc(count);
+      } catch {}
+    },
+    spansCut(count, reason) {
+      try {
+        m.spans_cut({ reason }).inc(count);
       } catch {}
     },
     async push() {

@@ -22,6 +22,7 @@ export function finishResponse(invocation: Invocation, response: Response): Resp
     invocation.end(status, outcome);
     return withTraceparent(new Response(null, response), invocation);
   }
+  invocation.responded(status, outcome);
   const { readable, writable } = passThrough(response);
   body.pipeTo(writable).then(
     () => invocation.end(status, outcome),

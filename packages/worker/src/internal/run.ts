@@ -175,6 +175,7 @@ export async function runEvent<R>(
   ctx: ExecutionContextLike | undefined,
   start: InvocationStart,
   fn: (ctx: ExecutionContextLike | undefined) => R,
+  statusOf?: () => string,
 ): Promise<Awaited<R>> {
   let invocation: Invocation | undefined;
   try {
@@ -189,7 +190,7 @@ export async function runEvent<R>(
   if (ctx !== undefined) ctx.waitUntil(finished);
   try {
     const result = await inv.run(() => fn(wrapped));
-    inv.end("ok", "ok");
+    inv.end(statusOf?.() ?? "ok", "ok");
     return result;
   } catch (error) {
     inv.end("error", "exception", error);

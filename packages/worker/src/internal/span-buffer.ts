@@ -15,6 +15,11 @@ export interface SpanBufferStats {
   dropped: number;
   /** Spans of invocations the tail sampler did not keep. */
   tailDropped: number;
+  /**
+   * Spans cut from an invocation's export by its budget: not finished when the `waitUntil`
+   * budget ran out, or still queued at the export deadline.
+   */
+  cut: number;
   /** Spans waiting now. */
   queueLength: number;
 }
@@ -44,8 +49,13 @@ export interface SpanBuffer extends SpanProcessor {
    * Exports what the buffer holds, batch by batch, until it is empty, `deadline` (a
    * `Date.now()` value) passes, or the isolate already has its maximum of exports in flight.
    * Never rejects.
+   *
+   * @returns the number of spans still queued because the deadline passed (counted as cut),
+   *   0 otherwise.
    */
-  exportPending(deadline: number): Promise<void>;
+  exportPending(deadline: number): Promise<number>;
+  /** Counts spans cut from an invocation's export. */
+  cut(count: number, reason: "unfinished" | "deadline"): void;
   stats(): SpanBufferStats;
 }
 
@@ -58,6 +68,13 @@ export interface SpanBufferOptions {
   onDrop?: (count: number) => void;
   /** Called with the number of spans a tail decision discarded. */
   onTailDrop?: (count: number) => void;
+  /** Called with the number of spans cut from an invocation's export, and why. */
+  onCut?: (count: number, reason: "unfinished" | "deadline") => void;
+  /**
+   * The set of unfinished spans of the invocation a span started in `parent` belongs to:
+   * the span is in it from its start to its end. Default: not tracked.
+   */
+  openSetOf?: (parent: Context) => Set<object> | undefined;
   /**
    * The group a span started in `parent` belongs to; only given when a tail sampler decides
    * per invocation. Default: no groups, every span is queued when it ends.
@@ -82,8 +99,10 @@ export function createSpanBuffer(
   const ring: (ReadableSpan | undefined)[] = new Array(maxQueueSize);
   let head = 0;
   let length = 0;
-  const counters = { queued: 0, exported: 0, failed: 0, dropped: 0, tailDropped: 0 };
+  const counters = { queued: 0, exported: 0, failed: 0, dropped: 0, tailDropped: 0, cut: 0 };
   const groupOf = options.groupOf;
+  const openSetOf = options.openSetOf;
+  const openSets = new WeakMap<object, Set<object>>();
   // Span objects are the same from start to end, so a WeakMap ties them to their group
   // without keeping spans that never end.
   const groups = new WeakMap<object, SpanGroup>();
@@ -136,13 +155,23 @@ export function createSpanBuffer(
     });
   }
 
-  async function exportPending(deadline: number): Promise<void> {
-    if (exporter === undefined) return;
+  function cut(count: number, reason: "unfinished" | "deadline"): void {
+    if (count <= 0) return;
+    counters.cut += count;
+    options.onCut?.(count, reason);
+  }
+
+  async function exportPending(deadline: number): Promise<number> {
+    if (exporter === undefined) return 0;
     try {
       while (length > 0) {
         const now = Date.now();
         const left = Math.min(deadline - now, exportTimeoutMs);
-        if (left <= 0 || busy(now)) return;
+        if (left <= 0) {
+          cut(length, "deadline");
+          return length;
+        }
+        if (busy(now)) return 0;
         const id = nextId++;
         inFlight.set(id, now + left);
         try {
@@ -154,6 +183,7 @@ export function createSpanBuffer(
     } catch {
       // Telemetry never fails the invocation.
     }
+    return 0;
   }
 
   function enqueue(span: ReadableSpan): void {
@@ -175,11 +205,17 @@ export function createSpanBuffer(
 
   return {
     onStart(span, parent) {
+      const open = openSetOf?.(parent);
+      if (open !== undefined) {
+        open.add(span);
+        openSets.set(span, open);
+      }
       if (groupOf === undefined || exporter === undefined) return;
       const group = groupOf(parent);
       if (group !== undefined) groups.set(span, group);
     },
     onEnd(span) {
+      openSets.get(span)?.delete(span);
       if (exporter === undefined) return;
       if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
       const group = groups.get(span);
@@ -209,6 +245,7 @@ export function createSpanBuffer(
       await exportPending(Date.now() + exportTimeoutMs);
     },
     exportPending,
+    cut,
     stats: () => ({ ...counters, queueLength: length }),
   };
 }
