@@ -1,44 +1,19 @@
 import { request as httpRequest } from "node:http";
 import { log } from "@groundwork/core";
 import { checkMetrics, useOtlpReceiver } from "@groundwork/test-harness";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LAZY_REQUESTS } from "../src/http/lazy-request";
-import { NodeError, type RunningServer, serve } from "../src/index";
-import {
-  find,
-  REMOTE_SPAN,
-  REMOTE_TRACE,
-  send,
-  setup,
-  sleep,
-  type TestSetup,
-  until,
-} from "./http-fixture";
+import { NodeError, serve } from "../src/index";
+import { find, REMOTE_SPAN, REMOTE_TRACE, send, sleep, until } from "./http-fixture";
+import { useTestServers } from "./test-servers";
 
 // serve() on real loopback sockets, spans through the real OTLP exporter to a
 // receiver decoding the official protobufs, metrics checked by promtool.
 
 const receiver = useOtlpReceiver();
 
-let servers: RunningServer[] = [];
-let setups: TestSetup[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close({ timeoutMs: 100 })));
-  await Promise.all(setups.map((t) => t.telemetry.shutdown()));
-  servers = [];
-  setups = [];
-});
-
-async function start(
-  handler: Parameters<typeof serve>[0],
-  options: Parameters<typeof serve>[1] = {},
-  t: TestSetup = setup(receiver),
-) {
-  setups.push(t);
-  const server = await serve(handler, { telemetry: t.telemetry, metrics: t.registry, ...options });
-  servers.push(server);
-  return { server, t };
-}
+const servers = useTestServers(receiver);
+const start = servers.serve;
 
 describe("serve: spans, logs and metrics", () => {
   it("continues the caller's trace in a SERVER span with HTTP attributes and returns its traceparent", async () => {
@@ -791,8 +766,7 @@ describe("serve: lifecycle and options", () => {
 
   it("rejects with ERR_LISTEN when the port is taken", async () => {
     const { server } = await start(() => new Response(""));
-    const t = setup();
-    setups.push(t);
+    const t = servers.setup();
     await expect(
       serve(() => new Response(""), { port: server.port, telemetry: t.telemetry, metrics: false }),
     ).rejects.toMatchObject({ name: "NodeError", code: "ERR_LISTEN" });
