@@ -48,6 +48,16 @@ async function start(): Promise<number> {
       const { createAdaptorServer } = await import("@hono/node-server");
       return listen(createAdaptorServer({ fetch: handler }) as import("node:http").Server);
     }
+    case "hono-plain": {
+      // Without replacing the global Request and Response with its own classes.
+      const { createAdaptorServer } = await import("@hono/node-server");
+      return listen(
+        createAdaptorServer({
+          fetch: handler,
+          overrideGlobalObjects: false,
+        }) as import("node:http").Server,
+      );
+    }
     case "serve-10":
     case "serve-100": {
       const server = await serve(handler, {

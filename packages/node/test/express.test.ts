@@ -1,35 +1,18 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import { log } from "@groundwork/core";
 import { checkMetrics, useOtlpReceiver } from "@groundwork/test-harness";
 import express from "express";
-import { afterEach, describe, expect, it } from "vitest";
-import { instrumentServer, serve } from "../src/index";
-import {
-  find,
-  REMOTE_SPAN,
-  REMOTE_TRACE,
-  send,
-  setup,
-  sleep,
-  type TestSetup,
-  until,
-} from "./http-fixture";
+import { describe, expect, it } from "vitest";
+import { instrumentServer } from "../src/index";
+import { find, REMOTE_SPAN, REMOTE_TRACE, send, sleep, until } from "./http-fixture";
+import { useTestServers } from "./test-servers";
 
 // A real Express 5 app on a real socket, instrumented from outside with
 // instrumentServer(): same span, log and metric shape as serve().
 
 const receiver = useOtlpReceiver();
 
-let servers: Server[] = [];
-let setups: TestSetup[] = [];
-afterEach(async () => {
-  for (const s of servers) s.closeAllConnections();
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  await Promise.all(setups.map((t) => t.telemetry.shutdown()));
-  servers = [];
-  setups = [];
-});
+const servers = useTestServers(receiver);
 
 const expressRoute = (req: import("node:http").IncomingMessage): string | undefined => {
   const r = req as express.Request;
@@ -57,17 +40,10 @@ function orderApp() {
   return app;
 }
 
-async function listen(server: Server): Promise<string> {
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
 describe("instrumentServer with Express", () => {
   it("gives every request a SERVER span named by the Express route, continued from traceparent", async () => {
-    const t = setup(receiver);
-    setups.push(t);
-    const url = await listen(
+    const t = servers.setup();
+    const url = await servers.listen(
       instrumentServer(createServer(orderApp()), {
         telemetry: t.telemetry,
         metrics: t.registry,
@@ -109,9 +85,8 @@ describe("instrumentServer with Express", () => {
   });
 
   it("keeps context through Express's body parser under concurrent requests", async () => {
-    const t = setup(receiver);
-    setups.push(t);
-    const url = await listen(
+    const t = servers.setup();
+    const url = await servers.listen(
       instrumentServer(createServer(orderApp()), {
         telemetry: t.telemetry,
         metrics: t.registry,
@@ -147,9 +122,8 @@ describe("instrumentServer with Express", () => {
   });
 
   it("marks Express's own 500 as an error and counts it with the same metric shape as serve()", async () => {
-    const t = setup(receiver);
-    setups.push(t);
-    const url = await listen(
+    const t = servers.setup();
+    const url = await servers.listen(
       instrumentServer(createServer(orderApp()), {
         telemetry: t.telemetry,
         metrics: t.registry,
@@ -183,11 +157,7 @@ describe("instrumentServer with Express", () => {
     expect((await checkMetrics(text)).problems).toEqual([]);
 
     // The same request through serve() yields the same families and labels.
-    const other = setup(receiver);
-    setups.push(other);
-    const served = await serve(() => Response.json({ id: "1" }), {
-      telemetry: other.telemetry,
-      metrics: other.registry,
+    const { server: served, t: other } = await servers.serve(() => Response.json({ id: "1" }), {
       routes: ["/orders/:id"],
     });
     await send(`${served.url}/orders/1`);

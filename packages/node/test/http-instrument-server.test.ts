@@ -1,12 +1,12 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { log } from "@groundwork/core";
 import { useOtlpReceiver } from "@groundwork/test-harness";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { instrumentServer, NodeError } from "../src/index";
-import { send, setup, type TestSetup, until } from "./http-fixture";
+import { send, until } from "./http-fixture";
+import { useTestServers } from "./test-servers";
 
 // instrumentServer() on plain node:http servers: context must follow the
 // request through EventEmitter callbacks and streams, which Node runs in the
@@ -14,21 +14,7 @@ import { send, setup, type TestSetup, until } from "./http-fixture";
 
 const receiver = useOtlpReceiver();
 
-let servers: Server[] = [];
-let setups: TestSetup[] = [];
-afterEach(async () => {
-  for (const s of servers) s.closeAllConnections();
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  await Promise.all(setups.map((t) => t.telemetry.shutdown()));
-  servers = [];
-  setups = [];
-});
-
-async function listen(server: Server): Promise<string> {
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
+const servers = useTestServers(receiver);
 
 function post(url: string, id: string, chunks: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -55,8 +41,7 @@ function post(url: string, id: string, chunks: number): Promise<string> {
 
 describe("instrumentServer: context across events and streams", () => {
   it("runs data, end, finish and close listeners in the request's context", async () => {
-    const t = setup(receiver);
-    setups.push(t);
+    const t = servers.setup();
     const server = createServer((req, res) => {
       const id = new URL(req.url ?? "/", "http://x").searchParams.get("id") ?? "";
       log.addFields({ request: id });
@@ -70,7 +55,7 @@ describe("instrumentServer: context across events and streams", () => {
       res.on("finish", () => log.info("response finished"));
       res.on("close", () => log.info("response closed"));
     });
-    const url = await listen(
+    const url = await servers.listen(
       instrumentServer(server, { telemetry: t.telemetry, metrics: t.registry }),
     );
     const ids = Array.from({ length: 20 }, (_, i) => `r${i}`);
@@ -93,8 +78,7 @@ describe("instrumentServer: context across events and streams", () => {
   });
 
   it("keeps the request's context through a stream pipeline", async () => {
-    const t = setup(receiver);
-    setups.push(t);
+    const t = servers.setup();
     const server = createServer(async (req, res) => {
       const id = new URL(req.url ?? "/", "http://x").searchParams.get("id") ?? "";
       log.addFields({ request: id });
@@ -107,7 +91,9 @@ describe("instrumentServer: context across events and streams", () => {
       await pipeline(req, upper, res);
       log.info("piped");
     });
-    const url = await listen(instrumentServer(server, { telemetry: t.telemetry, metrics: false }));
+    const url = await servers.listen(
+      instrumentServer(server, { telemetry: t.telemetry, metrics: false }),
+    );
     const ids = Array.from({ length: 10 }, (_, i) => `p${i}`);
     const bodies = await Promise.all(ids.map((id) => post(`${url}/?id=${id}`, id, 3)));
     expect(bodies).toEqual(ids.map((id) => `${id}:0;${id}:1;${id}:2;`.toUpperCase()));
@@ -118,14 +104,13 @@ describe("instrumentServer: context across events and streams", () => {
   });
 
   it("sees listeners added after instrumentation, and only instruments a server once", async () => {
-    const t = setup(receiver);
-    setups.push(t);
+    const t = servers.setup();
     const server = instrumentServer(createServer(), { telemetry: t.telemetry, metrics: false });
     server.on("request", (_req, res) => {
       log.info("late listener");
       res.end("late");
     });
-    const url = await listen(server);
+    const url = await servers.listen(server);
     const res = await send(`${url}/`);
     expect(res.body).toBe("late");
     expect(res.headers.traceparent).toMatch(/^00-/);
@@ -135,12 +120,11 @@ describe("instrumentServer: context across events and streams", () => {
   });
 
   it("reports a client that goes away as 499 and an aborted span", async () => {
-    const t = setup(receiver);
-    setups.push(t);
+    const t = servers.setup();
     const server = createServer((_req, res) => {
       res.write("partial");
     });
-    const url = await listen(
+    const url = await servers.listen(
       instrumentServer(server, { telemetry: t.telemetry, metrics: t.registry }),
     );
     await new Promise<void>((resolve) => {

@@ -1,43 +1,19 @@
 import { request as httpRequest } from "node:http";
 import { log } from "@groundwork/core";
 import { checkMetrics, useOtlpReceiver } from "@groundwork/test-harness";
-import { afterEach, describe, expect, it } from "vitest";
-import { NodeError, type RunningServer, serve } from "../src/index";
-import {
-  find,
-  REMOTE_SPAN,
-  REMOTE_TRACE,
-  send,
-  setup,
-  sleep,
-  type TestSetup,
-  until,
-} from "./http-fixture";
+import { describe, expect, it } from "vitest";
+import { LAZY_REQUESTS } from "../src/http/lazy-request";
+import { NodeError, serve } from "../src/index";
+import { find, REMOTE_SPAN, REMOTE_TRACE, send, sleep, until } from "./http-fixture";
+import { useTestServers } from "./test-servers";
 
 // serve() on real loopback sockets, spans through the real OTLP exporter to a
 // receiver decoding the official protobufs, metrics checked by promtool.
 
 const receiver = useOtlpReceiver();
 
-let servers: RunningServer[] = [];
-let setups: TestSetup[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close({ timeoutMs: 100 })));
-  await Promise.all(setups.map((t) => t.telemetry.shutdown()));
-  servers = [];
-  setups = [];
-});
-
-async function start(
-  handler: Parameters<typeof serve>[0],
-  options: Parameters<typeof serve>[1] = {},
-  t: TestSetup = setup(receiver),
-) {
-  setups.push(t);
-  const server = await serve(handler, { telemetry: t.telemetry, metrics: t.registry, ...options });
-  servers.push(server);
-  return { server, t };
-}
+const servers = useTestServers(receiver);
+const start = servers.serve;
 
 describe("serve: spans, logs and metrics", () => {
   it("continues the caller's trace in a SERVER span with HTTP attributes and returns its traceparent", async () => {
@@ -270,6 +246,150 @@ describe("serve: spans, logs and metrics", () => {
     for (const r of t.accessLogs()) {
       expect(byId.get(String(r.fields.user))?.has(String(r.traceId))).toBe(true);
     }
+  });
+});
+
+describe("serve: the request", () => {
+  // Undici keeps a Request's state in symbol-keyed properties up to Node 22
+  // and in private class fields from Node 24; only the former lets a request
+  // made on first use pass for a real one.
+  const major = Number(process.versions.node.split(".")[0]);
+
+  it("is made on first use where the runtime allows it", () => {
+    expect(LAZY_REQUESTS).toBe(major <= 22);
+  });
+
+  it("makes no Request for a handler that answers without using it", async () => {
+    const Original = globalThis.Request;
+    let made = 0;
+    globalThis.Request = class CountingRequest extends Original {
+      constructor(...args: ConstructorParameters<typeof Request>) {
+        super(...args);
+        made++;
+      }
+    };
+    try {
+      const { server } = await start((request) =>
+        request.method === "GET" && new URL(request.url).pathname === "/headers"
+          ? new Response(request.headers.get("x-seen"))
+          : new Response("untouched"),
+      );
+      expect((await send(`${server.url}/plain`)).body).toBe("untouched");
+      expect(made).toBe(LAZY_REQUESTS ? 0 : 1);
+      expect((await send(`${server.url}/headers`, { headers: { "x-seen": "yes" } })).body).toBe(
+        "yes",
+      );
+      expect(made).toBe(LAZY_REQUESTS ? 1 : 2);
+    } finally {
+      globalThis.Request = Original;
+    }
+  });
+
+  it("passes for a real Request before and after it is made", async () => {
+    const { server } = await start(async (request) => {
+      if (request.method === "GET") {
+        // A request as the init of another: its members are read one by one.
+        const rebuilt = new Request("http://elsewhere.test/", request);
+        return new Response(`${rebuilt.method} ${rebuilt.headers.get("x-forward")}`);
+      }
+      // Before anything makes it: the cheap members and the checks.
+      const signal = request.signal;
+      const early = {
+        isRequest: request instanceof Request,
+        tag: Object.prototype.toString.call(request),
+        method: request.method,
+        url: request.url,
+        signal: signal instanceof AbortSignal,
+        hasText: "text" in request,
+      };
+      const clone = request.clone();
+      const copy = new Request(request, { headers: { "x-added": "1" } });
+      return Response.json({
+        early,
+        sameSignal: request.signal === signal,
+        cloneBody: await Request.prototype.text.call(clone),
+        copyAdded: copy.headers.get("x-added"),
+        copyBody: await copy.text(),
+        bodyUsed: request.bodyUsed,
+      });
+    });
+    const res = await send(`${server.url}/a/../copy?x=1`, {
+      method: "POST",
+      body: "payload",
+      headers: { "content-type": "text/plain" },
+    });
+    expect(JSON.parse(res.body)).toEqual({
+      early: {
+        isRequest: true,
+        tag: "[object Request]",
+        method: "POST",
+        url: `${server.url}/copy?x=1`,
+        signal: true,
+        hasText: true,
+      },
+      sameSignal: true,
+      cloneBody: "payload",
+      copyAdded: "1",
+      copyBody: "payload",
+      bodyUsed: true,
+    });
+    const forwarded = await send(`${server.url}/`, { headers: { "x-forward": "kept" } });
+    expect(forwarded.body).toBe("GET kept");
+  });
+
+  it("streams a body the handler reads late, and fails it if the client went away first", async () => {
+    let failure: unknown;
+    let gone!: () => void;
+    const clientGone = new Promise<void>((r) => {
+      gone = r;
+    });
+    const { server } = await start(async (request) => {
+      if (new URL(request.url).pathname === "/late") {
+        await sleep(50);
+        return new Response(`got ${await request.text()}`);
+      }
+      await clientGone;
+      await sleep(20);
+      try {
+        await request.text();
+      } catch (error) {
+        failure = error;
+      }
+      return new Response("too late");
+    });
+    expect(
+      (await send(`${server.url}/late`, { method: "POST", body: "x".repeat(3000) })).body,
+    ).toBe(`got ${"x".repeat(3000)}`);
+    const req = httpRequest(`${server.url}/gone`, {
+      method: "POST",
+      agent: false,
+      headers: { "content-length": "100" },
+    });
+    req.on("error", () => {});
+    req.write("partial");
+    await sleep(20);
+    req.destroy();
+    gone();
+    await until(() => failure !== undefined);
+    expect(failure).toBeInstanceOf(NodeError);
+    expect((failure as NodeError).code).toBe("ERR_CLIENT_ABORTED");
+  });
+
+  it("answers 400 to a request the fetch API refuses, up front or on first use", async () => {
+    let called = 0;
+    const { server, t } = await start((request) => {
+      called++;
+      return new Response(new URL(request.url).host);
+    });
+    const trace = await send(`${server.url}/`, { method: "TRACE" });
+    expect(trace.status).toBe(400);
+    expect(called).toBe(0);
+    const badHost = await send(`${server.url}/`, { headers: { host: "example.test:99999" } });
+    expect(badHost.status).toBe(400);
+    expect(badHost.body).toBe("bad request\n");
+    expect(t.logs().filter((r) => r.msg === "request refused")).toHaveLength(2);
+    expect(t.logs().some((r) => r.msg === "request handler failed")).toBe(false);
+    expect((await send(`${server.url}/`)).status).toBe(200);
   });
 });
 
@@ -646,8 +766,7 @@ describe("serve: lifecycle and options", () => {
 
   it("rejects with ERR_LISTEN when the port is taken", async () => {
     const { server } = await start(() => new Response(""));
-    const t = setup();
-    setups.push(t);
+    const t = servers.setup();
     await expect(
       serve(() => new Response(""), { port: server.port, telemetry: t.telemetry, metrics: false }),
     ).rejects.toMatchObject({ name: "NodeError", code: "ERR_LISTEN" });

@@ -54,8 +54,9 @@ function bodyStream(
           ),
         );
         // A client that goes away mid-body must not leave the handler waiting:
-        // Node reports it as "error" or only as "close".
-        req.once("close", () => {
+        // Node reports it as "error" or only as "close" — or, for a request
+        // made after that, not at all.
+        const onClose = () => {
           if (!req.complete) {
             fail(
               new NodeError(
@@ -64,7 +65,9 @@ function bodyStream(
               ),
             );
           }
-        });
+        };
+        if (req.destroyed) onClose();
+        else req.once("close", onClose);
       },
       pull() {
         req.resume();

@@ -12,6 +12,7 @@ import {
 import type { AddressInfo } from "node:net";
 import type { TelemetryContext } from "@groundwork/core";
 import { NodeError } from "../errors";
+import { incomingRequest, type LazyRequest } from "./lazy-request";
 import {
   checkFunction,
   checkInteger,
@@ -21,7 +22,7 @@ import {
   checkStringArray,
   checkTelemetryOptions,
 } from "./options";
-import { LazyAbort, toRequest } from "./request";
+import { LazyAbort } from "./request";
 import { writeResponse } from "./response";
 import { compileRoutes, type RouteMatcher } from "./route";
 import {
@@ -220,18 +221,18 @@ async function respond(
   req: IncomingMessage,
   res: ServerResponse,
   rt: RequestTelemetry,
-  request: Request | undefined,
+  incoming: LazyRequest | undefined,
   ctx: ServeContext,
   abort: LazyAbort,
   overflow: { value: boolean },
   sent: { bytes: number },
 ): Promise<void> {
   let response: Response;
-  if (request === undefined) {
+  if (incoming === undefined) {
     response = plain(413, "payload too large\n");
   } else {
     try {
-      const result = await state.handler(request, ctx);
+      const result = await state.handler(incoming.request, ctx);
       if (!isResponse(result)) {
         throw new TypeError(`the handler returned ${typeof result}, not a Response`);
       }
@@ -240,6 +241,11 @@ async function respond(
       if (overflow.value || (error instanceof NodeError && error.code === "ERR_BODY_TOO_LARGE")) {
         response = plain(413, "payload too large\n");
       } else if (abort.aborted) {
+        return;
+      } else if (incoming.failure !== undefined) {
+        // The request was made when the handler first used it, and the fetch
+        // API refused its URL: the client's fault, as if refused up front.
+        refuse(rt, res, incoming.failure);
         return;
       } else {
         rt.fail(error);
@@ -275,6 +281,14 @@ async function respond(
   }
 }
 
+/** Answers 400 to a request the fetch API refuses (its URL, method or headers). */
+function refuse(rt: RequestTelemetry, res: ServerResponse, error: unknown): void {
+  rt.context.run(() => rt.log.warn("request refused", { error: String(error) }));
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(400, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+  res.end("bad request\n");
+}
+
 function listener(state: ServerState) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const abort = new LazyAbort();
@@ -283,11 +297,11 @@ function listener(state: ServerState) {
     const length = Number(req.headers["content-length"]);
     const tooLarge = length > state.maxBodyBytes;
     if (tooLarge) overflow.value = true;
-    let request: Request | undefined;
+    let incoming: LazyRequest | undefined;
     let buildError: unknown;
     if (!tooLarge) {
       try {
-        request = toRequest(req, {
+        incoming = incomingRequest(req, {
           scheme: state.scheme,
           maxBodyBytes: state.maxBodyBytes,
           abort,
@@ -300,7 +314,9 @@ function listener(state: ServerState) {
       }
     }
     const path = pathOf(req.url);
-    const route = request === undefined ? undefined : routeFor(state, request, path);
+    const route = incoming === undefined ? undefined : routeFor(state, incoming.request, path);
+    // A route function that made the request may have found it refused.
+    buildError ??= incoming?.failure;
     const rt = new RequestTelemetry(state.instr, describeRequest(req, state.scheme, route));
     const sent = { bytes: 0 };
     let done = false;
@@ -320,9 +336,7 @@ function listener(state: ServerState) {
     if (buildError !== undefined) {
       // Only a request Node itself accepted gets here; the URL or headers
       // could still be refused by the fetch API.
-      rt.context.run(() => rt.log.warn("request refused", { error: String(buildError) }));
-      res.writeHead(400, { "content-type": "text/plain; charset=utf-8", connection: "close" });
-      res.end("bad request\n");
+      refuse(rt, res, buildError);
       return;
     }
     const ctx: ServeContext = {
@@ -332,7 +346,7 @@ function listener(state: ServerState) {
       waitUntil: (promise) => track(state, rt, promise),
     };
     rt.context
-      .run(() => respond(state, req, res, rt, request, ctx, abort, overflow, sent))
+      .run(() => respond(state, req, res, rt, incoming, ctx, abort, overflow, sent))
       .catch((error: unknown) => {
         rt.fail(error);
         res.destroy();
