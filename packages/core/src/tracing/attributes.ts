@@ -93,7 +93,16 @@ export function readTime(time: unknown, ctx: Context): TimeInput | undefined {
   return undefined;
 }
 
-function readField(options: object, key: string, ctx: Context): unknown {
+/**
+ * `options[key]`, or `undefined` when the read throws (a getter, a Proxy trap) or
+ * `options` is not an object; never throws, and counts what it could not read.
+ */
+export function readField(options: unknown, key: string, ctx: Context): unknown {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== "object") {
+    countInvalidInput(ctx);
+    return undefined;
+  }
   try {
     return (options as Record<string, unknown>)[key];
   } catch {

@@ -6,6 +6,7 @@ import { injectHeaders } from "../propagation/w3c";
 import { createTelemetry } from "../telemetry";
 import { addSpanEvent, setSpanAttributes } from "./helpers";
 import { type GroundworkSpanOptions, span } from "./span";
+import { startTrace, withForkedTrace } from "./traces";
 
 function setup() {
   const exporter = new InMemorySpanExporter();
@@ -138,5 +139,23 @@ describe("injectHeaders with hostile carriers", () => {
       }),
     );
     expect(t.invalid()).toBe(4);
+  });
+});
+
+describe("trace starters with hostile options", () => {
+  it("startTrace and withForkedTrace never throw on a throwing Proxy as options, and count it", () => {
+    const t = setup();
+    const options = throwingProxy() as never;
+    const ran: string[] = [];
+    t.telemetry.run(() => {
+      expect(() => startTrace("root", options, () => ran.push("root"))).not.toThrow();
+      span("parent", () => {
+        expect(() => withForkedTrace("fork", options, () => ran.push("fork"))).not.toThrow();
+      });
+    });
+    expect(ran).toEqual(["root", "fork"]);
+    expect(t.finished("root")).toBeDefined();
+    expect(t.finished("fork")?.links).toHaveLength(1);
+    expect(t.invalid()).toBeGreaterThanOrEqual(2);
   });
 });

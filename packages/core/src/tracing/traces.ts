@@ -13,6 +13,7 @@ import {
 import { activeContext, ensureContextManager } from "../context/manager";
 import { setContextValue } from "../context/otel-context";
 import { extractContext, type HeadersLike } from "../propagation/w3c";
+import { readField, readParent } from "./attributes";
 import { FORK_KEY, type ForkMarker, SAMPLING_RATIO_KEY } from "./context-keys";
 import { normaliseRatio } from "./sampling-ratio";
 import { runSpanIn, type SpanFn } from "./span";
@@ -126,8 +127,11 @@ export function startTrace<R>(
   let ctx = activeContext();
   if (trace.getSpan(ctx) !== undefined) ctx = trace.deleteSpan(ctx);
   if (ctx.getValue(FORK_KEY) !== undefined) ctx = ctx.deleteValue(FORK_KEY);
-  if (options.stitchWith !== undefined) ctx = extractContext(options.stitchWith, ctx);
-  const ratio = normaliseRatio(options.samplingRatio);
+  // Options come from user code: read them so that a throwing getter or Proxy costs a
+  // counted field, never an exception (runSpanIn reads the span fields the same way).
+  const stitchWith = readField(options, "stitchWith", ctx) as StartTraceOptions["stitchWith"];
+  if (stitchWith !== undefined) ctx = extractContext(stitchWith, ctx);
+  const ratio = normaliseRatio(readField(options, "samplingRatio", ctx));
   if (ratio !== undefined) ctx = setContextValue(ctx, SAMPLING_RATIO_KEY, ratio);
   // The tracer reads only the span-option fields, so the options object is
   // passed as is rather than copied on every trace.
@@ -144,7 +148,7 @@ function forkTraceIn<R>(
   const parentSpan = trace.getSpan(parent);
   const parentContext = parentSpan?.spanContext();
   const hasParent = parentContext !== undefined && isSpanContextValid(parentContext);
-  const ratio = normaliseRatio(options.samplingRatio);
+  const ratio = normaliseRatio(readField(options, "samplingRatio", parent));
   let ctx = trace.deleteSpan(parent);
   if (hasParent) {
     const marker: ForkMarker = {
@@ -156,7 +160,10 @@ function forkTraceIn<R>(
     ctx = ctx.deleteValue(FORK_KEY);
   }
   if (ratio !== undefined) ctx = setContextValue(ctx, SAMPLING_RATIO_KEY, ratio);
-  const spanOptions = rootOptions(options);
+  const spanOptions = rootOptions({
+    attributes: readField(options, "attributes", parent) as Attributes | undefined,
+    kind: readField(options, "kind", parent) as SpanKind | undefined,
+  });
   if (hasParent) {
     spanOptions.links = [
       { context: parentContext, attributes: { [ATTR_LINK_RELATION]: "forked_from" } },
@@ -227,7 +234,7 @@ export function withForkedTrace<R>(
   if (typeof fnOrOptions === "function")
     return forkTraceIn(context.active(), name, {}, fnOrOptions);
   return forkTraceIn(
-    fnOrOptions.parent ?? context.active(),
+    readParent(fnOrOptions, context.active()),
     name,
     fnOrOptions,
     maybeFn as SpanFn<R>,

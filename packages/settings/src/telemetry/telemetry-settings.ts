@@ -84,12 +84,10 @@ const exporter = z
       .describe("Extra HTTP headers sent with every export, such as an authorization token."),
     timeout: duration().default(10_000).describe("How long one export request may take."),
     max_queue_size: z
-      .number()
-      .int()
-      .positive()
-      .default(2048)
+      .union([z.literal("auto"), z.number().int().positive()])
+      .default("auto")
       .describe(
-        "Spans kept in memory while waiting for export; beyond this they are dropped and counted.",
+        "Spans kept in memory while waiting for export; beyond this they are dropped and counted. `auto`: one second of spans at the measured rate, 2048 to 16384.",
       ),
     max_batch_size: z
       .number()

@@ -23,8 +23,8 @@ describe("telemetryOptionsFromSettings", () => {
         headers: {},
         timeoutMs: 10_000,
       },
+      // max_queue_size `auto`: no bound given, so the processor sizes its queue from the rate.
       batch: {
-        maxQueueSize: 2048,
         maxBatchSize: 512,
         scheduledDelayMs: 5000,
         exportTimeoutMs: 30_000,

@@ -116,7 +116,7 @@ export function telemetryOptionsFromSettings(
       timeoutMs: exporter.timeout,
     };
     tracingOptions.batch = {
-      maxQueueSize: exporter.max_queue_size,
+      ...(exporter.max_queue_size === "auto" ? {} : { maxQueueSize: exporter.max_queue_size }),
       maxBatchSize: exporter.max_batch_size,
       scheduledDelayMs: exporter.scheduled_delay,
       exportTimeoutMs: exporter.export_timeout,
