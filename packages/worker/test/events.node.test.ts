@@ -1,7 +1,7 @@
 import { type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-harness";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { bundleWorker, type EchoServer, startEchoServer } from "./harness";
+import { bundleWorker, type EchoServer, startEchoServer, waitFor } from "./harness";
 
 type Printed = { method: string; value: Record<string, unknown> };
 
@@ -53,16 +53,6 @@ const workerOf = async (instance: Miniflare, name: string) =>
 async function printed(worker: string): Promise<Printed[]> {
   const res = await (await workerOf(mf, worker)).fetch("http://worker.test/__console");
   return (await res.json()) as Printed[];
-}
-
-async function waitFor<T>(read: () => T | Promise<T>, ok: (value: T) => boolean, ms = 5000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting; last value: ${String(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 function email(to: string): Promise<Response> {

@@ -7,6 +7,7 @@ import {
   startEchoServer,
   startHangingServer,
   startWorker,
+  waitFor,
 } from "./harness";
 
 type Printed = { method: string; value: Record<string, unknown> | string };
@@ -47,16 +48,6 @@ async function timed(mf: Miniflare, path: string): Promise<{ body: string; ms: n
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(read: () => T | Promise<T>, ok: (value: T) => boolean, ms = 5000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting; last value: ${String(value)}`);
-    await sleep(25);
-  }
-}
 
 describe("a collector that fails", () => {
   it("leaves responses intact and on time when nothing listens", async () => {

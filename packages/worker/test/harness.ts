@@ -77,3 +77,21 @@ export async function startHangingServer(): Promise<{ url: string; stop(): Promi
       }),
   };
 }
+
+/**
+ * Reads `read()` every 25 ms until `ok` accepts its value, and returns that value;
+ * throws with the last value after `ms` milliseconds (default 5000).
+ */
+export async function waitFor<T>(
+  read: () => T | Promise<T>,
+  ok: (value: T) => boolean,
+  ms = 5000,
+): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting; last value: ${String(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

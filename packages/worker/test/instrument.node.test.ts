@@ -1,7 +1,7 @@
 import { type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-harness";
 import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { bundleWorker, type EchoServer, startEchoServer, startWorker } from "./harness";
+import { bundleWorker, type EchoServer, startEchoServer, startWorker, waitFor } from "./harness";
 
 type Printed = { method: string; value: Record<string, unknown> };
 
@@ -39,16 +39,6 @@ beforeEach(async () => {
 async function printed(): Promise<Printed[]> {
   const res = await mf.dispatchFetch("http://worker.test/__console");
   return (await res.json()) as Printed[];
-}
-
-async function waitFor<T>(read: () => T | Promise<T>, ok: (value: T) => boolean, ms = 5000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting; last value: ${String(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** Waits for `count` spans of one trace (other tests' exports may still arrive). */
