@@ -120,3 +120,25 @@ describe("batch span processor shutdown", () => {
     expect(warnings[0]).toContain("600 dropped");
   }, 10_000);
 });
+
+describe("batch span processor shutdown against a collector that is down", () => {
+  it("gives each last batch one attempt instead of backing off until the bound", async () => {
+    let attempts = 0;
+    const refused: typeof fetch = async () => {
+      attempts++;
+      throw new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED") });
+    };
+    const processor = createBatchSpanProcessor(
+      createOtlpTraceExporter({ endpoint: "http://127.0.0.1:9/v1/traces", fetch: refused }),
+      { scheduledDelayMs: 60_000 },
+    );
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    record(provider, 10);
+    const started = performance.now();
+    await provider.shutdown();
+    // Backing off would have taken most of the 5 s default bound and several attempts.
+    expect(performance.now() - started).toBeLessThan(2500);
+    expect(attempts).toBe(1);
+    expect(processor.stats()).toMatchObject({ queued: 10, exported: 0, failed: 10, dropped: 0 });
+  });
+});

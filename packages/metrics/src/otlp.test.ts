@@ -16,6 +16,7 @@ function capturingSender(): OtlpHttpSender & { bodies: (Uint8Array | string)[] }
       return { ok: true, attempts: 1 };
     },
     shutdown: async () => {},
+    stopRetrying: () => {},
   };
 }
 

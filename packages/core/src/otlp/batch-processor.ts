@@ -453,6 +453,8 @@ export function createBatchSpanProcessor(
       clearTimer(timer);
       timer = undefined;
       const started = monotonicNow();
+      // The last batches get one attempt each: a backoff would only hold up the exit.
+      stopRetrying(exporter);
       shutdownPromise = (async () => {
         await withDeadline(drain(), shutdownTimeoutMs);
         // Whatever is left is given up on: counted as dropped now, so that the counters are
@@ -495,6 +497,16 @@ const RATE_WINDOW_MS = 250;
 const MIN_RATE_WINDOW_MS = 50;
 /** The rate window is checked every this many + 1 arrivals (a power of two, minus one). */
 const RATE_CHECK_MASK = 255;
+
+/** Calls the exporter's `stopRetrying()` where it has one (ours do); never throws. */
+function stopRetrying(exporter: SpanExporter): void {
+  try {
+    const stop = (exporter as { stopRetrying?: unknown }).stopRetrying;
+    if (typeof stop === "function") stop.call(exporter);
+  } catch {
+    // An exporter that cannot stop retrying is still bounded by the shutdown deadline.
+  }
+}
 
 function callShutdown(exporter: SpanExporter): Promise<void> {
   try {

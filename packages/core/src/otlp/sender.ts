@@ -147,6 +147,12 @@ export interface OtlpHttpSender {
    * @returns a promise that resolves once nothing is in flight and no timer is left
    */
   shutdown(): Promise<void>;
+  /**
+   * Makes every send, from now on and those waiting to retry, give up at its next failure
+   * instead of backing off: for the final flush before a process exits, where a retry
+   * would only hold up the exit. Attempts already made are not cut short. Idempotent.
+   */
+  stopRetrying(): void;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -155,6 +161,8 @@ const CONTENT_TYPES: Readonly<Record<OtlpProtocol, string>> = {
   "http/protobuf": "application/x-protobuf",
   "http/json": "application/json",
 };
+
+const NOT_RETRIED = "not retried: the exporter is shutting down";
 
 type AttemptResult = ExportSuccess | (ExportFailure & { readonly retryAfterMs?: number });
 
@@ -264,6 +272,7 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
   headers["content-type"] = CONTENT_TYPES[protocol];
 
   let closed = false;
+  let retrying = true;
   let shutdownPromise: Promise<void> | undefined;
   const inFlight = new Set<Promise<ExportOutcome>>();
   const sleepers = new Set<() => void>();
@@ -367,6 +376,7 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
       const result = await attempt(body, n, Math.min(timeoutMs, remaining), signal);
       if (result.ok) return result;
       if (!result.retryable) return withoutRetryAfter(result, result.detail);
+      if (!retrying) return withoutRetryAfter(result, `${result.detail}; ${NOT_RETRIED}`);
       if (n >= policy.maxAttempts) {
         return withoutRetryAfter(result, `${result.detail}; gave up after ${n} attempts`);
       }
@@ -379,6 +389,9 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
       }
       diag.debug(`otlp: ${result.detail}; retrying in ${delay} ms`);
       if (!(await sleep(delay, signal))) {
+        if (!retrying && !closed && signal?.aborted !== true) {
+          return withoutRetryAfter(result, `${result.detail}; ${NOT_RETRIED}`);
+        }
         return closed
           ? failure(
               "shutdown",
@@ -425,7 +438,12 @@ export function createOtlpHttpSender(options: OtlpHttpSenderOptions): OtlpHttpSe
     return shutdownPromise;
   }
 
-  return { send, shutdown };
+  function stopRetrying(): void {
+    retrying = false;
+    for (const wake of [...sleepers]) wake();
+  }
+
+  return { send, shutdown, stopRetrying };
 }
 
 /** Whether a failed send says something about the endpoint's health (not about the data). */

@@ -43,6 +43,12 @@ export interface OtlpTraceExporter extends SpanExporter {
    * @returns a promise that resolves once nothing is in flight
    */
   forceFlush(): Promise<void>;
+  /**
+   * From now on a failed export is not retried, and exports waiting to retry give up: a
+   * batch span processor calls it when its shutdown begins, so that a collector that is
+   * down does not hold the process's exit for the whole shutdown bound.
+   */
+  stopRetrying(): void;
 }
 
 /**
@@ -188,7 +194,7 @@ export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}):
     await forceFlush();
   }
 
-  return { export: exportSpans, forceFlush, shutdown };
+  return { export: exportSpans, forceFlush, shutdown, stopRetrying: () => sender.stopRetrying() };
 }
 
 const shutdownFailure: ExportFailure = {
