@@ -488,26 +488,20 @@ export function injectHeaders<H extends HeaderSetter | Record<string, string>>(
   // A carrier that cannot be written (frozen, a throwing setter or Proxy, not an
   // object) keeps what could be written; the call never throws and counts it once.
   let failed = false;
-  try {
-    const write: (carrier: H, key: string, value: string) => void =
-      typeof (headers as HeaderSetter).set === "function"
-        ? (carrier, key, value) => (carrier as HeaderSetter).set(key, value)
-        : (carrier, key, value) => {
-            (carrier as Record<string, string>)[key] = value;
-          };
-    const setter: TextMapSetter<H> = {
-      set(carrier, key, value) {
-        try {
-          write(carrier, key, value);
-        } catch {
-          failed = true;
+  const setter: TextMapSetter<H> = {
+    set(carrier, key, value) {
+      try {
+        if (typeof (carrier as HeaderSetter).set === "function") {
+          (carrier as HeaderSetter).set(key, value);
+        } else {
+          (carrier as Record<string, string>)[key] = value;
         }
-      },
-    };
-    w3cPropagator.inject(ctx, headers, setter);
-  } catch {
-    failed = true;
-  }
+      } catch {
+        failed = true;
+      }
+    },
+  };
+  w3cPropagator.inject(ctx, headers, setter);
   if (failed) countInvalidInput(ctx);
   return headers;
 }

@@ -72,16 +72,14 @@ export interface ForkedTraceOptions {
   kind?: SpanKind;
 }
 
-function rootOptions(o: {
-  attributes?: Attributes | undefined;
-  kind?: SpanKind | undefined;
-  links?: Link[] | undefined;
-}): SpanOptions {
-  const options: SpanOptions = {};
-  if (o.attributes !== undefined) options.attributes = o.attributes;
-  if (o.kind !== undefined) options.kind = o.kind;
-  if (o.links !== undefined) options.links = o.links;
-  return options;
+/** The root span's options from user-supplied fork options, read without throwing. */
+function rootOptions(options: ForkedTraceOptions, ctx: Context): SpanOptions {
+  const out: SpanOptions = {};
+  const attributes = readField(options, "attributes", ctx);
+  if (attributes !== undefined) out.attributes = attributes as Attributes;
+  const kind = readField(options, "kind", ctx);
+  if (kind !== undefined) out.kind = kind as SpanKind;
+  return out;
 }
 
 /**
@@ -160,10 +158,7 @@ function forkTraceIn<R>(
     ctx = ctx.deleteValue(FORK_KEY);
   }
   if (ratio !== undefined) ctx = setContextValue(ctx, SAMPLING_RATIO_KEY, ratio);
-  const spanOptions = rootOptions({
-    attributes: readField(options, "attributes", parent) as Attributes | undefined,
-    kind: readField(options, "kind", parent) as SpanKind | undefined,
-  });
+  const spanOptions = rootOptions(options, parent);
   if (hasParent) {
     spanOptions.links = [
       { context: parentContext, attributes: { [ATTR_LINK_RELATION]: "forked_from" } },
