@@ -208,6 +208,23 @@ describe("createOtlpHttpSender", () => {
     await expect(s.shutdown()).resolves.toBeUndefined();
   });
 
+  it("after stopRetrying, a send waiting to retry gives up at once and later ones try once", async () => {
+    const { fetch, calls } = scriptedFetch(503);
+    const s = sender(fetch, {
+      retry: { initialBackoffMs: 10_000, maxBackoffMs: 10_000 },
+      random: () => 0.9,
+    });
+    const pending = s.send("x");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    s.stopRetrying();
+    const outcome = await pending;
+    expect(outcome).toMatchObject({ ok: false, reason: "http_status", status: 503, attempts: 1 });
+    expect(outcome.ok ? "" : outcome.detail).toContain("not retried");
+    expect(await s.send("y")).toMatchObject({ ok: false, reason: "http_status", attempts: 1 });
+    expect(calls).toHaveLength(2);
+    await s.shutdown();
+  });
+
   it("lets the attempt in flight finish on shutdown", async () => {
     let release: (() => void) | undefined;
     const slow: OtlpFetch = () =>
