@@ -1,9 +1,11 @@
 // The example site in real headless Chromium: visitors browse static pages, an SPA
 // view and press a button; the dashboard then shows those numbers, in its text and in
 // a screenshot (bar lengths measured in pixels).
+
+import { launchChromium } from "@groundwork/test-harness/chromium";
 import { writeMmdb } from "@groundwork/test-harness/mmdb";
 import { createMmdbGeo } from "@groundwork/tracker/mmdb";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEventStore } from "../src/events";
 import { type RunningSite, startSite } from "../src/site";
@@ -37,11 +39,7 @@ beforeAll(async () => {
     output: (line) => lines.push(line),
   });
   origin = site.server.url;
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    timeout: 20_000,
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { createLogger, memorySink } from "@groundwork/core";
 import { createRegistry, findSamples } from "@groundwork/metrics";
-import { type Browser, type BrowserContextOptions, chromium } from "playwright-core";
+import { launchChromium } from "@groundwork/test-harness/chromium";
+import type { Browser, BrowserContextOptions } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTrackerHandler } from "../src/index";
 
@@ -85,11 +86,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    timeout: 20_000,
-  });
+  browser = await launchChromium();
 }, 30_000);
 
 afterAll(async () => {

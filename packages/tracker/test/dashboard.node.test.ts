@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, memorySink } from "@groundwork/core";
 import { createRegistry } from "@groundwork/metrics";
-import { type Browser, chromium } from "playwright-core";
+import { launchChromium } from "@groundwork/test-harness/chromium";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTrackerHandler, renderTrackerDashboard, type TrackerEvent } from "../src/index";
 
@@ -50,11 +51,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    timeout: 20_000,
-  });
+  browser = await launchChromium();
 }, 30_000);
 
 afterAll(async () => {
