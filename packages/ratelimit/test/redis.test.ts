@@ -176,6 +176,8 @@ describe("redis store against a real redis-server", () => {
     const inner = ioredisAdapter(io);
     const counting: RedisScriptClient = {
       evalsha: (sha, keys, args) => {
+        // One check of cost 1 per key: no per-key arguments.
+        expect(args).toEqual(["100", "1000"]);
         calls.push(`evalsha ${keys.length}`);
         return inner.evalsha(sha, keys, args);
       },
@@ -238,7 +240,8 @@ describe("redis store against a real redis-server", () => {
     calls.length = 0;
     const results = await Promise.all(Array.from({ length: 8 }, () => l.check("hot")));
     expect(calls).toEqual([
-      ["60000", "300000", "1", "1"],
+      // A lone check of cost 1 carries no per-key arguments.
+      ["60000", "300000"],
       ["60000", "300000", "7", "1", "1", "1", "1", "1", "1", "1"],
     ]);
     expect(results.map((r) => r.allowed)).toEqual([
@@ -376,6 +379,64 @@ describe("redis store against a real redis-server", () => {
     expect(calls).toBe(4); // 1 at once, then 128 + 128 + 43
     expect(results.filter((r) => r.allowed)).toHaveLength(200);
     expect(results.findIndex((r) => !r.allowed)).toBe(200);
+  });
+
+  it("the script decides one check of cost 1 per key when no per-key arguments follow", async () => {
+    const p = prefix();
+    const keys = [`${p}:a`, `${p}:b`, `${p}:c`];
+    await io.set(keys[1]!, "not a time");
+    // 1/s with a burst of 2: interval 1 000 ms, tau 2 000 ms, and nothing after.
+    const run = async () => (await io.eval(GCRA_SCRIPT, 3, ...keys, "1000", "2000")) as number[];
+    const first = await run();
+    const second = await run();
+    // Admitted: { remaining, reset-after µs } for each key in turn. A stored
+    // value that is not a time reads as an idle key.
+    expect(first).toHaveLength(6);
+    expect([first[0], first[2], first[4]]).toEqual([1, 1, 1]);
+    for (const resetUs of [first[1], first[3], first[5]]) {
+      expect(resetUs).toBeGreaterThan(900_000);
+      expect(resetUs).toBeLessThanOrEqual(1_000_000);
+    }
+    expect([second[0], second[2], second[4]]).toEqual([0, 0, 0]);
+    for (const key of keys) {
+      const ttl = await io.pttl(key);
+      expect(ttl).toBeGreaterThan(1_000);
+      expect(ttl).toBeLessThanOrEqual(2_000);
+    }
+  });
+
+  it("the script answers a refusal with three numbers: -1 - remaining, retry-after µs, reset-after µs", async () => {
+    const p = prefix();
+    // Interval 1 000 ms, tau 2 000 ms; key a: one check of cost 2, key b: three of cost 1, then one of cost 3.
+    const reply = (await io.eval(
+      GCRA_SCRIPT,
+      2,
+      `${p}:a`,
+      `${p}:b`,
+      "1000",
+      "2000",
+      "1",
+      "2",
+      "4",
+      "1",
+      "1",
+      "1",
+      "3",
+    )) as number[];
+    expect(reply).toHaveLength(2 + 2 + 2 + 3 + 3);
+    // a: admitted, nothing left, full again in 2 s.
+    expect(reply[0]).toBe(0);
+    expect(reply[1]).toBeGreaterThan(1_900_000);
+    expect(reply[1]).toBeLessThanOrEqual(2_000_000);
+    // b: two admitted, then refused with nothing left: the next unit in ~1 s.
+    expect([reply[2], reply[4]]).toEqual([1, 0]);
+    expect(reply[6]).toBe(-1);
+    expect(reply[7]).toBeGreaterThan(900_000);
+    expect(reply[7]).toBeLessThanOrEqual(1_000_000);
+    expect(reply[8]).toBeLessThanOrEqual(2_000_000);
+    // A cost above the burst is never admitted: retry-after -1.
+    expect(reply[9]).toBe(-1);
+    expect(reply[10]).toBe(-1);
   });
 
   it("ignores the application clock: state is in server time", async () => {

@@ -17,7 +17,11 @@ export interface Ticket {
  * @param onTimeout - called once for each ticket not settled in time.
  */
 export function deadlines<T extends Ticket>(timeoutMs: number, onTimeout: (ticket: T) => void) {
-  let queue: T[] = [];
+  // Slots before `head` are cleared, so settled tickets are not kept alive
+  // until the timer fires: most operations settle in order, within
+  // microseconds, and their objects then die young instead of surviving
+  // collections for a whole timeout.
+  let queue: (T | undefined)[] = [];
   let head = 0;
   let armed = false;
 
@@ -31,7 +35,7 @@ export function deadlines<T extends Ticket>(timeoutMs: number, onTimeout: (ticke
         t.done = true;
         onTimeout(t);
       }
-      head++;
+      queue[head++] = undefined;
     }
     if (head === queue.length) {
       queue = [];
@@ -61,6 +65,14 @@ export function deadlines<T extends Ticket>(timeoutMs: number, onTimeout: (ticke
     settle(ticket: T): boolean {
       if (ticket.done) return false;
       ticket.done = true;
+      while (head < queue.length && queue[head]!.done) queue[head++] = undefined;
+      if (head === queue.length) {
+        queue.length = 0;
+        head = 0;
+      } else if (head > 1_024 && head * 2 > queue.length) {
+        queue = queue.slice(head);
+        head = 0;
+      }
       return true;
     },
   };

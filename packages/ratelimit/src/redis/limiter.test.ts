@@ -28,7 +28,7 @@ describe("createRedisLimiter with a misbehaving client", () => {
   it("applies the fail policy when loading the script throws instead of rejecting", async () => {
     const l = createRedisLimiter({
       client: {
-        evalsha: async () => [1, 0, 0, 0],
+        evalsha: async () => [0, 0],
         scriptLoad: () => {
           throw new Error("socket closed");
         },
@@ -53,6 +53,39 @@ describe("createRedisLimiter with a misbehaving client", () => {
     expect(errors).toEqual(["ERR_STORE_REPLY"]);
   });
 
+  it("reads the compact reply and refuses a reply with numbers left over", async () => {
+    const errors: string[] = [];
+    const replies: unknown[][] = [
+      // Refused: nothing left, next unit in 250 ms, full in 1.5 s.
+      [-1, 250_000, 1_500_000],
+      // Refused for good: a cost above the burst, 3 left.
+      [-4, -1, 500_000],
+      // One check answered with more than it needs.
+      [3, 1_000, 7],
+    ];
+    const l = createRedisLimiter({
+      client: adapter(async () => replies.shift()),
+      rate: "1/s",
+      fail: "closed",
+      denyCacheSize: 0,
+      onError: (e) => errors.push(e.code),
+    });
+    expect(await l.check("k")).toEqual({
+      allowed: false,
+      remaining: 0,
+      retryAfterMs: 250,
+      resetAfterMs: 1_500,
+    });
+    expect(await l.check("k", { cost: 9 })).toEqual({
+      allowed: false,
+      remaining: 3,
+      retryAfterMs: Number.POSITIVE_INFINITY,
+      resetAfterMs: 500,
+    });
+    expect((await l.check("k")).remaining).toBeNaN();
+    expect(errors).toEqual(["ERR_STORE_REPLY"]);
+  });
+
   it("rejects only when asked to", async () => {
     const l = createRedisLimiter({
       client: adapter(async () => {
@@ -72,7 +105,7 @@ describe("createRedisLimiter with a misbehaving client", () => {
   });
 
   it("validates options and cost", async () => {
-    const client = adapter(async () => [1, 0, 0, 0]);
+    const client = adapter(async () => [0, 0]);
     const bad: RedisLimiterOptions[] = [
       { client, rate: "1/s", timeoutMs: 0 },
       { client, rate: "1/s", burst: 0 },
@@ -87,7 +120,7 @@ describe("createRedisLimiter with a misbehaving client", () => {
       );
     }
     // A bad cost is refused without a round trip, never thrown.
-    const evalsha = vi.fn(async () => [1, 0, 0, 0]);
+    const evalsha = vi.fn(async () => [0, 0]);
     const l = createRedisLimiter({ client: adapter(evalsha), rate: "1/s" });
     await expect(l.check("k", { cost: -1 })).resolves.toMatchObject({
       allowed: false,
@@ -101,7 +134,7 @@ describe("createRedisLimiter with a misbehaving client", () => {
     const l = createRedisLimiter({
       // The first check goes out alone; the next two go out together, and
       // the reply holds the answer of one check only.
-      client: adapter(async () => [1, 4, 0, 1000]),
+      client: adapter(async () => [4, 1000]),
       rate: "1/s",
       fail: "closed",
       onError: (e) => errors.push(e.code),
@@ -115,10 +148,12 @@ describe("createRedisLimiter with a misbehaving client", () => {
     const calls: string[][] = [];
     let loads = 0;
     const client: RedisScriptClient = {
-      evalsha: async (_sha, _keys, args) => {
+      evalsha: async (_sha, keys, args) => {
         calls.push(args);
         if (calls.length === 3) throw new Error("NOSCRIPT No matching script.");
-        return args.slice(3).flatMap((_, i) => [1, 9 - i, 0, 1000]);
+        // Without per-key arguments, one check per key.
+        const checks = args.length === 2 ? keys.length : args.length - 3;
+        return Array.from({ length: checks }, (_, i) => [9 - i, 1000]).flat();
       },
       scriptLoad: async () => {
         loads++;

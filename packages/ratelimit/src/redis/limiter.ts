@@ -257,7 +257,8 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
   const watchdog = deadlines<Pending>(timeoutMs, (p) =>
     settle(p, () => failed(timeoutError(), p.key, p.options)),
   );
-  const ARGS_COST_1 = [intervalArg, tauArg, "1", "1"];
+  // Every key with one check of cost 1: no per-key arguments (see GCRA_SCRIPT).
+  const ARGS_SIMPLE = [intervalArg, tauArg];
 
   // Refused keys, answered locally until their next unit accrues; see check.
   const denied = new Map<string | undefined, Denial>();
@@ -287,22 +288,44 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
 
   const replied = (batch: readonly Pending[], reply: unknown, sentAt: number) => {
     inFlight--;
-    const results = Array.isArray(reply) && reply.length === batch.length * 4 ? reply : undefined;
-    batch.forEach((p, i) => {
-      if (!watchdog.settle(p)) return;
-      const result = results === undefined ? undefined : parseResult(results, i * 4);
-      if (result === undefined) {
-        const error = new RateLimitError(
-          "ERR_STORE_REPLY",
-          `unexpected reply from the rate-limit script: ${describe(reply)}`,
-        );
-        settle(p, () => failed(error, p.key, p.options));
-        return;
+    if (!isWellFormed(reply, batch.length)) {
+      const error = new RateLimitError(
+        "ERR_STORE_REPLY",
+        `unexpected reply from the rate-limit script: ${describe(reply)}`,
+      );
+      for (const p of batch) {
+        if (watchdog.settle(p)) settle(p, () => failed(error, p.key, p.options));
       }
+      return;
+    }
+    let at = 0;
+    for (const p of batch) {
+      const first = reply[at]!;
+      let result: RateLimitResult;
+      if (first >= 0) {
+        result = {
+          allowed: true,
+          remaining: first,
+          retryAfterMs: 0,
+          resetAfterMs: reply[at + 1]! / 1_000,
+        };
+        at += 2;
+      } else {
+        const retryUs = reply[at + 1]!;
+        result = {
+          allowed: false,
+          remaining: -1 - first,
+          retryAfterMs: retryUs < 0 ? Number.POSITIVE_INFINITY : retryUs / 1_000,
+          resetAfterMs: reply[at + 2]! / 1_000,
+        };
+        at += 3;
+      }
+      if (!watchdog.settle(p)) continue;
       checks++;
       remember(p, result, sentAt);
-      settle(p, () => result);
-    });
+      // Resolving with a plain object cannot throw.
+      p.resolve(result);
+    }
   };
   const errored = (batch: readonly Pending[], err: unknown) => {
     inFlight--;
@@ -369,16 +392,18 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
   // that may share a call: all of them on one Redis, one hash slot's on a cluster.
   const send = (groups: Iterable<[string | undefined, Pending[]]>) => {
     let keys: string[] = [];
-    let args: string[] = [intervalArg, tauArg];
+    // Per-key counts and costs, written only once a key has more than one
+    // check or a cost other than 1; until then every key has one check of
+    // cost 1 and the call carries no per-key arguments.
+    let args: string[] | undefined;
     let batch: Pending[] = [];
     const out = () => {
       if (batch.length === 0) return;
-      const single = batch.length === 1 && batch[0]!.cost === 1;
       // The first check's time: no later than the call, as the deny cache needs.
       const sentAt = batch[0]!.madeAt;
-      dispatch({ keys, args: single ? ARGS_COST_1 : args, batch, sentAt });
+      dispatch({ keys, args: args ?? ARGS_SIMPLE, batch, sentAt });
       keys = [];
-      args = [intervalArg, tauArg];
+      args = undefined;
       batch = [];
     };
     for (const [key, checksOfKey] of groups) {
@@ -386,7 +411,15 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
         const part =
           checksOfKey.length <= MAX_BATCH ? checksOfKey : checksOfKey.slice(i, i + MAX_BATCH);
         if (batch.length + part.length > MAX_BATCH) out();
+        if (args === undefined && (part.length > 1 || part[0]!.cost !== 1)) {
+          args = [intervalArg, tauArg];
+          for (let k = 0; k < keys.length; k++) args.push("1", "1");
+        }
         keys.push(redisKey(key));
+        if (args === undefined) {
+          batch.push(part[0]!);
+          continue;
+        }
         args.push(String(part.length));
         for (const p of part) {
           args.push(String(p.cost));
@@ -463,7 +496,7 @@ export function createRedisLimiter(options: RedisLimiterOptions): RedisLimiter {
         // Nothing to share a call with: a lone check goes out at once.
         dispatch({
           keys: [redisKey(key)],
-          args: cost === 1 ? ARGS_COST_1 : [intervalArg, tauArg, "1", String(cost)],
+          args: cost === 1 ? ARGS_SIMPLE : [intervalArg, tauArg, "1", String(cost)],
           batch: [p],
           sentAt: now,
         });
@@ -494,26 +527,23 @@ const NEVER: RateLimitResult = Object.freeze({
   resetAfterMs: Number.NaN,
 });
 
-/** The result of the check whose four numbers start at `at` in the script's reply. */
-function parseResult(reply: readonly unknown[], at: number): RateLimitResult | undefined {
-  const allowed = reply[at];
-  const remaining = reply[at + 1];
-  const retryUs = reply[at + 2];
-  const resetUs = reply[at + 3];
-  if (
-    (allowed !== 0 && allowed !== 1) ||
-    typeof remaining !== "number" ||
-    typeof retryUs !== "number" ||
-    typeof resetUs !== "number"
-  ) {
-    return undefined;
+/**
+ * Whether `reply` is the script's answer to `checks` checks: numbers only,
+ * two per admitted check and three per refused one (see GCRA_SCRIPT),
+ * nothing left over. Checked whole before any check is answered, so a
+ * malformed reply fails the whole call rather than part of it.
+ */
+function isWellFormed(reply: unknown, checks: number): reply is number[] {
+  if (!Array.isArray(reply)) return false;
+  let at = 0;
+  for (let c = 0; c < checks; c++) {
+    const first: unknown = reply[at];
+    if (typeof first !== "number") return false;
+    const size = first >= 0 ? 2 : 3;
+    for (let j = 1; j < size; j++) if (typeof reply[at + j] !== "number") return false;
+    at += size;
   }
-  return {
-    allowed: allowed === 1,
-    remaining,
-    retryAfterMs: retryUs < 0 ? Number.POSITIVE_INFINITY : retryUs / 1_000,
-    resetAfterMs: resetUs / 1_000,
-  };
+  return at === reply.length;
 }
 
 function isNoScript(err: unknown): boolean {
