@@ -19,6 +19,18 @@ let nodeRedis: NodeRedisClient;
 let prefixCounter = 0;
 const prefix = () => `test:${process.pid}:${prefixCounter++}`;
 
+/** The test's ioredis client, telling `onCall` of every script call before it goes out. */
+function observedClient(onCall: (keys: string[], args: string[]) => void): RedisScriptClient {
+  const inner = ioredisAdapter(io);
+  return {
+    evalsha: (sha, keys, args) => {
+      onCall(keys, args);
+      return inner.evalsha(sha, keys, args);
+    },
+    scriptLoad: (script) => inner.scriptLoad(script),
+  };
+}
+
 beforeAll(async () => {
   server = await startRedis();
   io = new Redis(server.url, { lazyConnect: true });
@@ -197,14 +209,7 @@ describe("redis store against a real redis-server", () => {
 
   it("sends a lone check at once and batches the checks made while a call is in flight", async () => {
     const calls: string[][] = [];
-    const inner = ioredisAdapter(io);
-    const counting: RedisScriptClient = {
-      evalsha: (sha, keys, args) => {
-        calls.push(keys);
-        return inner.evalsha(sha, keys, args);
-      },
-      scriptLoad: (script) => inner.scriptLoad(script),
-    };
+    const counting = observedClient((keys) => calls.push(keys));
     const p = prefix();
     const l = createRedisLimiter({ client: counting, rate: "10/s", prefix: p });
     await l.check("warm-up");
@@ -227,14 +232,7 @@ describe("redis store against a real redis-server", () => {
 
   it("decides the checks made on one key in one tick in order, all but the first in one script call", async () => {
     const calls: string[][] = [];
-    const inner = ioredisAdapter(io);
-    const counting: RedisScriptClient = {
-      evalsha: (sha, keys, args) => {
-        calls.push(args);
-        return inner.evalsha(sha, keys, args);
-      },
-      scriptLoad: (script) => inner.scriptLoad(script),
-    };
+    const counting = observedClient((_keys, args) => calls.push(args));
     const l = createRedisLimiter({ client: counting, rate: "1/min", burst: 5, prefix: prefix() });
     await l.check("warm-up");
     calls.length = 0;
@@ -264,14 +262,7 @@ describe("redis store against a real redis-server", () => {
 
   it("decides 150 checks on 50 distinct keys in flight with few script calls, each exactly", async () => {
     const calls: string[][] = [];
-    const inner = ioredisAdapter(io);
-    const counting: RedisScriptClient = {
-      evalsha: (sha, keys, args) => {
-        calls.push(keys);
-        return inner.evalsha(sha, keys, args);
-      },
-      scriptLoad: (script) => inner.scriptLoad(script),
-    };
+    const counting = observedClient((keys) => calls.push(keys));
     const l = createRedisLimiter({ client: counting, rate: "1/min", burst: 2, prefix: prefix() });
     await l.check("warm-up");
     calls.length = 0;
@@ -292,14 +283,7 @@ describe("redis store against a real redis-server", () => {
 
   it("answers a flood on a denied key locally until its next unit accrues", async () => {
     let calls = 0;
-    const inner = ioredisAdapter(io);
-    const counting: RedisScriptClient = {
-      evalsha: (sha, keys, args) => {
-        calls++;
-        return inner.evalsha(sha, keys, args);
-      },
-      scriptLoad: (script) => inner.scriptLoad(script),
-    };
+    const counting = observedClient(() => calls++);
     const l = createRedisLimiter({ client: counting, rate: "5/s", burst: 1, prefix: prefix() });
     expect((await l.check("abuser")).allowed).toBe(true);
     const first = await l.check("abuser");
@@ -363,15 +347,10 @@ describe("redis store against a real redis-server", () => {
 
   it("splits a large tick into calls of at most 128 checks and stays exact", async () => {
     let calls = 0;
-    const inner = ioredisAdapter(io);
-    const counting: RedisScriptClient = {
-      evalsha: (sha, keys, args) => {
-        calls++;
-        expect(args.length - 2 - keys.length).toBeLessThanOrEqual(128);
-        return inner.evalsha(sha, keys, args);
-      },
-      scriptLoad: (script) => inner.scriptLoad(script),
-    };
+    const counting = observedClient((keys, args) => {
+      calls++;
+      expect(args.length - 2 - keys.length).toBeLessThanOrEqual(128);
+    });
     const l = createRedisLimiter({ client: counting, rate: "1/min", burst: 200, prefix: prefix() });
     await l.check("warm-up");
     calls = 0;
