@@ -55,3 +55,16 @@ export function killCapturedProcesses(): void {
   for (const child of running) if (child.exitCode === null) child.kill("SIGKILL");
   running.clear();
 }
+
+/**
+ * Stops a child process: SIGTERM, then SIGKILL if it has not exited after `graceMs`.
+ * Settles once it has exited; at once if it already had.
+ */
+export async function stopProcess(child: ChildProcess, graceMs = 2_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

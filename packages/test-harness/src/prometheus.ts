@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./ports";
+import { stopProcess } from "./processes";
 import { spawnFailure } from "./spawn-failure";
 
 /** One element of an instant-vector query result. */
@@ -296,7 +297,7 @@ async function startDaemon(
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    await kill(child);
+    await stopProcess(child, 5_000);
     await cleanup();
   };
   try {
@@ -337,15 +338,6 @@ async function waitReady(
     await sleep(100);
   }
   throw new Error(`prometheus at ${url} was not ready within ${timeoutMs} ms: ${log().trim()}`);
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 function sleep(ms: number): Promise<void> {

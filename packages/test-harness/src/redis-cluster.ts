@@ -1,10 +1,10 @@
 import { type ChildProcess, execFile } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "./ports";
+import { stopProcess } from "./processes";
 import { launch } from "./redis";
 
 const run = promisify(execFile);
@@ -95,12 +95,7 @@ export async function startRedisCluster(
   const stopChild = async (index: number) => {
     const c = children[index];
     children[index] = undefined;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = once(c, "exit");
-    c.kill("SIGTERM");
-    const timer = setTimeout(() => c.kill("SIGKILL"), 2_000);
-    await exited;
-    clearTimeout(timer);
+    if (c) await stopProcess(c);
   };
   const stopAll = async () => {
     await Promise.all(children.map((_, i) => stopChild(i)));

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { createConnection } from "node:net";
 import { freePort } from "./ports";
+import { stopProcess } from "./processes";
 import { spawnFailure } from "./spawn-failure";
 
 /** A redis-server started for a test, listening on a loopback port. */
@@ -50,12 +50,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   const stop = async (): Promise<void> => {
     const c = child;
     child = undefined;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const exited = once(c, "exit");
-    c.kill("SIGTERM");
-    const timer = setTimeout(() => c.kill("SIGKILL"), 2_000);
-    await exited;
-    clearTimeout(timer);
+    if (c) await stopProcess(c);
   };
 
   return {
