@@ -1,5 +1,6 @@
 import type { Context } from "@opentelemetry/api";
 import { setContextValue } from "../context/otel-context";
+import { CoreError } from "../errors";
 import { LEVEL_OFF, type LogLevel, parseLogLevel } from "./levels";
 import type { LogFormat, LoggerOptions } from "./options";
 import { createRateLimits, type RateLimits } from "./rate-limits";
@@ -27,6 +28,11 @@ export interface LogStats {
    * with the bad part replaced or dropped; each replacement counts once here.
    */
   invalidInput: number;
+  /**
+   * Records over `limits.maxLineBytes`, written with their largest fields
+   * (and, when the envelope alone was too large, the message) cut to fit.
+   */
+  oversized: number;
 }
 
 /** The shared, immutable-after-creation part of a logger: config, sink, limits, counters. */
@@ -97,6 +103,13 @@ export function createLogRoot(options: LoggerOptions = {}): LogRoot {
   const level = parseLogLevel(options.level ?? "info");
   if (level < lowestEnabledLevel) lowestEnabledLevel = level;
   const redactKeys = options.redactKeys ?? [];
+  const limits = { ...DEFAULT_SERIALIZE_LIMITS, ...options.limits };
+  if (!(limits.maxLineBytes >= 1)) {
+    throw new CoreError(
+      "ERR_INVALID_OPTION",
+      `logging limits.maxLineBytes must be a number of bytes of at least 1 (Infinity for no cap), got ${String(limits.maxLineBytes)}`,
+    );
+  }
   const serviceName = options.serviceName;
   const serviceVersion = options.serviceVersion;
   let serviceJson = "";
@@ -108,7 +121,7 @@ export function createLogRoot(options: LoggerOptions = {}): LogRoot {
     sink: options.sink ?? consoleSink(),
     spanEvents: options.spanEvents ?? true,
     serialize: {
-      limits: { ...DEFAULT_SERIALIZE_LIMITS, ...options.limits },
+      limits,
       redact: redactKeys.length > 0 ? new Set(redactKeys.map((k) => k.toLowerCase())) : null,
       redactWith: options.redactWith ?? "[REDACTED]",
     },
@@ -117,7 +130,13 @@ export function createLogRoot(options: LoggerOptions = {}): LogRoot {
     serviceJson,
     members: new Map(),
     rateLimits: createRateLimits(options.rateLimit),
-    stats: { emitted: zeroCounts(), dropped: zeroCounts(), sinkErrors: 0, invalidInput: 0 },
+    stats: {
+      emitted: zeroCounts(),
+      dropped: zeroCounts(),
+      sinkErrors: 0,
+      invalidInput: 0,
+      oversized: 0,
+    },
     now: options.now ?? Date.now,
   };
 }
