@@ -172,19 +172,19 @@ export function copyFields(
   fields: LogFields,
   maxKeys = Number.POSITIVE_INFINITY,
 ): number {
-  let keys: string[] = [];
+  let n = 0;
   try {
     if (fields === null || typeof fields !== "object" || Array.isArray(fields)) return 0;
-    keys = Object.keys(fields);
-    const n = Math.min(keys.length, maxKeys);
-    for (let i = 0; i < n; i++) {
-      const key = keys[i] as string;
-      target[key] = fields[key];
+    // for-in with an own-key check visits what Object.keys lists, in the same
+    // order, without allocating the array of keys (a fork copies its fields here).
+    for (const key in fields) {
+      if (!Object.hasOwn(fields, key)) continue;
+      if (n++ < maxKeys) target[key] = fields[key];
     }
   } catch {
     // A hostile object (throwing getter or Proxy trap) adds what it could.
   }
-  return keys.length;
+  return n;
 }
 
 /** Adds fields to a log in place. */
