@@ -1,4 +1,6 @@
 // Logging throughput against pino, in one process run.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { createLogger, createTelemetry, lineSink, log } from "@groundwork/core";
 import pino from "pino";
 import { compare, measureAllocation } from "./compare";
@@ -81,3 +83,18 @@ await telemetry.run(async () =>
   ),
 );
 report("pino", await measureAllocation(() => peer.debug(fields, "x")));
+
+// Bytes allocated per call, counted in a child process whose young generation
+// holds every allocation of the run (see logging-allocated.ts).
+spawnSync(
+  process.execPath,
+  [
+    "--expose-gc",
+    "--max-semi-space-size=256",
+    "--min-semi-space-size=256",
+    "--import",
+    "tsx",
+    fileURLToPath(new URL("./logging-allocated.ts", import.meta.url)),
+  ],
+  { stdio: "inherit" },
+);

@@ -83,51 +83,62 @@ export interface TelemetryContext {
   setSamplingRatio(ratio: number): TelemetryContext;
 }
 
-interface ContextData {
-  otel: Context;
-  state: LogState;
-  entries: readonly ContextEntry[];
-  logger: Logger | undefined;
-}
-
 function stateOf(otel: Context): LogState {
   return getLogState(otel) ?? defaultLogState();
 }
 
-const proto = {
+// A class rather than an object made from a prototype and then assigned: a fork
+// makes one of these, and a class's objects are allocated whole, with one map.
+class ContextValue implements TelemetryContext {
+  readonly otel: Context;
+  readonly state: LogState;
+  readonly entries: readonly ContextEntry[];
+  logger: Logger | undefined;
+
+  constructor(otel: Context, state: LogState, entries: readonly ContextEntry[]) {
+    this.otel = otel;
+    this.state = state;
+    this.entries = entries;
+    this.logger = undefined;
+  }
+
   get log(): Logger {
-    const self = this as unknown as ContextData;
-    self.logger ??= boundLogger(self.state);
-    return self.logger;
-  },
-  run<R>(this: ContextData, fn: () => R): R {
+    this.logger ??= boundLogger(this.state);
+    return this.logger;
+  }
+
+  run<R>(fn: () => R): R {
     ensureContextManager();
     const entries = this.entries;
     if (entries.length === 0) return context.with(this.otel, fn);
     return context.with(this.otel, () => applyEntries(entries, entries.length - 1, fn));
-  },
-  bind<F extends (...args: never[]) => unknown>(this: ContextData, fn: F): F {
+  }
+
+  bind<F extends (...args: never[]) => unknown>(fn: F): F {
     ensureContextManager();
-    const self = this as unknown as TelemetryContext;
+    const self = this;
     return function (this: unknown, ...args: Parameters<F>) {
       return self.run(() => fn.apply(this, args));
     } as unknown as F;
-  },
-  forkLog(this: ContextData, fields?: LogFields): TelemetryContext {
+  }
+
+  forkLog(fields?: LogFields): TelemetryContext {
     const state = forkLogState(this.state, fields);
-    return make(setLogState(this.otel, state), state, this.entries);
-  },
-  forkTrace(this: ContextData, name: string, options?: ForkedTraceOptions): TelemetryContext {
+    return new ContextValue(setLogState(this.otel, state), state, this.entries);
+  }
+
+  forkTrace(name: string, options?: ForkedTraceOptions): TelemetryContext {
     const entry: ContextEntry =
       options === undefined
         ? (fn) => withForkedTrace(name, fn)
         : (fn) => withForkedTrace(name, options, fn);
-    return make(this.otel, this.state, [...this.entries, entry]);
-  },
-  setSamplingRatio(this: ContextData, ratio: number): TelemetryContext {
-    return make(setSamplingRatio(this.otel, ratio), this.state, this.entries);
-  },
-};
+    return new ContextValue(this.otel, this.state, [...this.entries, entry]);
+  }
+
+  setSamplingRatio(ratio: number): TelemetryContext {
+    return new ContextValue(setSamplingRatio(this.otel, ratio), this.state, this.entries);
+  }
+}
 
 // Entries added later wrap closer to `fn`: `a.forkTrace("x").forkTrace("y").run(fn)`
 // runs x(() => y(fn)), so a forked log added before a forked trace is visible
@@ -135,15 +146,6 @@ const proto = {
 function applyEntries<R>(entries: readonly ContextEntry[], i: number, fn: () => R): R {
   if (i < 0) return fn();
   return applyEntries(entries, i - 1, () => (entries[i] as ContextEntry)(fn));
-}
-
-function make(otel: Context, state: LogState, entries: readonly ContextEntry[]): TelemetryContext {
-  const data: ContextData = Object.create(proto);
-  data.otel = otel;
-  data.state = state;
-  data.entries = entries;
-  data.logger = undefined;
-  return data as unknown as TelemetryContext;
 }
 
 /** Static members of {@link TelemetryContext}. */
@@ -161,7 +163,7 @@ export const TelemetryContext = {
   current(): TelemetryContext {
     ensureContextManager();
     const otel = context.active();
-    return make(otel, stateOf(otel), []);
+    return new ContextValue(otel, stateOf(otel), []);
   },
   /**
    * A telemetry context over an OpenTelemetry context: its log is the one
@@ -176,7 +178,7 @@ export const TelemetryContext = {
    * ```
    */
   fromOtel(otel: Context): TelemetryContext {
-    return make(otel, stateOf(otel), []);
+    return new ContextValue(otel, stateOf(otel), []);
   },
 };
 

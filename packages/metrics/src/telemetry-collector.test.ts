@@ -7,20 +7,21 @@ import { findSamples } from "./snapshot";
 import { createTelemetryCollector } from "./telemetry-collector";
 
 describe("createTelemetryCollector", () => {
-  it("exposes log volume, drops and span export counters", async () => {
+  it("exposes log volume, drops, oversized records and span export counters", async () => {
     const telemetry = createTelemetry({
       serviceName: "api",
-      logging: { sink: memorySink() },
+      logging: { sink: memorySink(), limits: { maxLineBytes: 1024 } },
       tracing: { exporter: new InMemorySpanExporter() },
     });
     for (let i = 0; i < 5; i++) telemetry.log.warn("noisy", {}, { rateLimit: "2/h" });
-    telemetry.log.info("hello");
+    telemetry.log.info("hello", { body: "x".repeat(5_000) });
     const registry = createRegistry({ serviceName: "api" });
     registry.registerCollector(createTelemetryCollector(telemetry));
     const snap = registry.snapshot();
     expect(findSamples(snap, "api_log_events", { level: "warn" })[0]?.value).toBe(2);
     expect(findSamples(snap, "api_log_events", { level: "info" })[0]?.value).toBe(1);
     expect(findSamples(snap, "api_log_events_dropped", { level: "warn" })[0]?.value).toBe(3);
+    expect(findSamples(snap, "api_log_oversized")[0]?.value).toBe(1);
     expect(findSamples(snap, "api_trace_spans_dropped")[0]?.value).toBe(0);
     const text = registry.collect("prometheus");
     expect(text).toContain('api_log_events_dropped_total{level="warn"} 3');

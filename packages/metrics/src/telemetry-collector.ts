@@ -16,7 +16,7 @@ function counter(name: string, help: string, value: number): MetricFamilySnapsho
  * outcomes — so a service can alert on telemetry it is losing.
  *
  * Families (before the registry's service prefix): `log_events_total{level}`,
- * `log_events_dropped_total{level}`, `log_sink_errors_total`, `log_invalid_input_total`, and with a trace
+ * `log_events_dropped_total{level}`, `log_sink_errors_total`, `log_invalid_input_total`, `log_oversized_total`, and with a trace
  * exporter `trace_spans_exported_total`, `trace_spans_rejected_total`,
  * `trace_spans_dropped_total`, `trace_spans_failed_total`,
  * `trace_export_queue_length`.
@@ -57,6 +57,11 @@ export function createTelemetryCollector(telemetry: { stats(): TelemetryStats })
         "log_invalid_input",
         "Log and span arguments replaced or dropped because they could not be read.",
         logs.invalidInput,
+      ),
+      counter(
+        "log_oversized",
+        "Log records over the line size limit, written with their largest fields cut.",
+        logs.oversized,
       ),
     ];
     if (spans !== undefined) {

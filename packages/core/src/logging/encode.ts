@@ -1,6 +1,7 @@
 import type { Span } from "@opentelemetry/api";
 import type { LogLevel } from "./levels";
-import { quoteJson, type SerializeOptions, serializeJson, toPlain } from "./serialize";
+import { type FieldPart, fitRecord, overLimit, type PartFormat, utf8Length } from "./line-limit";
+import { quoteJson, type SerializeOptions, serializeJson } from "./serialize";
 import type { LogRecord } from "./sinks";
 import { emptyFields, type JsonMember, type LogFields, type LogRoot, type LogState } from "./state";
 
@@ -132,11 +133,71 @@ export function jsonLine(
     line +=
       call === null ? jsonMembers(mergedFields(state, fields), root) : fieldsJson(state) + call;
   }
-  if (span !== undefined) {
-    const sc = span.spanContext();
-    line += `,"trace_id":"${sc.traceId}","span_id":"${sc.spanId}","trace_flags":"${flagsHex(sc.traceFlags)}"`;
+  if (span !== undefined) line += traceJson(span);
+  line = `${line + root.serviceJson}}`;
+  return overLimit(line, root.serialize.limits.maxLineBytes)
+    ? cutJsonLine(state, level, msg, fields, span, time)
+    : line;
+}
+
+function traceJson(span: Span): string {
+  const sc = span.spanContext();
+  return `,"trace_id":"${sc.traceId}","span_id":"${sc.spanId}","trace_flags":"${flagsHex(sc.traceFlags)}"`;
+}
+
+// A record over `maxLineBytes` is written again from its parts (see line-limit.ts).
+
+function jsonFormat(root: LogRoot): PartFormat {
+  return { encodeString: quoteJson, summaryHead: memberOf(root, "…").prefix };
+}
+
+/**
+ * Fields as JSON members, as a JSON line writes them (reserved keys renamed)
+ * or, for records, as `serializeJson` writes an object (keys as they are,
+ * functions and symbols left out).
+ */
+function jsonParts(fields: LogFields, root: LogRoot, record: boolean): FieldPart[] {
+  const s = root.serialize;
+  const parts: FieldPart[] = [];
+  for (const key in fields) {
+    const v = fields[key];
+    if (v === undefined) continue;
+    if (record && (typeof v === "function" || typeof v === "symbol")) continue;
+    const member = record
+      ? { prefix: `,${quoteJson(key)}:`, redacted: s.redact?.has(key.toLowerCase()) === true }
+      : memberOf(root, key);
+    parts.push(
+      member.redacted
+        ? { head: member.prefix, value: undefined, text: quoteJson(s.redactWith) }
+        : { head: member.prefix, value: v, text: record ? serializeJson(v, s) : valueJson(v, s) },
+    );
   }
-  return `${line + root.serviceJson}}`;
+  return parts;
+}
+
+function cutJsonLine(
+  state: LogState,
+  level: LogLevel,
+  msg: string,
+  fields: LogFields | undefined,
+  span: Span | undefined,
+  time: number,
+): string {
+  const root = state.root;
+  const s = root.serialize;
+  const before = `{"ts":"${isoTime(time)}","level":"${level}","msg":`;
+  const after = `${span === undefined ? "" : traceJson(span)}${root.serviceJson}}`;
+  const parts = jsonParts(mergedFields(state, fields), root, false);
+  const fit = fitRecord(
+    s.limits.maxLineBytes,
+    utf8Length(before) + utf8Length(after),
+    msg,
+    quoteJson,
+    parts,
+    jsonFormat(root),
+  );
+  root.stats.oversized++;
+  return before + fit.msgText + fit.fields + after;
 }
 
 const TEXT_LEVEL: Record<LogLevel, string> = {
@@ -169,14 +230,20 @@ function textWord(s: string): string {
   return s.length > 0 && !/[\s"=\\]/.test(s) ? escapeText(s) : escapeText(quoteJson(s));
 }
 
+function textString(value: string, s: SerializeOptions): string {
+  const json = serializeJson(value, s);
+  const bare = json.slice(1, -1);
+  return json.length > 2 && !/[\s"=\\]/.test(bare) ? escapeText(bare) : escapeText(json);
+}
+
 function textValue(key: string, value: unknown, s: SerializeOptions): string {
   if (s.redact?.has(key.toLowerCase())) return s.redactWith;
-  if (typeof value === "string") {
-    const json = serializeJson(value, s);
-    const bare = json.slice(1, -1);
-    return json.length > 2 && !/[\s"=\\]/.test(bare) ? escapeText(bare) : escapeText(json);
-  }
-  return escapeText(serializeJson(value, s));
+  return typeof value === "string" ? textString(value, s) : escapeText(serializeJson(value, s));
+}
+
+function traceText(span: Span): string {
+  const sc = span.spanContext();
+  return ` trace_id=${sc.traceId} span_id=${sc.spanId} trace_flags=${flagsHex(sc.traceFlags)}`;
 }
 
 export function textLine(
@@ -195,12 +262,96 @@ export function textLine(
     if (v === undefined) continue;
     line += ` ${textWord(key)}=${textValue(key, v, root.serialize)}`;
   }
-  if (span !== undefined) {
-    const sc = span.spanContext();
-    line += ` trace_id=${sc.traceId} span_id=${sc.spanId} trace_flags=${flagsHex(sc.traceFlags)}`;
-  }
-  return line;
+  if (span !== undefined) line += traceText(span);
+  return overLimit(line, root.serialize.limits.maxLineBytes)
+    ? cutTextLine(state, level, msg, fields, span, time)
+    : line;
 }
+
+function cutTextLine(
+  state: LogState,
+  level: LogLevel,
+  msg: string,
+  fields: LogFields | undefined,
+  span: Span | undefined,
+  time: number,
+): string {
+  const root = state.root;
+  const s = root.serialize;
+  const before = `${isoTime(time)} ${TEXT_LEVEL[level]} `;
+  const after = span === undefined ? "" : traceText(span);
+  const merged = fields === undefined ? state.fields : mergedFields(state, fields);
+  const parts: FieldPart[] = [];
+  for (const key in merged) {
+    const v = merged[key];
+    if (v === undefined) continue;
+    const head = ` ${textWord(key)}=`;
+    parts.push(
+      s.redact?.has(key.toLowerCase())
+        ? { head, value: undefined, text: s.redactWith }
+        : { head, value: v, text: textValue(key, v, s) },
+    );
+  }
+  const fit = fitRecord(
+    s.limits.maxLineBytes,
+    utf8Length(before) + utf8Length(after),
+    msg,
+    escapeText,
+    parts,
+    { encodeString: (v) => textString(v, s), summaryHead: " …=" },
+  );
+  root.stats.oversized++;
+  return before + fit.msgText + fit.fields + after;
+}
+
+/** Record fields as plain JSON values, and the message, cut to `maxLineBytes` as a JSON line would be. */
+function plainFields(
+  state: LogState,
+  level: LogLevel,
+  msg: string,
+  fields: LogFields | undefined,
+  span: Span | undefined,
+  time: number,
+): { msg: string; fields: LogFields; cut: boolean } {
+  const root = state.root;
+  const s = root.serialize;
+  const merged = mergedFields(state, fields);
+  let json = serializeJson(merged, s);
+  let cut = false;
+  // Measured as the JSON line of the record: the fields' members, the message,
+  // and the envelope (timestamp, level, trace ids, service).
+  const max = s.limits.maxLineBytes;
+  if ((json.length + msg.length + root.serviceJson.length + ENVELOPE_CHARS) * 3 > max) {
+    const before = `{"ts":"${isoTime(time)}","level":"${level}","msg":`;
+    const after = `${span === undefined ? "" : traceJson(span)}${root.serviceJson}}`;
+    const envelope = utf8Length(before) + utf8Length(after);
+    // `json` is `{…}`; as members of the line it loses the braces and gains a comma.
+    if (envelope + utf8Length(quoteJson(msg)) + utf8Length(json) - 1 > max) {
+      const parts = jsonParts(merged, root, true);
+      const fit = fitRecord(max, envelope, msg, quoteJson, parts, RECORD_FORMAT);
+      msg = fit.msg;
+      json = `{${fit.fields.slice(1)}}`;
+      cut = true;
+    }
+  }
+  let plain: unknown;
+  try {
+    plain = JSON.parse(json);
+  } catch {
+    plain = null;
+  }
+  return {
+    msg,
+    fields: plain !== null && typeof plain === "object" ? (plain as LogFields) : {},
+    cut,
+  };
+}
+
+// Room for the envelope of a JSON line (timestamp, level, trace ids, the keys) in the
+// quick check; a record near the cap is measured exactly.
+const ENVELOPE_CHARS = 200;
+
+const RECORD_FORMAT: PartFormat = { encodeString: quoteJson, summaryHead: ',"…":' };
 
 export function buildRecord(
   state: LogState,
@@ -211,13 +362,9 @@ export function buildRecord(
   time: number,
 ): LogRecord {
   const root = state.root;
-  const plain = toPlain(mergedFields(state, fields), root.serialize);
-  const record: LogRecord = {
-    time,
-    level,
-    msg,
-    fields: plain !== null && typeof plain === "object" ? (plain as LogFields) : {},
-  };
+  const plain = plainFields(state, level, msg, fields, span, time);
+  if (plain.cut) root.stats.oversized++;
+  const record: LogRecord = { time, level, msg: plain.msg, fields: plain.fields };
   if (span !== undefined) {
     const sc = span.spanContext();
     record.traceId = sc.traceId;
@@ -231,13 +378,17 @@ export function buildRecord(
 
 type AttributeValue = string | number | boolean;
 
+/** A log record as span-event attributes, its fields cut to `maxLineBytes` as for a record sink (not counted again). */
 export function spanEventAttributes(
   state: LogState,
   level: LogLevel,
+  msg: string,
   fields: LogFields | undefined,
+  span: Span,
+  time: number,
 ): Record<string, AttributeValue> {
   const attrs: Record<string, AttributeValue> = { "log.severity": level };
-  const plain = toPlain(mergedFields(state, fields), state.root.serialize) as LogFields;
+  const plain = plainFields(state, level, msg, fields, span, time).fields;
   for (const key in plain) {
     const v = plain[key];
     if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") attrs[key] = v;

@@ -141,7 +141,8 @@ function write(
   }
   if (span !== undefined && root.spanEvents) {
     try {
-      if (span.isRecording()) span.addEvent(msg, spanEventAttributes(state, level, fields), time);
+      if (span.isRecording())
+        span.addEvent(msg, spanEventAttributes(state, level, msg, fields, span, time), time);
     } catch {}
   }
 }

@@ -11,6 +11,14 @@ export interface SerializeLimits {
   maxArrayLength: number;
   /** Keys kept of an object. Default 1000. */
   maxObjectKeys: number;
+  /**
+   * UTF-8 bytes of one whole record as written (a JSON or text line; for
+   * record sinks and span events, the record as a JSON line). A record over it
+   * keeps its envelope (time, level, message, trace ids, service) and has its
+   * largest fields cut first; a message is cut only when the envelope alone
+   * would not fit. `Infinity` turns the cap off. Default 65536 (64 KiB).
+   */
+  maxLineBytes: number;
 }
 
 /** The default {@link SerializeLimits}. */
@@ -19,6 +27,7 @@ export const DEFAULT_SERIALIZE_LIMITS: Readonly<SerializeLimits> = {
   maxStringLength: 16_384,
   maxArrayLength: 1000,
   maxObjectKeys: 1000,
+  maxLineBytes: 65_536,
 };
 
 /** Key matcher for redaction: lower-cased key names, or `null` when nothing is redacted. */
@@ -265,17 +274,4 @@ function writeError(err: Error, depth: number, ancestors: object[], o: Serialize
   const cause = read("cause");
   if (cause !== undefined) out += `,"cause":${writeValue(cause, depth + 1, ancestors, o)}`;
   return `${out}}`;
-}
-
-/**
- * Converts a value to a plain JSON-compatible value with the same rules as
- * {@link serializeJson} (used for structured sinks and span attributes).
- */
-export function toPlain(value: unknown, options: SerializeOptions): unknown {
-  const text = serializeJson(value, options);
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

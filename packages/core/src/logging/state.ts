@@ -1,5 +1,6 @@
 import type { Context } from "@opentelemetry/api";
 import { setContextValue } from "../context/otel-context";
+import { CoreError } from "../errors";
 import { LEVEL_OFF, type LogLevel, parseLogLevel } from "./levels";
 import type { LogFormat, LoggerOptions } from "./options";
 import { createRateLimits, type RateLimits } from "./rate-limits";
@@ -27,6 +28,11 @@ export interface LogStats {
    * with the bad part replaced or dropped; each replacement counts once here.
    */
   invalidInput: number;
+  /**
+   * Records over `limits.maxLineBytes`, written with their largest fields
+   * (and, when the envelope alone was too large, the message) cut to fit.
+   */
+  oversized: number;
 }
 
 /** The shared, immutable-after-creation part of a logger: config, sink, limits, counters. */
@@ -97,6 +103,13 @@ export function createLogRoot(options: LoggerOptions = {}): LogRoot {
   const level = parseLogLevel(options.level ?? "info");
   if (level < lowestEnabledLevel) lowestEnabledLevel = level;
   const redactKeys = options.redactKeys ?? [];
+  const limits = { ...DEFAULT_SERIALIZE_LIMITS, ...options.limits };
+  if (!(limits.maxLineBytes >= 1)) {
+    throw new CoreError(
+      "ERR_INVALID_OPTION",
+      `logging limits.maxLineBytes must be a number of bytes of at least 1 (Infinity for no cap), got ${String(limits.maxLineBytes)}`,
+    );
+  }
   const serviceName = options.serviceName;
   const serviceVersion = options.serviceVersion;
   let serviceJson = "";
@@ -108,7 +121,7 @@ export function createLogRoot(options: LoggerOptions = {}): LogRoot {
     sink: options.sink ?? consoleSink(),
     spanEvents: options.spanEvents ?? true,
     serialize: {
-      limits: { ...DEFAULT_SERIALIZE_LIMITS, ...options.limits },
+      limits,
       redact: redactKeys.length > 0 ? new Set(redactKeys.map((k) => k.toLowerCase())) : null,
       redactWith: options.redactWith ?? "[REDACTED]",
     },
@@ -117,7 +130,13 @@ export function createLogRoot(options: LoggerOptions = {}): LogRoot {
     serviceJson,
     members: new Map(),
     rateLimits: createRateLimits(options.rateLimit),
-    stats: { emitted: zeroCounts(), dropped: zeroCounts(), sinkErrors: 0, invalidInput: 0 },
+    stats: {
+      emitted: zeroCounts(),
+      dropped: zeroCounts(),
+      sinkErrors: 0,
+      invalidInput: 0,
+      oversized: 0,
+    },
     now: options.now ?? Date.now,
   };
 }
@@ -153,19 +172,19 @@ export function copyFields(
   fields: LogFields,
   maxKeys = Number.POSITIVE_INFINITY,
 ): number {
-  let keys: string[] = [];
+  let n = 0;
   try {
     if (fields === null || typeof fields !== "object" || Array.isArray(fields)) return 0;
-    keys = Object.keys(fields);
-    const n = Math.min(keys.length, maxKeys);
-    for (let i = 0; i < n; i++) {
-      const key = keys[i] as string;
-      target[key] = fields[key];
+    // for-in with an own-key check visits what Object.keys lists, in the same
+    // order, without allocating the array of keys (a fork copies its fields here).
+    for (const key in fields) {
+      if (!Object.hasOwn(fields, key)) continue;
+      if (n++ < maxKeys) target[key] = fields[key];
     }
   } catch {
     // A hostile object (throwing getter or Proxy trap) adds what it could.
   }
-  return keys.length;
+  return n;
 }
 
 /** Adds fields to a log in place. */

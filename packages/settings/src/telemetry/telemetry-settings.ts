@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { byteSize } from "../helpers/byte-size";
 import { duration } from "../helpers/duration";
 import { secret } from "../helpers/secret";
 import { socketAddr } from "../helpers/socket-addr";
@@ -60,6 +61,12 @@ const logging = z
     rate_limit: rateLimit("log records", 10_000, 1_000).describe(
       "Rate limit for log records across the whole process.\n\nRecords over the limit are dropped and counted in the log volume metrics.",
     ),
+    max_line_size: byteSize()
+      .refine((bytes) => bytes >= 1, "expected at least 1 byte")
+      .default(65_536)
+      .describe(
+        "Largest log line, in UTF-8 bytes (`64KiB`, `1MiB`…).\n\nA record over it keeps its time, level, message, trace ids and service; its largest fields are cut first, marked, and counted in the log volume metrics.",
+      ),
   })
   .prefault({});
 

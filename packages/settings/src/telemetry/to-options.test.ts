@@ -12,7 +12,12 @@ describe("telemetryOptionsFromSettings", () => {
   it("maps the default settings", () => {
     const { telemetry } = Settings.defaults();
     const options = telemetryOptionsFromSettings(telemetry, { serviceName: "api" });
-    expect(options.logging).toMatchObject({ level: "info", format: "text", redactKeys: [] });
+    expect(options.logging).toMatchObject({
+      level: "info",
+      format: "text",
+      redactKeys: [],
+      limits: { maxLineBytes: 65_536 },
+    });
     expect(options.logging?.rateLimit).toBeUndefined();
     expect(options.tracing).toMatchObject({
       enabled: true,
@@ -41,6 +46,7 @@ telemetry:
     verbosity: WARN
     redact_keys: [password]
     rate_limit: { enabled: true, max_events_per_second: 50, burst: 5 }
+    max_line_size: 16KiB
   tracing:
     sampling_ratio: 0.25
     rate_limit: { enabled: true, max_events_per_second: 7, burst: 3 }
@@ -66,6 +72,7 @@ telemetry:
         format: "json",
         redactKeys: ["password"],
         rateLimit: { maxEventsPerSecond: 50, burst: 5 },
+        limits: { maxLineBytes: 16_384 },
       },
       tracing: {
         samplingRatio: 0.25,
@@ -98,6 +105,20 @@ telemetry:
     expect(sink.records().map((r) => r.msg)).toEqual(["hello"]);
     expect(telemetry.stats().spans).toBeUndefined();
     await telemetry.shutdown();
+  });
+
+  it("caps log lines at logging.max_line_size and refuses a size of 0", () => {
+    const { telemetry: s } = Settings.parse("telemetry:\n  logging:\n    max_line_size: 1KiB\n");
+    const sink = memorySink();
+    const telemetry = createTelemetry(
+      telemetryOptionsFromSettings(s, { serviceName: "api", sinkFor: () => sink }),
+    );
+    telemetry.log.info("big", { body: "x".repeat(5_000) });
+    expect(JSON.stringify(sink.records()[0]?.fields).length).toBeLessThan(1024);
+    expect(telemetry.stats().logs.oversized).toBe(1);
+    expect(() => Settings.parse("telemetry:\n  logging:\n    max_line_size: 0\n")).toThrow(
+      /max_line_size/,
+    );
   });
 
   it("refuses file output without a runtime that has files", () => {

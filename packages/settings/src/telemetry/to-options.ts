@@ -83,6 +83,7 @@ export function telemetryOptionsFromSettings(
       format: logging.format,
       sink,
       redactKeys: logging.redact_keys,
+      limits: { maxLineBytes: logging.max_line_size },
       ...(logging.rate_limit.enabled
         ? {
             rateLimit: {
