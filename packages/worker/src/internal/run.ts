@@ -186,7 +186,7 @@ export async function runEvent<R>(
   if (invocation === undefined) return await fn(ctx);
   const inv = invocation;
   const wrapped = ctx === undefined ? undefined : invocationCtx(ctx, inv);
-  const finished = inv.finish();
+  const finished = inv.finish(ctx === undefined);
   if (ctx !== undefined) ctx.waitUntil(finished);
   try {
     const result = await inv.run(() => fn(wrapped));
