@@ -18,8 +18,10 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 const ROUNDS = Math.max(7, Number(process.env.ROUNDS ?? "7"));
 const ROUND_MS = Number(process.env.ROUND_MS ?? "1500");
 const CONCURRENCY = 8;
-const names = ["bare", "groundwork", "otel-cf-workers"] as const;
-type Name = (typeof names)[number];
+// WORKERS=bare,groundwork,... compares other Workers of bench/worker/ (the first is the
+// baseline), e.g. variants of the Groundwork Worker with parts turned off.
+const names = (process.env.WORKERS ?? "bare,groundwork,otel-cf-workers").split(",");
+type Name = string;
 
 const upstream = createServer((_req, res) => res.end("upstream"));
 await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
@@ -139,9 +141,9 @@ for (const name of names) {
 }
 console.log("\n| vs bare | requests/s ratio (median, range) | CPU/request ratio (median, range) |");
 console.log("| --- | ---: | ---: |");
-for (const name of ["groundwork", "otel-cf-workers"] as const) {
+for (const name of names.slice(1)) {
   const ours = results[name];
-  const bare = results.bare;
+  const bare = results[names[0] as Name];
   if (ours === undefined || bare === undefined) continue;
   const rps = ours.rps.map((x, i) => x / (bare.rps[i] as number));
   const cpu = ours.cpu.map((x, i) => x / (bare.cpu[i] as number));
