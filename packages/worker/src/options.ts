@@ -337,12 +337,16 @@ function isOn(value: string | undefined): boolean {
 /** The first path segment of the request URL, e.g. `/orders`; `/` for the root. */
 export function firstPathSegment(request: Request): string {
   try {
-    const path = new URL(request.url).pathname;
-    const end = path.indexOf("/", 1);
-    return end === -1 ? path : path.slice(0, end);
+    return firstSegmentOf(new URL(request.url).pathname);
   } catch {
     return "/";
   }
+}
+
+/** The first segment of a URL path, as {@link firstPathSegment} returns it. */
+export function firstSegmentOf(path: string): string {
+  const end = path.indexOf("/", 1);
+  return end === -1 ? path : path.slice(0, end);
 }
 
 /**
