@@ -54,9 +54,10 @@ async function warmUp(mf: Miniflare): Promise<void> {
   receiver.reset();
 }
 
-describe("export window", () => {
+describe("export window", { timeout: 20_000 }, () => {
   it("sends the spans, metrics and logs of concurrent invocations in one export each", async () => {
-    const mf = await worker({ EXPORT_DELAY: "1000", OTLP_LOGS: "1" });
+    // Long enough for six requests to end within it on a loaded machine.
+    const mf = await worker({ EXPORT_DELAY: "2000", OTLP_LOGS: "1" });
     await warmUp(mf);
     const responses = await Promise.all(
       Array.from({ length: 6 }, () => mf.dispatchFetch("http://worker.test/no-io")),
