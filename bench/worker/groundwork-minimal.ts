@@ -2,11 +2,11 @@
 // invocation itself, its START entry and the identity stream that follows the body. For the
 // overhead benchmark's WORKERS.
 import { instrument } from "@groundwork/worker";
-import { handler } from "./app";
+import { type Env, handler } from "./app";
 
 export { Counter } from "./app";
 
-export default instrument(handler, () => ({
+export default instrument(handler, (_env: Env) => ({
   serviceName: "bench",
   metrics: false,
   tracing: { enabled: false },
