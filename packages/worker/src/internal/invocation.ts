@@ -344,6 +344,9 @@ function writeLogs(
   write(out, meta.level as string, meta);
   if (end.cut > 0) write(out, "warn", cutEntry(invocation, end.cut, "unfinished"));
   for (const record of records) write(out, record.level, entry(record, sc.traceId, service));
+  const sink = options.exporters.logs;
+  // The records as records are only for a log exporter or sink.
+  if (sink === undefined && invocation.state.logs === undefined) return [];
   const { time: _, level, msg, trace_id: __, span_id: ___, ...fields } = meta;
   const start: LogRecord = {
     time: end.startedEpoch,
@@ -356,7 +359,6 @@ function writeLogs(
     ...service,
   };
   const all = [start, ...records];
-  const sink = options.exporters.logs;
   if (sink !== undefined) {
     for (const record of all) {
       try {
