@@ -18,8 +18,10 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 const ROUNDS = Math.max(7, Number(process.env.ROUNDS ?? "7"));
 const ROUND_MS = Number(process.env.ROUND_MS ?? "1500");
 const CONCURRENCY = 8;
-const names = ["bare", "groundwork", "otel-cf-workers"] as const;
-type Name = (typeof names)[number];
+// WORKERS=bare,groundwork,... compares other Workers of bench/worker/ (the first is the
+// baseline), e.g. variants of the Groundwork Worker with parts turned off.
+const names = (process.env.WORKERS ?? "bare,groundwork,otel-cf-workers").split(",");
+type Name = string;
 
 const upstream = createServer((_req, res) => res.end("upstream"));
 await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
@@ -88,10 +90,17 @@ for (const name of names) {
   variants[name] = { mf, pid, fetch: (url) => worker.fetch(url) };
 }
 
-/** Runs requests from `CONCURRENCY` loops for `ms`; returns requests/s and CPU ms/request. */
-async function run(variant: Variant, ms: number): Promise<{ rps: number; cpu: number }> {
+/**
+ * Runs requests from `CONCURRENCY` loops for `ms`; returns requests/s, CPU ms/request and
+ * requests to the collector per request.
+ */
+async function run(
+  variant: Variant,
+  ms: number,
+): Promise<{ rps: number; cpu: number; exports: number }> {
   let done = 0;
   const cpuBefore = cpuMs(variant.pid);
+  const exportsBefore = receiver.requests().length;
   const started = performance.now();
   const until = started + ms;
   await Promise.all(
@@ -103,9 +112,14 @@ async function run(variant: Variant, ms: number): Promise<{ rps: number; cpu: nu
     }),
   );
   const elapsed = performance.now() - started;
-  // Let the waitUntil exports of the last requests finish inside the measured CPU time.
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  return { rps: (done * 1000) / elapsed, cpu: (cpuMs(variant.pid) - cpuBefore) / done };
+  // Let the waitUntil exports of the last requests (gathered for 100 ms by the Groundwork
+  // Worker) finish inside the measured CPU time.
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  return {
+    rps: (done * 1000) / elapsed,
+    cpu: (cpuMs(variant.pid) - cpuBefore) / done,
+    exports: (receiver.requests().length - exportsBefore) / done,
+  };
 }
 
 const median = (xs: number[]) => {
@@ -116,14 +130,15 @@ const median = (xs: number[]) => {
 
 for (const variant of Object.values(variants)) await run(variant, 300); // warm-up
 const results = Object.fromEntries(
-  names.map((n) => [n, { rps: [] as number[], cpu: [] as number[] }]),
+  names.map((n) => [n, { rps: [] as number[], cpu: [] as number[], exports: [] as number[] }]),
 );
 for (let round = 0; round < ROUNDS; round++) {
   const order = names.map((_, i) => names[(i + round) % names.length] as Name);
   for (const name of order) {
-    const { rps, cpu } = await run(variants[name], ROUND_MS);
+    const { rps, cpu, exports } = await run(variants[name] as Variant, ROUND_MS);
     results[name]?.rps.push(rps);
     results[name]?.cpu.push(cpu);
+    results[name]?.exports.push(exports);
   }
 }
 
@@ -131,17 +146,21 @@ const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) :
 console.log(
   `\nWorker request with one outbound fetch, through Miniflare (${ROUNDS} interleaved rounds of ${ROUND_MS} ms, ${CONCURRENCY} concurrent loops)\n`,
 );
-console.log("| Worker | requests/s (median) | workerd CPU ms/request (median) |");
-console.log("| --- | ---: | ---: |");
+console.log(
+  "| Worker | requests/s (median) | workerd CPU ms/request (median) | collector requests per request (median) |",
+);
+console.log("| --- | ---: | ---: | ---: |");
 for (const name of names) {
   const r = results[name];
-  console.log(`| ${name} | ${fmt(median(r?.rps ?? []), 0)} | ${fmt(median(r?.cpu ?? []), 3)} |`);
+  console.log(
+    `| ${name} | ${fmt(median(r?.rps ?? []), 0)} | ${fmt(median(r?.cpu ?? []), 3)} | ${fmt(median(r?.exports ?? []), 3)} |`,
+  );
 }
 console.log("\n| vs bare | requests/s ratio (median, range) | CPU/request ratio (median, range) |");
 console.log("| --- | ---: | ---: |");
-for (const name of ["groundwork", "otel-cf-workers"] as const) {
+for (const name of names.slice(1)) {
   const ours = results[name];
-  const bare = results.bare;
+  const bare = results[names[0] as Name];
   if (ours === undefined || bare === undefined) continue;
   const rps = ours.rps.map((x, i) => x / (bare.rps[i] as number));
   const cpu = ours.cpu.map((x, i) => x / (bare.cpu[i] as number));

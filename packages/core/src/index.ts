@@ -40,7 +40,7 @@ export type {
   TelemetryTracingOptions,
   TraceExporterOption,
 } from "./telemetry";
-export { createTelemetry } from "./telemetry";
+export { createLogContext, createTelemetry } from "./telemetry";
 export { TelemetryContext, withForkedLog } from "./telemetry-context";
 export { addSpanEvent, currentSpan, currentTraceId, setSpanAttributes } from "./tracing/helpers";
 export { withSamplingRatio } from "./tracing/sampling-ratio";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { CoreError } from "./errors";
 import { log } from "./logging/logger";
 import { lineSink, memorySink } from "./logging/sinks";
-import { createTelemetry } from "./telemetry";
+import { createLogContext, createTelemetry } from "./telemetry";
 import { TelemetryContext, withForkedLog } from "./telemetry-context";
 import { withSamplingRatio } from "./tracing/sampling-ratio";
 import { span } from "./tracing/span";
@@ -197,5 +197,32 @@ describe("createTelemetry", () => {
     expect(telemetry.tracing).toBeUndefined();
     telemetry.run(() => log.info("x"));
     expect(sink.records()).toHaveLength(1);
+  });
+});
+
+describe("createLogContext", () => {
+  it("gives code run in it a log of its own: level, fields, redaction, service", () => {
+    const sink = memorySink();
+    const ctx = createLogContext({
+      serviceName: "svc",
+      serviceVersion: "2.0.0",
+      level: "warn",
+      redactKeys: ["token"],
+      fields: { region: "eu" },
+      sink,
+    });
+    TelemetryContext.fromOtel(ctx).run(() => {
+      log.info("below the level");
+      log.warn("kept", { token: "secret" });
+    });
+    log.warn("outside the context");
+    expect(sink.records()).toHaveLength(1);
+    expect(sink.records()[0]).toMatchObject({
+      level: "warn",
+      msg: "kept",
+      service: "svc",
+      version: "2.0.0",
+      fields: { region: "eu", token: "[REDACTED]" },
+    });
   });
 });

@@ -109,6 +109,28 @@ function exporterFrom(option: TraceExporterOption): SpanExporter {
 }
 
 /**
+ * A context carrying a log of its own and nothing else: what `createTelemetry({ tracing:
+ * false }).context.otel` holds, without reading the environment or building a tracer. For
+ * adapters that give each unit of work (a Workers invocation) a fresh log; run code in it
+ * with `TelemetryContext.fromOtel(ctx).run(fn)`.
+ *
+ * @param options - logging options (level, sink, redaction, fields…), as for `createLogger`
+ * @param parent - the context to add the log to; default the root context
+ * @returns the new context
+ *
+ * @example
+ * ```ts
+ * const sink = memorySink();
+ * const ctx = createLogContext({ serviceName: "api", sink });
+ * TelemetryContext.fromOtel(ctx).run(() => log.info("hello"));
+ * ```
+ */
+export function createLogContext(options: LoggerOptions = {}, parent?: Context): Context {
+  const root = createLogRoot(options);
+  return setLogState(parent ?? ROOT_CONTEXT, createLogState(root, options.fields));
+}
+
+/**
  * Creates a telemetry instance: a root log and a tracer that requests and
  * tasks fork from, with an optional OTLP exporter behind a bounded batch
  * processor.

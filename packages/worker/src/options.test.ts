@@ -31,7 +31,15 @@ describe("options", () => {
     expect(
       codeOf(() => instrument(handler, { serviceName: "a", logging: { level: "loud" as "info" } })),
     ).toBe("ERR_INVALID_OPTION");
+    expect(codeOf(() => instrument(handler, { serviceName: "a", exportDelayMs: -1 }))).toBe(
+      "ERR_INVALID_OPTION",
+    );
     expect(codeOf(() => instrument(handler, null as never))).toBe("ERR_INVALID_OPTION");
+  });
+
+  it("gathers exports over 100 ms by default; 0 exports at the end of each invocation", () => {
+    expect(resolveOptions({ serviceName: "a" }, {}).exportDelayMs).toBe(100);
+    expect(resolveOptions({ serviceName: "a", exportDelayMs: 0 }, {}).exportDelayMs).toBe(0);
   });
 
   it("throws ERR_INVALID_HANDLER for something that is not a handler", () => {

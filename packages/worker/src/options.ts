@@ -186,6 +186,15 @@ export interface WorkerOptions {
    */
   exportTimeoutMs?: number;
   /**
+   * How long an export waits, after the invocation that schedules it has ended, for other
+   * invocations of the isolate to end, in milliseconds: everything they finish before it
+   * starts (spans, metric changes, log records) goes out in that one export, so an isolate
+   * under load makes one export request per signal per window rather than per invocation.
+   * `0` exports at the end of every invocation. Invocations without an execution context
+   * (Durable Object alarms and RPC methods) never wait. Default 100.
+   */
+  exportDelayMs?: number;
+  /**
    * How long, after the response is handed to the runtime, the export waits for a streamed
    * body to finish and for the work the handler passed to `ctx.waitUntil`, in milliseconds
    * (the runtime allows 30 s in all). Past it the export goes ahead; spans not finished by
@@ -254,6 +263,7 @@ export interface ResolvedOptions {
     | { temporality: "delta" | "cumulative"; maxSeries: number; durationBuckets: readonly number[] }
     | undefined;
   readonly exportTimeoutMs: number;
+  readonly exportDelayMs: number;
   readonly exporters: WorkerExporters;
   readonly waitUntilBudgetMs: number;
   readonly asyncLocalStorage: AsyncLocalStorageConstructor | undefined;
@@ -279,6 +289,14 @@ function positiveNumber(name: string, value: number | undefined, fallback: numbe
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
     invalid(`${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function nonNegativeNumber(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    invalid(`${name} must be a number of 0 or more, got ${String(value)}`);
   }
   return value;
 }
@@ -319,12 +337,16 @@ function isOn(value: string | undefined): boolean {
 /** The first path segment of the request URL, e.g. `/orders`; `/` for the root. */
 export function firstPathSegment(request: Request): string {
   try {
-    const path = new URL(request.url).pathname;
-    const end = path.indexOf("/", 1);
-    return end === -1 ? path : path.slice(0, end);
+    return firstSegmentOf(new URL(request.url).pathname);
   } catch {
     return "/";
   }
+}
+
+/** The first segment of a URL path, as {@link firstPathSegment} returns it. */
+export function firstSegmentOf(path: string): string {
+  const end = path.indexOf("/", 1);
+  return end === -1 ? path : path.slice(0, end);
 }
 
 /**
@@ -442,6 +464,7 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
     propagateToQueues: tracing.propagateToQueues !== false,
     metrics,
     exportTimeoutMs: positiveNumber("exportTimeoutMs", options.exportTimeoutMs, 10_000),
+    exportDelayMs: nonNegativeNumber("exportDelayMs", options.exportDelayMs, 100),
     exporters,
     waitUntilBudgetMs: positiveNumber("waitUntilBudgetMs", options.waitUntilBudgetMs, 20_000),
     asyncLocalStorage: Als,

@@ -1,7 +1,7 @@
 // Every call into @groundwork/core's context, propagation and OTLP plumbing goes through
 // this module, so the adapter follows core's API in one place.
 import {
-  createTelemetry,
+  createLogContext,
   extractContext,
   injectHeaders,
   type LogLevel,
@@ -84,19 +84,18 @@ export function invocationContext(
   tracing: TracingRuntime,
   headers: Headers | undefined,
 ): Context {
-  const telemetry = createTelemetry({
+  // A log of its own and nothing else: no environment to read, no tracer (the isolate's
+  // is added below).
+  const logContext = createLogContext({
     serviceName: log.serviceName,
     ...(log.serviceVersion === undefined ? {} : { serviceVersion: log.serviceVersion }),
-    logging: {
-      level: log.level,
-      sink: log.sink,
-      redactKeys: log.redactKeys,
-      spanEvents: log.spanEvents,
-      ...(log.fields === undefined ? {} : { fields: { ...log.fields } }),
-    },
-    tracing: false,
+    level: log.level,
+    sink: log.sink,
+    redactKeys: log.redactKeys,
+    spanEvents: log.spanEvents,
+    ...(log.fields === undefined ? {} : { fields: { ...log.fields } }),
   });
-  const otel = tracing.context(telemetry.context.otel);
+  const otel = tracing.context(logContext);
   return headers === undefined ? otel : extractContext(headers, otel);
 }
 

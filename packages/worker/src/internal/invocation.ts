@@ -19,6 +19,7 @@ import {
 } from "@opentelemetry/api";
 import type { TailSampler } from "../sampling";
 import { invocationContext, recordError, runIn, traceparentOf } from "./core";
+import type { ExportWindow } from "./export-window";
 import type { IsolateState } from "./isolate";
 import { createSpanGroup, type SpanGroup } from "./span-buffer";
 
@@ -55,8 +56,14 @@ export interface Invocation {
    * `waitUntil` budget counts from here, even while a streamed body is still being sent.
    */
   responded(status: string, outcome: Outcome): void;
-  /** Waits for the end and the handler's own `waitUntil` work, writes the logs, exports. */
-  finish(): Promise<void>;
+  /**
+   * Waits for the end and the handler's own `waitUntil` work, writes the logs, and leaves
+   * the invocation's telemetry to the isolate's next export (see {@link ExportWindow}).
+   *
+   * @param immediate - export without waiting for other invocations (no execution context:
+   *   the caller awaits this before returning)
+   */
+  finish(immediate?: boolean): Promise<void>;
 }
 
 /** Context key of the invocation an OpenTelemetry context belongs to. */
@@ -185,7 +192,7 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
       }
       resolveResponded();
     },
-    async finish() {
+    async finish(immediate = false) {
       await respondedPromise;
       // A streamed body, and the work the handler handed to waitUntil, may log and make
       // spans: wait for them so that they are written and exported too. Past the budget the
@@ -226,13 +233,17 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
       if (options.tailSampler !== undefined) {
         state.spans.settle(group, decide(options.tailSampler, invocation, end()));
       }
-      const deadline = Date.now() + options.exportTimeoutMs;
-      const [left] = await Promise.all([
-        state.spans.exportPending(deadline),
-        state.metrics?.push(),
-        state.logs?.exportPending(deadline),
-      ]);
-      if (left > 0) warnCut(invocation, left, "deadline");
+      // Everything of this invocation is in the isolate's buffers now (plain data): it goes
+      // out with the export scheduled next, or this invocation schedules that export.
+      await state.window.join(immediate ? 0 : options.exportDelayMs, async () => {
+        const deadline = Date.now() + options.exportTimeoutMs;
+        const [left] = await Promise.all([
+          state.spans.exportPending(deadline),
+          state.metrics?.push(),
+          state.logs?.exportPending(deadline),
+        ]);
+        if (left > 0) warnCut(invocation, left, "deadline");
+      });
     },
   };
   (invocation as { otel: Context }).otel = trace
@@ -333,6 +344,9 @@ function writeLogs(
   write(out, meta.level as string, meta);
   if (end.cut > 0) write(out, "warn", cutEntry(invocation, end.cut, "unfinished"));
   for (const record of records) write(out, record.level, entry(record, sc.traceId, service));
+  const sink = options.exporters.logs;
+  // The records as records are only for a log exporter or sink.
+  if (sink === undefined && invocation.state.logs === undefined) return [];
   const { time: _, level, msg, trace_id: __, span_id: ___, ...fields } = meta;
   const start: LogRecord = {
     time: end.startedEpoch,
@@ -345,7 +359,6 @@ function writeLogs(
     ...service,
   };
   const all = [start, ...records];
-  const sink = options.exporters.logs;
   if (sink !== undefined) {
     for (const record of all) {
       try {

@@ -7,6 +7,7 @@ import {
   installContext,
   type TracingRuntime,
 } from "./core";
+import { createExportWindow, type ExportWindow } from "./export-window";
 import { installGlobalFetch } from "./fetch-patch";
 import { invocationOf } from "./invocation";
 import { createLogQueue, type LogQueue } from "./log-queue";
@@ -21,6 +22,8 @@ export interface IsolateState {
   readonly metrics: RequestMetrics | undefined;
   /** Log records waiting for `logging.exporter`, when there is one. */
   readonly logs: LogQueue | undefined;
+  /** Gathers the invocations that end close together into one export. */
+  readonly window: ExportWindow;
   /** Whether the active context survives `await` (AsyncLocalStorage was found). */
   readonly asyncContext: boolean;
 }
@@ -113,5 +116,7 @@ export function createIsolateState(options: ResolvedOptions): IsolateState {
       ...(metrics === undefined ? {} : { onDrop: (n: number) => metrics.logsDropped(n) }),
     });
   }
-  return { options, tracing, spans, metrics, logs, asyncContext };
+  // A scheduled export not started by its due time plus this was cut off with its invocation.
+  const window = createExportWindow({ graceMs: Math.max(1000, options.exportDelayMs) });
+  return { options, tracing, spans, metrics, logs, window, asyncContext };
 }

@@ -107,6 +107,9 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
             attributes: { "service.instance.id": options.instanceId },
           }),
         });
+  // Two tries (see the retry policy above), each within the OTLP timeout.
+  const pushMs = (options.otlp?.timeoutMs ?? 0) * 2;
+  let pushingUntil = 0;
   return {
     record(dimensions, durationSeconds) {
       try {
@@ -138,9 +141,18 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
     },
     async push() {
       if (pusher === undefined) return;
+      // The pusher shares a push in flight with later callers; in workerd that would make
+      // one invocation wait on another's I/O. While one is in flight (and not overdue: an
+      // invocation cut off never settles it), what changed since goes with the next push.
+      const now = Date.now();
+      if (now < pushingUntil) return;
+      pushingUntil = now + pushMs;
       try {
         await pusher.flush();
-      } catch {}
+      } catch {
+      } finally {
+        pushingUntil = 0;
+      }
     },
   };
 }

@@ -2,6 +2,7 @@ import { runtimeGlobal } from "@groundwork/platform";
 import type { Invocation } from "./invocation";
 
 type FixedLengthStreamConstructor = new (length: number) => TransformStream<Uint8Array, Uint8Array>;
+type IdentityStreamConstructor = new () => TransformStream<Uint8Array, Uint8Array>;
 
 /**
  * The response to hand to the runtime: the handler's, with `traceparent` set, and a body
@@ -43,7 +44,9 @@ function withTraceparent(response: Response, invocation: Invocation): Response {
 
 /**
  * An identity stream; a `FixedLengthStream` when the length is known and the body is not
- * re-encoded, so the runtime keeps sending `content-length` instead of chunks.
+ * re-encoded, so the runtime keeps sending `content-length` instead of chunks. Both it and
+ * workerd's `IdentityTransformStream` are the runtime's own streams: the body is piped
+ * without JavaScript per chunk, which the standard `TransformStream` needs.
  */
 function passThrough(response: Response): TransformStream<Uint8Array, Uint8Array> {
   const Fixed = runtimeGlobal<FixedLengthStreamConstructor>("FixedLengthStream");
@@ -56,5 +59,6 @@ function passThrough(response: Response): TransformStream<Uint8Array, Uint8Array
   ) {
     return new Fixed(Number(length));
   }
-  return new TransformStream<Uint8Array, Uint8Array>();
+  const Identity = runtimeGlobal<IdentityStreamConstructor>("IdentityTransformStream");
+  return Identity === undefined ? new TransformStream<Uint8Array, Uint8Array>() : new Identity();
 }

@@ -1,7 +1,13 @@
 import { type EnvSource, runtimeGlobal } from "@groundwork/platform";
 import { type Attributes, SpanKind } from "@opentelemetry/api";
 import { WorkerError } from "../errors";
-import { resolveOptions, type WorkerConfig, type WorkerOptions } from "../options";
+import {
+  firstPathSegment,
+  firstSegmentOf,
+  resolveOptions,
+  type WorkerConfig,
+  type WorkerOptions,
+} from "../options";
 import { attach } from "../telemetry";
 import type { ExecutionContextLike, IncomingRequestCfLike } from "../types";
 import { instrumentEnv } from "./bindings";
@@ -74,19 +80,26 @@ export function invocationCtx<C extends ExecutionContextLike>(ctx: C, invocation
   return wrapped;
 }
 
-function requestAttributes(request: Request, resource: string): Attributes {
+function parseUrl(request: Request): URL | undefined {
+  try {
+    return new URL(request.url);
+  } catch {
+    return undefined;
+  }
+}
+
+function requestAttributes(request: Request, resource: string, url: URL | undefined): Attributes {
   const attributes: Attributes = {
     "http.request.method": request.method,
     "http.route": resource,
     "faas.trigger": "http",
   };
-  try {
-    const url = new URL(request.url);
+  if (url !== undefined) {
     attributes["url.full"] = `${url.origin}${url.pathname}`;
     attributes["url.path"] = url.pathname;
     attributes["url.scheme"] = url.protocol.slice(0, -1);
     attributes["server.address"] = url.hostname;
-  } catch {}
+  }
   const ua = request.headers.get("user-agent");
   if (ua !== null) attributes["user_agent.original"] = ua;
   const ray = request.headers.get("cf-ray");
@@ -109,7 +122,11 @@ function requestAttributes(request: Request, resource: string): Attributes {
   return attributes;
 }
 
-function resourceOf(state: IsolateState, request: Request): string {
+function resourceOf(state: IsolateState, request: Request, url: URL | undefined): string {
+  // The default, from the URL already parsed for the span's attributes.
+  if (state.options.resource === firstPathSegment) {
+    return url === undefined ? "/" : firstSegmentOf(url.pathname);
+  }
   try {
     const resource = state.options.resource(request);
     return typeof resource === "string" ? resource : "unknown";
@@ -132,11 +149,12 @@ export async function runFetch<Env>(
   let invocation: Invocation | undefined;
   try {
     if (state !== undefined) {
-      const resource = resourceOf(state, request);
+      const url = parseUrl(request);
+      const resource = resourceOf(state, request, url);
       invocation = startInvocation(state, {
         name: `${request.method} ${resource}`,
         kind: SpanKind.SERVER,
-        attributes: requestAttributes(request, resource),
+        attributes: requestAttributes(request, resource, url),
         headers: request.headers,
         resource,
         method: request.method,
@@ -186,7 +204,7 @@ export async function runEvent<R>(
   if (invocation === undefined) return await fn(ctx);
   const inv = invocation;
   const wrapped = ctx === undefined ? undefined : invocationCtx(ctx, inv);
-  const finished = inv.finish();
+  const finished = inv.finish(ctx === undefined);
   if (ctx !== undefined) ctx.waitUntil(finished);
   try {
     const result = await inv.run(() => fn(wrapped));

@@ -1,0 +1,142 @@
+// Invocations of one isolate that end close together share one export (exportDelayMs).
+import { type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-harness";
+import type { Miniflare } from "miniflare";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  bundleWorker,
+  type EchoServer,
+  startEchoServer,
+  startHangingServer,
+  startWorker,
+  waitFor,
+} from "./harness";
+
+let script: string;
+let echo: EchoServer;
+let receiver: OtlpReceiver;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  script = await bundleWorker("./fixtures/worker.ts");
+  echo = await startEchoServer();
+  receiver = await startOtlpReceiver();
+}, 60_000);
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  receiver.reset();
+});
+
+afterAll(async () => {
+  await echo?.stop();
+  await receiver?.stop();
+});
+
+async function worker(bindings: Record<string, string>): Promise<Miniflare> {
+  const mf = await startWorker(script, { ECHO: echo.url, OTLP: receiver.url, ...bindings });
+  cleanups.push(() => mf.dispose());
+  return mf;
+}
+
+const traceIdOf = (res: Response) => (res.headers.get("traceparent") ?? "").split("-")[1] ?? "";
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const requestsOf = (signal: "traces" | "metrics" | "logs") =>
+  receiver.requests().filter((r) => r.signal === signal && r.status === 200);
+
+/** Starts the isolate with one request and waits until its export has arrived. */
+async function warmUp(mf: Miniflare): Promise<void> {
+  await (await mf.dispatchFetch("http://worker.test/no-io")).text();
+  await waitFor(
+    () => requestsOf("metrics").length,
+    (n) => n > 0,
+  );
+  await sleep(200);
+  receiver.reset();
+}
+
+describe("export window", { timeout: 20_000 }, () => {
+  it("sends the spans, metrics and logs of concurrent invocations in one export each", async () => {
+    // Long enough for six requests to end within it on a loaded machine.
+    const mf = await worker({ EXPORT_DELAY: "2000", OTLP_LOGS: "1" });
+    await warmUp(mf);
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, () => mf.dispatchFetch("http://worker.test/no-io")),
+    );
+    const traceIds = new Set<string>();
+    for (const res of responses) {
+      expect(await res.text()).toBe("quick");
+      traceIds.add(traceIdOf(res));
+    }
+    expect(traceIds.size).toBe(6);
+    await waitFor(
+      () => receiver.traces().filter((s) => traceIds.has(s.traceId)).length,
+      (n) => n === 6,
+    );
+    await waitFor(
+      () => receiver.logs().length,
+      (n) => n >= 12,
+    );
+    await waitFor(
+      () => requestsOf("metrics").length,
+      (n) => n > 0,
+    );
+    await sleep(300);
+    // One request per signal holds all six invocations.
+    expect(requestsOf("traces")).toHaveLength(1);
+    expect(requestsOf("logs")).toHaveLength(1);
+    expect(receiver.logs().filter((r) => r.body === "START")).toHaveLength(6);
+    expect(requestsOf("metrics")).toHaveLength(1);
+    const count = receiver
+      .metrics()
+      .filter((p) => p.metric === "worker_requests" && p.attributes.resource === "/no-io");
+    expect(count[0]?.aggregationTemporality).toBe("AGGREGATION_TEMPORALITY_DELTA");
+    expect(count.reduce((n, p) => n + Number(p.value), 0)).toBe(6);
+  });
+
+  it("still exports a lone invocation, and the next one in an export of its own", async () => {
+    const mf = await worker({ EXPORT_DELAY: "300" });
+    await warmUp(mf);
+    for (let i = 0; i < 2; i++) {
+      const res = await mf.dispatchFetch("http://worker.test/no-io");
+      await res.text();
+      const traceId = traceIdOf(res);
+      await waitFor(
+        () => receiver.traces().filter((s) => s.traceId === traceId).length,
+        (n) => n === 1,
+      );
+    }
+    expect(requestsOf("traces")).toHaveLength(2);
+  });
+
+  it("exports at the end of every invocation with exportDelayMs 0", async () => {
+    const mf = await worker({ EXPORT_DELAY: "0" });
+    await warmUp(mf);
+    const responses = await Promise.all(
+      Array.from({ length: 3 }, () => mf.dispatchFetch("http://worker.test/no-io")),
+    );
+    for (const res of responses) await res.text();
+    await waitFor(
+      () => requestsOf("traces").length,
+      (n) => n === 3,
+    );
+  });
+
+  it("leaves responses on time while the scheduled export hangs", async () => {
+    const hanging = await startHangingServer();
+    cleanups.push(() => hanging.stop());
+    const mf = await startWorker(script, {
+      ECHO: echo.url,
+      OTLP: hanging.url,
+      EXPORT_DELAY: "200",
+    });
+    cleanups.push(() => mf.dispose());
+    await (await mf.dispatchFetch("http://worker.test/no-io")).text();
+    for (let i = 0; i < 6; i++) {
+      const started = performance.now();
+      const res = await mf.dispatchFetch("http://worker.test/no-io");
+      expect(await res.text()).toBe("quick");
+      expect(performance.now() - started).toBeLessThan(400);
+      await sleep(100);
+    }
+  });
+});
