@@ -134,6 +134,11 @@ const isResponse = (value: unknown): value is Response =>
   typeof (value as Response).status === "number" &&
   typeof (value as Response).headers?.forEach === "function";
 
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as { then?: unknown }).then === "function";
+
 /** The path of a request target, without its query. */
 export const pathOf = (target: string | undefined): string => {
   if (target === undefined) return "/";
@@ -240,7 +245,10 @@ async function respond(
     response = plain(413, "payload too large\n");
   } else {
     try {
-      const result = await state.handler(incoming.request, ctx);
+      // A handler that answers at once is not awaited: no promise, no turn
+      // of the microtask queue between its Response and the write.
+      let result: unknown = state.handler(incoming.request, ctx);
+      if (isThenable(result)) result = await result;
       if (!isResponse(result)) {
         throw new TypeError(`the handler returned ${typeof result}, not a Response`);
       }
@@ -267,7 +275,7 @@ async function respond(
   }
   const traceparent = rt.traceparent();
   try {
-    await writeResponse(
+    const streaming = writeResponse(
       res,
       response,
       {
@@ -277,6 +285,7 @@ async function respond(
       },
       sent,
     );
+    if (streaming !== undefined) await streaming;
   } catch (error) {
     // The response body failed (or was not readable): the failure is the
     // handler's. Before the head went out it still becomes a 500; after, the
