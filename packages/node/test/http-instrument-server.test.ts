@@ -143,6 +143,61 @@ describe("instrumentServer: context across events and streams", () => {
     expect(t.registry.collect()).toContain("http_server_requests_in_flight 0");
   });
 
+  it("adds no listeners to the response, and ends the request whatever the app removes", async () => {
+    const t = servers.setup();
+    const counts: number[][] = [];
+    const handler = (_req: unknown, res: import("node:http").ServerResponse) => {
+      counts.push([res.listenerCount("finish"), res.listenerCount("close")]);
+      // An app (or a framework) that clears the response's listeners must not
+      // lose the request's access line, span or metrics.
+      res.removeAllListeners("finish");
+      res.removeAllListeners("close");
+      res.end("ok");
+    };
+    const plainUrl = await servers.listen(createServer(handler));
+    const url = await servers.listen(
+      instrumentServer(createServer(handler), { telemetry: t.telemetry, metrics: t.registry }),
+    );
+    expect((await send(`${plainUrl}/plain`)).body).toBe("ok");
+    const res = await send(`${url}/instrumented`);
+    expect(res.body).toBe("ok");
+    expect(counts[1]).toEqual(counts[0]);
+    await until(() => t.accessLogs().length === 1);
+    expect(t.accessLogs()[0]?.fields).toMatchObject({ status: 200, path: "/instrumented" });
+    expect(t.registry.collect()).toContain("http_server_requests_in_flight 0");
+  });
+
+  it("gives an unsampled request the same access line, header and metrics as a sampled one", async () => {
+    const seen: Record<string, unknown>[] = [];
+    for (const samplingRatio of [1, 0]) {
+      const t = servers.setup({ samplingRatio });
+      const server = createServer((_req, res) => {
+        res.setHeader("content-length", 2);
+        res.end("ok");
+      });
+      const url = await servers.listen(
+        instrumentServer(server, { telemetry: t.telemetry, metrics: t.registry }),
+      );
+      const res = await send(`${url}/orders/42`, { headers: { "user-agent": "probe" } });
+      const [, traceId, , flags] = String(res.headers.traceparent).split("-");
+      // Sampled or not, the span ends with the response: the line is written,
+      // correlated with the trace the response header names.
+      await until(() => t.accessLogs().length === 1);
+      const line = t.accessLogs()[0];
+      expect(line?.traceId).toBe(traceId);
+      expect((Number.parseInt(String(flags), 16) & 1) === 1).toBe(samplingRatio === 1);
+      const { duration_ms, ...fields } = line?.fields ?? {};
+      expect(typeof duration_ms).toBe("number");
+      seen.push(fields);
+      expect(t.registry.collect()).toContain(
+        'http_server_requests_total{method="GET",route="/orders/:id",status="200"} 1',
+      );
+      expect(t.registry.collect()).toContain("http_server_requests_in_flight 0");
+    }
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[0]).toMatchObject({ method: "GET", route: "/orders/:id", status: 200, bytes: 2 });
+  });
+
   it("rejects invalid options", () => {
     expect(() => instrumentServer({} as Server)).toThrow(NodeError);
     expect(() => instrumentServer(createServer(), { routes: ["x"] })).toThrow(NodeError);

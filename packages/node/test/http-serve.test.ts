@@ -599,6 +599,30 @@ describe("serve: bodies", () => {
     expect(text.headers["content-length"]).toBe(String(Buffer.byteLength("héllo ✓")));
   });
 
+  it("writes the answer of a handler that returns at once before the request event returns", async () => {
+    const ended: boolean[] = [];
+    const { server } = await start((request) =>
+      new URL(request.url).pathname === "/later"
+        ? Promise.resolve(new Response("later"))
+        : // A thenable that is not a native promise is awaited as well.
+          ({
+            // biome-ignore lint/suspicious/noThenProperty: the thenable under test
+            then: (ok: (r: Response) => void) => ok(new Response("thenable")),
+          } as unknown as Response),
+    );
+    const { server: now } = await start(() => new Response("now"));
+    for (const s of [server, now]) {
+      // Runs right after serve()'s own listener, in the same emit.
+      s.server.on("request", (_req, res) => {
+        ended.push(res.writableEnded);
+      });
+    }
+    expect((await send(`${now.url}/`)).body).toBe("now");
+    expect((await send(`${server.url}/later`)).body).toBe("later");
+    expect((await send(`${server.url}/thenable`)).body).toBe("thenable");
+    expect(ended).toEqual([true, false, false]);
+  });
+
   it("sends only what is left of a body the handler has read from already", async () => {
     const { server } = await start(async () => {
       const response = new Response("read already");

@@ -10,7 +10,7 @@ import {
   checkTelemetryOptions,
 } from "./options";
 import { compileRoutes, type RouteMatcher } from "./route";
-import { describeRequest } from "./serve";
+import { describeRequest, pathOf } from "./serve";
 import {
   CLIENT_CLOSED_STATUS,
   createHttpInstrumentation,
@@ -44,12 +44,21 @@ type Emit = (event: string | symbol, ...args: unknown[]) => boolean;
  * event is emitted from: `data`, `end`, `finish` and `close` of a request or
  * response are emitted from the socket's context, not the request's, which
  * would otherwise lose the request's log and span in body parsers and
- * `on("finish")` callbacks.
+ * `on("finish")` callbacks. `onEnd`, if given, is called with `finish` and
+ * `close` before their listeners run: the request needs no listeners of its
+ * own to learn how its response ended.
  */
-function bindEmitter(emitter: { emit: Emit }, ctx: TelemetryContext): void {
+function bindEmitter(
+  emitter: { emit: Emit },
+  ctx: TelemetryContext,
+  onEnd?: (event: string) => void,
+): void {
   const emit = emitter.emit;
   emitter.emit = function boundEmit(this: unknown, ...args: [string | symbol, ...unknown[]]) {
-    return ctx.run(() => emit.apply(this, args));
+    return ctx.run(() => {
+      if (onEnd !== undefined && (args[0] === "finish" || args[0] === "close")) onEnd(args[0]);
+      return emit.apply(this, args);
+    });
   };
 }
 
@@ -65,17 +74,15 @@ function begin(
   req: IncomingMessage,
   res: ServerResponse,
 ): RequestTelemetry {
-  const path = req.url === undefined ? "/" : (req.url.split("?", 1)[0] as string);
   const rt = new RequestTelemetry(
     state.instr,
-    describeRequest(req, state.scheme, state.matchRoute?.(path)),
+    describeRequest(req, state.scheme, state.matchRoute?.(pathOf(req.url))),
   );
   const traceparent = rt.traceparent();
   if (traceparent !== undefined && !res.headersSent) res.setHeader("traceparent", traceparent);
-  bindEmitter(req as unknown as { emit: Emit }, rt.context);
-  bindEmitter(res as unknown as { emit: Emit }, rt.context);
-  const end = () => {
-    const finished = res.writableFinished;
+  // `finish`: the response went to the socket in full; a `close` before it:
+  // the client went away.
+  const end = (event: string) => {
     let route: string | undefined;
     if (state.routeOf !== undefined) {
       try {
@@ -86,13 +93,13 @@ function begin(
     }
     const length = Number(res.getHeader("content-length"));
     rt.end({
-      status: finished ? res.statusCode : CLIENT_CLOSED_STATUS,
+      status: event === "finish" || res.writableFinished ? res.statusCode : CLIENT_CLOSED_STATUS,
       bytes: Number.isInteger(length) && length >= 0 ? length : undefined,
       route,
     });
   };
-  res.once("finish", end);
-  res.once("close", end);
+  bindEmitter(req as unknown as { emit: Emit }, rt.context);
+  bindEmitter(res as unknown as { emit: Emit }, rt.context, end);
   return rt;
 }
 

@@ -118,15 +118,19 @@ function hasLength(headers: OutgoingHttpHeaders): boolean {
  * @param response - the fetch response
  * @param options - see {@link WriteResponseOptions}
  * @param sent - counts the body bytes written, as they are written
- * @throws whatever the response body stream fails with; the node response
- *   is destroyed first if its head was sent already
+ * @returns `undefined` when the response was written at once (no body, a
+ *   HEAD request, a body made from a string or bytes), else a promise that
+ *   settles when the streamed body has been written
+ * @throws whatever writing the head throws; the promise rejects with
+ *   whatever the response body stream fails with, the node response
+ *   destroyed first if its head was sent already
  */
-export async function writeResponse(
+export function writeResponse(
   res: ServerResponse,
   response: Response,
   options: WriteResponseOptions,
   sent: { bytes: number },
-): Promise<void> {
+): Promise<void> | undefined {
   const status = response.status;
   const statusText = response.statusText || undefined;
   const headers = nodeHeaders(response, options);
@@ -134,8 +138,8 @@ export async function writeResponse(
   if (body === null || options.head) {
     res.writeHead(status, statusText, headers);
     res.end();
-    if (body !== null) await body.cancel().catch(() => {});
-    return;
+    if (body !== null) return body.cancel().catch(() => {});
+    return undefined;
   }
   const known = knownBody(response, body);
   if (known !== undefined) {
@@ -145,8 +149,20 @@ export async function writeResponse(
     sent.bytes += length;
     if (typeof known === "string") res.end(known);
     else endWith(res, known);
-    return;
+    return undefined;
   }
+  return streamBody(res, body, status, statusText, headers, sent);
+}
+
+/** Writes the head with the first chunk of `body`, then the rest with backpressure. */
+async function streamBody(
+  res: ServerResponse,
+  body: ReadableStream<Uint8Array>,
+  status: number,
+  statusText: string | undefined,
+  headers: OutgoingHttpHeaders,
+  sent: { bytes: number },
+): Promise<void> {
   const reader = body.getReader();
   const onClose = () => {
     if (!res.writableFinished) reader.cancel().catch(() => {});

@@ -134,25 +134,22 @@ const isResponse = (value: unknown): value is Response =>
   typeof (value as Response).status === "number" &&
   typeof (value as Response).headers?.forEach === "function";
 
-const pathOf = (target: string | undefined): string => {
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as { then?: unknown }).then === "function";
+
+/** The path of a request target, without its query. */
+export const pathOf = (target: string | undefined): string => {
   if (target === undefined) return "/";
   const q = target.indexOf("?");
   return q === -1 ? target : target.slice(0, q);
 };
 
-function hostParts(host: string | undefined): {
-  name: string | undefined;
-  port: number | undefined;
-} {
-  if (host === undefined || host === "") return { name: undefined, port: undefined };
-  const end = host.startsWith("[") ? host.indexOf("]") + 1 : 0;
-  const colon = host.indexOf(":", end);
-  if (colon === -1) return { name: host, port: undefined };
+/** The port of a `Host` header value, if it has a valid one. */
+function hostPort(host: string, colon: number): number | undefined {
   const port = Number(host.slice(colon + 1));
-  return {
-    name: host.slice(0, colon),
-    port: Number.isInteger(port) && port > 0 && port < 65_536 ? port : undefined,
-  };
+  return Number.isInteger(port) && port > 0 && port < 65_536 ? port : undefined;
 }
 
 /**
@@ -168,18 +165,34 @@ export function describeRequest(
   scheme: string,
   route: string | undefined,
 ): IncomingRequestInfo {
-  const { name, port } = hostParts(req.headers.host);
-  const ua = req.headers["user-agent"];
+  const headers = req.headers;
+  const host = headers.host;
+  let serverAddress: string | undefined;
+  let serverPort: number | undefined;
+  if (host !== undefined && host !== "") {
+    // The name, then the port after the last colon outside brackets (IPv6).
+    const colon = host.indexOf(
+      ":",
+      host.charCodeAt(0) === 91 /* "[" */ ? host.indexOf("]") + 1 : 0,
+    );
+    if (colon === -1) {
+      serverAddress = host;
+    } else {
+      serverAddress = host.slice(0, colon);
+      serverPort = hostPort(host, colon);
+    }
+  }
+  const socket = req.socket;
   return {
     method: req.method ?? "GET",
     path: pathOf(req.url),
     scheme,
-    serverAddress: name ?? req.socket.localAddress,
-    serverPort: port ?? req.socket.localPort,
-    clientAddress: req.socket.remoteAddress,
-    userAgent: ua,
+    serverAddress: serverAddress ?? socket.localAddress,
+    serverPort: serverPort ?? socket.localPort,
+    clientAddress: socket.remoteAddress,
+    userAgent: headers["user-agent"],
     protocolVersion: req.httpVersion,
-    headers: req.headers,
+    headers,
     route,
   };
 }
@@ -232,7 +245,10 @@ async function respond(
     response = plain(413, "payload too large\n");
   } else {
     try {
-      const result = await state.handler(incoming.request, ctx);
+      // A handler that answers at once is not awaited: no promise, no turn
+      // of the microtask queue between its Response and the write.
+      let result: unknown = state.handler(incoming.request, ctx);
+      if (isThenable(result)) result = await result;
       if (!isResponse(result)) {
         throw new TypeError(`the handler returned ${typeof result}, not a Response`);
       }
@@ -259,7 +275,7 @@ async function respond(
   }
   const traceparent = rt.traceparent();
   try {
-    await writeResponse(
+    const streaming = writeResponse(
       res,
       response,
       {
@@ -269,6 +285,7 @@ async function respond(
       },
       sent,
     );
+    if (streaming !== undefined) await streaming;
   } catch (error) {
     // The response body failed (or was not readable): the failure is the
     // handler's. Before the head went out it still becomes a 500; after, the

@@ -177,10 +177,14 @@ export class RequestTelemetry {
     }
   }
 
-  // Runs inside the new span; the span ends when the promise settles.
-  private readonly enter = (span: Span): Promise<void> => {
+  // Runs inside the new span; a recording span ends when the promise settles.
+  // One that records nothing (most, when sampling) has nothing to end: no
+  // promise is made for it, which also spares the async hooks Node runs for
+  // every promise while a context manager is active.
+  private readonly enter = (span: Span): Promise<void> | undefined => {
     this.span = span;
     this.context = TelemetryContext.current();
+    if (!span.isRecording()) return undefined;
     return new Promise<void>((resolve) => {
       this.settle = resolve;
     });
