@@ -1,6 +1,6 @@
 // Runs in Node and in workerd: the OTLP encoding path must work in both.
 import type { ExportOutcome, OtlpHttpSender } from "@groundwork/core/otlp";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { defineMetrics } from "./define";
 import { createOtlpMetricsPusher } from "./otlp";
 import { createRegistry } from "./registry";
@@ -76,5 +76,68 @@ describe("OTLP encoding", () => {
     expect(sender.bodies[0]).toBeInstanceOf(Uint8Array);
     expect((sender.bodies[0] as Uint8Array).length).toBeGreaterThan(20);
     await pusher.shutdown();
+  });
+});
+
+describe("a push that never settles", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("is abandoned after the sender's worst case, and the next flush pushes afresh", async () => {
+    const registry = createRegistry({ runtimeInfo: false });
+    const m = defineMetrics("w", { requests: counter({ help: "Requests" }) }, { registry });
+    let now = 1_000_000;
+    vi.spyOn(Date, "now").mockImplementation(() => now);
+    const bodies: (Uint8Array | string)[] = [];
+    let calls = 0;
+    const sender: OtlpHttpSender = {
+      // The first send is an invocation cut off mid-push: its promise never settles.
+      send: (body) => {
+        calls++;
+        if (calls === 1) return new Promise<ExportOutcome>(() => {});
+        bodies.push(body);
+        return Promise.resolve({ ok: true, attempts: 1 });
+      },
+      shutdown: async () => {},
+      stopRetrying: () => {},
+    };
+    const pusher = createOtlpMetricsPusher({
+      registry,
+      sender,
+      protocol: "http/json",
+      temporality: "delta",
+      timeoutMs: 1000,
+      retry: { maxAttempts: 2, initialBackoffMs: 250, maxBackoffMs: 500, maxElapsedMs: 2000 },
+      intervalMs: 0,
+    });
+    m.requests.inc(3);
+    void pusher.flush();
+    // Within the bound, later flushes still wait on the push in flight.
+    now += 2000;
+    const waiting = pusher.flush();
+    let settled = false;
+    void waiting.then(() => {
+      settled = true;
+    });
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    // 2 attempts × 1 s + one 0.5 s backoff, plus a second: past it, a fresh push starts.
+    now += 1600;
+    m.requests.inc(1);
+    const fresh = pusher.flush();
+    expect(calls).toBe(2);
+    expect((await fresh).ok).toBe(true);
+    expect(bodies).toHaveLength(1);
+    const text = new TextDecoder().decode(bodies[0] as Uint8Array);
+    // The abandoned push's delta was never committed: the fresh push carries all of it.
+    expect(text).toContain('"asDouble":4');
+    expect(pusher.stats().pushed).toBe(1);
+  });
+
+  it("rejects a non-positive abandonAfterMs", () => {
+    expect(() => createOtlpMetricsPusher({ abandonAfterMs: 0, intervalMs: 0 })).toThrow(
+      /abandonAfterMs/,
+    );
   });
 });

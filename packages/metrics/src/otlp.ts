@@ -7,6 +7,7 @@ import {
   type OtlpProtocol,
   type OtlpRetryOptions,
   partialSuccessError,
+  resolveRetryPolicy,
 } from "@groundwork/core/otlp";
 import {
   defaultRegistry,
@@ -56,6 +57,14 @@ export interface OtlpMetricsPusherOptions {
   retry?: OtlpRetryOptions;
   /** A ready sender (shared with other signals, or a test double). Default: one built from the options above. */
   sender?: OtlpHttpSender;
+  /**
+   * How long a push may stay in flight before the pusher counts it as abandoned and a new
+   * `flush()` starts a fresh push instead of waiting on it (a Worker invocation cut off
+   * mid-push never settles its promise). An abandoned push never moves the delta baseline.
+   * Default: the sender's worst case from `timeoutMs` and `retry` (every attempt timing out
+   * after its longest backoff, within the retry budget) plus one second.
+   */
+  abandonAfterMs?: number;
   /** Temporality of counters and histograms. Default `"cumulative"`. */
   temporality?: MetricsTemporality;
   /**
@@ -86,7 +95,8 @@ export interface OtlpMetricsPusherStats {
 export interface OtlpMetricsPusher {
   /**
    * Collects and pushes now, after a push already in flight if any; calls
-   * made meanwhile share that next push.
+   * made meanwhile share that next push. A push in flight for longer than
+   * `abandonAfterMs` is not waited for: a fresh push starts.
    * @returns the sender's outcome; never rejects
    */
   flush(): Promise<ExportOutcome>;
@@ -179,6 +189,10 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
   if (!(typeof intervalMs === "number" && intervalMs >= 0 && intervalMs < Infinity)) {
     invalid("intervalMs must be a finite number of milliseconds, 0 or more");
   }
+  const abandonAfterMs = options.abandonAfterMs ?? worstCaseMs(options);
+  if (!(typeof abandonAfterMs === "number" && abandonAfterMs > 0)) {
+    invalid("abandonAfterMs must be a positive number of milliseconds");
+  }
   const given = options.sender;
   if (
     given !== undefined &&
@@ -209,7 +223,12 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
     options.resource ??
     createServiceResource({ serviceName: registry.options.serviceName ?? "unknown_service" });
 
+  // Pushes started so far; a push commits its delta only if none started after it (a push
+  // counted as abandoned may still settle later, in Node).
+  let started = 0;
+
   async function push(): Promise<ExportOutcome> {
+    const id = ++started;
     let body: Uint8Array;
     const now = Date.now() / 1000;
     let commit: (() => void) | undefined;
@@ -250,7 +269,7 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
       }
       // Only an accepted push moves the delta baseline; otherwise the next
       // push carries the change again.
-      commit?.();
+      if (id === started) commit?.();
     } else {
       failed++;
     }
@@ -259,22 +278,32 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
 
   // A flush must include everything recorded before it was called, so while a
   // push is in flight the next one is queued (and shared by later callers).
+  // A push in flight past `abandonAfterMs` is forgotten, with the push queued behind it:
+  // its delta changes were never committed, so the fresh push carries them.
   let running: Promise<ExportOutcome> | undefined;
+  let runningSince = 0;
   let queued: Promise<ExportOutcome> | undefined;
   function start(): Promise<ExportOutcome> {
-    running = push().finally(() => {
-      running = undefined;
+    const current: Promise<ExportOutcome> = push().finally(() => {
+      if (running === current) running = undefined;
     });
-    return running;
+    running = current;
+    runningSince = Date.now();
+    return current;
   }
   function flush(): Promise<ExportOutcome> {
+    if (running !== undefined && Date.now() - runningSince > abandonAfterMs) {
+      running = undefined;
+      queued = undefined;
+    }
     if (queued !== undefined) return queued;
     if (running === undefined) return start();
-    queued = running.then(() => {
-      queued = undefined;
+    const next: Promise<ExportOutcome> = running.then(() => {
+      if (queued === next) queued = undefined;
       return start();
     });
-    return queued;
+    queued = next;
+    return next;
   }
 
   const stopTimer =
@@ -309,6 +338,16 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
     },
     stats: () => ({ pushed, failed, rejectedDataPoints }),
   };
+}
+
+/** The longest a send with these options can take, plus a second. */
+function worstCaseMs(options: OtlpMetricsPusherOptions): number {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const policy = resolveRetryPolicy(options.retry);
+  const attempts = policy.maxAttempts;
+  const unbudgeted = timeoutMs * attempts + policy.maxBackoffMs * (attempts - 1);
+  // Past the retry budget no attempt starts, and the last one is cut at the budget's end.
+  return Math.min(unbudgeted, policy.maxElapsedMs + timeoutMs) + 1000;
 }
 
 function hrTime(seconds: number): HrTime {

@@ -97,6 +97,7 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
           headers: options.otlp.headers,
           timeoutMs: options.otlp.timeoutMs,
           retry: { maxAttempts: 2, maxElapsedMs: options.otlp.timeoutMs * 2 },
+          abandonAfterMs: options.otlp.timeoutMs * 2,
           intervalMs: 0,
           temporality: options.temporality,
           resource: createServiceResource({
@@ -107,7 +108,8 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
             attributes: { "service.instance.id": options.instanceId },
           }),
         });
-  // Two tries (see the retry policy above), each within the OTLP timeout.
+  // Two tries (see the retry policy above), each within the OTLP timeout: past that the
+  // pusher counts a push still in flight as abandoned (its invocation was cut off).
   const pushMs = (options.otlp?.timeoutMs ?? 0) * 2;
   let pushingUntil = 0;
   return {
@@ -142,16 +144,17 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
     async push() {
       if (pusher === undefined) return;
       // The pusher shares a push in flight with later callers; in workerd that would make
-      // one invocation wait on another's I/O. While one is in flight (and not overdue: an
-      // invocation cut off never settles it), what changed since goes with the next push.
+      // one invocation wait on another's I/O. While one is in flight, what changed since goes
+      // with the next push; once it is overdue the pusher starts a fresh one.
       const now = Date.now();
       if (now < pushingUntil) return;
-      pushingUntil = now + pushMs;
+      const until = now + pushMs;
+      pushingUntil = until;
       try {
         await pusher.flush();
       } catch {
       } finally {
-        pushingUntil = 0;
+        if (pushingUntil === until) pushingUntil = 0;
       }
     },
   };
