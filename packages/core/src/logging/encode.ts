@@ -1,7 +1,13 @@
 import type { Span } from "@opentelemetry/api";
 import type { LogLevel } from "./levels";
 import { type FieldPart, fitRecord, overLimit, type PartFormat, utf8Length } from "./line-limit";
-import { quoteJson, type SerializeOptions, serializeJson } from "./serialize";
+import {
+  fieldValueJson,
+  quoteJson,
+  type SerializeOptions,
+  serializeJson,
+  truncate,
+} from "./serialize";
 import type { LogRecord } from "./sinks";
 import { emptyFields, type JsonMember, type LogFields, type LogRoot, type LogState } from "./state";
 
@@ -309,13 +315,12 @@ function plainFields(
   state: LogState,
   level: LogLevel,
   msg: string,
-  fields: LogFields | undefined,
+  merged: LogFields,
   span: Span | undefined,
   time: number,
 ): { msg: string; fields: LogFields; cut: boolean } {
   const root = state.root;
   const s = root.serialize;
-  const merged = mergedFields(state, fields);
   let json = serializeJson(merged, s);
   let cut = false;
   // Measured as the JSON line of the record: the fields' members, the message,
@@ -362,7 +367,7 @@ export function buildRecord(
   time: number,
 ): LogRecord {
   const root = state.root;
-  const plain = plainFields(state, level, msg, fields, span, time);
+  const plain = plainFields(state, level, msg, mergedFields(state, fields), span, time);
   if (plain.cut) root.stats.oversized++;
   const record: LogRecord = { time, level, msg: plain.msg, fields: plain.fields };
   if (span !== undefined) {
@@ -387,12 +392,125 @@ export function spanEventAttributes(
   span: Span,
   time: number,
 ): Record<string, AttributeValue> {
+  const merged = mergedFields(state, fields);
+  return (
+    directAttributes(state, level, msg, merged) ??
+    plainAttributes(state, level, msg, merged, span, time)
+  );
+}
+
+/**
+ * The attributes through the record's plain JSON form: the fields serialised
+ * as one object, cut to `maxLineBytes` when over it, and parsed back. The
+ * reference {@link directAttributes} must agree with.
+ */
+export function plainAttributes(
+  state: LogState,
+  level: LogLevel,
+  msg: string,
+  merged: LogFields,
+  span: Span,
+  time: number,
+): Record<string, AttributeValue> {
   const attrs: Record<string, AttributeValue> = { "log.severity": level };
-  const plain = plainFields(state, level, msg, fields, span, time).fields;
+  const plain = plainFields(state, level, msg, merged, span, time).fields;
   for (const key in plain) {
     const v = plain[key];
     if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") attrs[key] = v;
     else if (v !== null && v !== undefined) attrs[key] = JSON.stringify(v);
   }
   return attrs;
+}
+
+// Bytes of a JSON line's envelope besides the message and service (timestamp,
+// level, trace ids, keys and punctuation) are under this.
+const ENVELOPE_BYTES = 200;
+
+/**
+ * The attributes {@link plainAttributes} gives, without serialising the
+ * record and parsing it back: a primitive field becomes its attribute as
+ * JSON would carry it, and only an object field is serialised (and parsed
+ * and written again, as the record's JSON form would give it). Null when the
+ * record may be over `maxLineBytes` (an upper bound of its JSON line's size
+ * says so), when the depth limit leaves no room for fields, or when
+ * serialising a field throws: those take the reference path.
+ */
+export function directAttributes(
+  state: LogState,
+  level: LogLevel,
+  msg: string,
+  merged: LogFields,
+): Record<string, AttributeValue> | null {
+  const root = state.root;
+  const s = root.serialize;
+  const limits = s.limits;
+  if (limits.maxDepth < 1) return null;
+  const attrs: Record<string, AttributeValue> = { "log.severity": level };
+  // An upper bound of the record's JSON line in UTF-8 bytes: an escaped UTF-16
+  // unit is at most 6 bytes, an unescaped one at most 3.
+  let bytes = ENVELOPE_BYTES + 6 * msg.length + 3 * root.serviceJson.length;
+  try {
+    const keys = Object.keys(merged);
+    const n = Math.min(keys.length, limits.maxObjectKeys);
+    for (let i = 0; i < n; i++) {
+      const key = keys[i] as string;
+      bytes += 6 * key.length + 4;
+      if (s.redact?.has(key.toLowerCase()) === true) {
+        attrs[key] = s.redactWith;
+        bytes += 6 * s.redactWith.length + 2;
+        continue;
+      }
+      const v = merged[key];
+      switch (typeof v) {
+        case "undefined":
+        case "function":
+        case "symbol":
+          break;
+        case "string": {
+          const cut = truncate(v, limits.maxStringLength);
+          attrs[key] = cut;
+          bytes += 6 * cut.length + 2;
+          break;
+        }
+        case "number":
+          // JSON has no -0, NaN or Infinity: -0 comes back as 0, the others as strings.
+          attrs[key] = Number.isFinite(v) ? v + 0 : String(v);
+          bytes += 32;
+          break;
+        case "boolean":
+          attrs[key] = v;
+          bytes += 5;
+          break;
+        case "bigint": {
+          const text = v.toString();
+          attrs[key] = text;
+          bytes += text.length + 2;
+          break;
+        }
+        default: {
+          if (v === null) {
+            bytes += 4;
+            break;
+          }
+          const text = fieldValueJson(v, s);
+          bytes += 3 * text.length;
+          const parsed: unknown = JSON.parse(text);
+          if (
+            typeof parsed === "string" ||
+            typeof parsed === "number" ||
+            typeof parsed === "boolean"
+          )
+            attrs[key] = parsed;
+          else if (parsed !== null) attrs[key] = JSON.stringify(parsed);
+        }
+      }
+    }
+    if (keys.length > n) {
+      attrs["…"] = `${keys.length - n} more keys`;
+      bytes += 40;
+    }
+  } catch {
+    return null;
+  }
+  return bytes <= limits.maxLineBytes ? attrs : null;
 }

@@ -102,6 +102,20 @@ export function serializeJson(value: unknown, options: SerializeOptions): string
   }
 }
 
+/**
+ * One field's value as {@link serializeJson} writes it inside a record's
+ * fields (one level down: the depth limit counts from the record). Unlike
+ * {@link serializeJson} it throws where serialising the whole record would
+ * have replaced the record with `"[Throws: …]"`.
+ *
+ * @param value - the field's value.
+ * @param options - limits and redaction.
+ * @returns the value as JSON text.
+ */
+export function fieldValueJson(value: unknown, options: SerializeOptions): string {
+  return writeValue(value, 1, [], options);
+}
+
 function writeValue(
   value: unknown,
   depth: number,
