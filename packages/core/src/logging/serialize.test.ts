@@ -131,7 +131,8 @@ describe("serializeJson", () => {
     expect(ser({ s: 'a\ud800b\u0001"\\' })).toEqual({ s: 'a\ud800b\u0001"\\' });
   });
 
-  it("always produces valid JSON for arbitrary values", () => {
+  // Property tests: generous timeouts, as a busy machine can take seconds for the runs.
+  it("always produces valid JSON for arbitrary values", { timeout: 30_000 }, () => {
     fc.assert(
       fc.property(
         fc.anything({ withBigInt: true, withMap: true, withSet: true, withDate: true }),
@@ -145,7 +146,7 @@ describe("serializeJson", () => {
 });
 
 describe("quoteJson", () => {
-  it("writes what JSON.stringify writes, for short and long strings alike", () => {
+  it("writes what JSON.stringify writes, for short and long strings alike", { timeout: 30_000 }, () => {
     const specials = ["\u0000", "\u001f", '"', "\\", "\ud800", "\udbff\udc00", "\udfff"];
     const plain = ["\u0020", "\u007f", "é", "\u2028", "\ud7ff", "\ue000", "😀"];
     for (const length of [0, 1, 5, 39, 40, 41, 80]) {
