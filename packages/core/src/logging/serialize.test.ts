@@ -146,7 +146,9 @@ describe("serializeJson", () => {
 });
 
 describe("quoteJson", () => {
-  it("writes what JSON.stringify writes, for short and long strings alike", { timeout: 30_000 }, () => {
+  it("writes what JSON.stringify writes, for short and long strings alike", {
+    timeout: 30_000,
+  }, () => {
     const specials = ["\u0000", "\u001f", '"', "\\", "\ud800", "\udbff\udc00", "\udfff"];
     const plain = ["\u0020", "\u007f", "é", "\u2028", "\ud7ff", "\ue000", "😀"];
     for (const length of [0, 1, 5, 39, 40, 41, 80]) {
