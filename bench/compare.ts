@@ -112,8 +112,10 @@ function opsPerSec(bench: Bench, name: string, batch: number): number {
   return (1000 / result.period) * batch;
 }
 
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
+/** The median of `xs`, leaving out NaN (a reading that could not be taken); NaN if none is left. */
+export function median(xs: number[]): number {
+  const sorted = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

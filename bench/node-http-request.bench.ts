@@ -18,7 +18,8 @@ import { fileURLToPath } from "node:url";
 import { createTelemetry, lineSink } from "@groundwork/core";
 import { createRegistry } from "@groundwork/metrics";
 import { instrumentServer, serve } from "@groundwork/node";
-import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { median } from "./compare";
+import { bareListener, handler, noopExporter } from "./node-http-app";
 
 const CASES: { kind: string; label: string }[] = [
   { kind: "bare", label: "bare node:http listener" },
@@ -28,19 +29,6 @@ const CASES: { kind: string; label: string }[] = [
   { kind: "serve", label: "serve(), 10% sampled" },
   { kind: "serve-quiet", label: "serve(), 10%, no access log, no metrics" },
 ];
-
-const BODY = "hello world";
-const handler = () => new Response(BODY, { headers: { "content-type": "text/plain" } });
-const bareListener = (_req: IncomingMessage, res: ServerResponse) => {
-  res.writeHead(200, { "content-type": "text/plain" });
-  res.end(BODY);
-};
-const noopExporter: SpanExporter = {
-  export(_spans: ReadableSpan[], done) {
-    done({ code: 0 });
-  },
-  shutdown: () => Promise.resolve(),
-};
 
 function telemetryOptions(quiet: boolean) {
   return {
@@ -140,14 +128,6 @@ async function child(kind: string, n: number): Promise<void> {
   process.stdout.write(`${(used.user + used.system) / n}\n`);
   process.exit(0);
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1
-    ? (s[mid] as number)
-    : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 
 async function main(): Promise<void> {
   const rounds = Math.max(7, Number(process.env.BENCH_ROUNDS ?? 7));

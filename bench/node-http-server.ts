@@ -1,30 +1,15 @@
 // One server of the node-http benchmark, started by node-http.bench.ts in a
 // process of its own, without the `source` condition: @groundwork/* resolve
 // to their built dist/ files, as in an app. Prints "listening <port>".
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { createTelemetry, lineSink } from "@groundwork/core";
 import { createRegistry } from "@groundwork/metrics";
 import { instrumentServer, serve } from "@groundwork/node";
-import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { bareListener, handler, noopExporter } from "./node-http-app";
 
 const kind = process.argv[2] ?? "";
-const BODY = "hello world";
-
-const handler = () => new Response(BODY, { headers: { "content-type": "text/plain" } });
-const bareListener = (_req: IncomingMessage, res: ServerResponse) => {
-  res.writeHead(200, { "content-type": "text/plain" });
-  res.end(BODY);
-};
-
-// Spans go through each side's batch processor to an exporter that drops them.
-const noopExporter: SpanExporter = {
-  export(_spans: ReadableSpan[], done) {
-    done({ code: 0 });
-  },
-  shutdown: () => Promise.resolve(),
-};
 
 function telemetry(samplingRatio: number) {
   return createTelemetry({

@@ -15,6 +15,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { median } from "./compare";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Math.max(7, Number(process.env.BENCH_ROUNDS ?? 7));
@@ -115,14 +116,6 @@ async function measure(kind: string): Promise<Sample> {
     await stopServer(child);
   }
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1
-    ? (s[mid] as number)
-    : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 
 const samples = new Map<string, Sample[]>(CASES.map((c) => [c.kind, []]));
 for (let round = 0; round < ROUNDS; round++) {

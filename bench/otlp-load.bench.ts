@@ -27,6 +27,7 @@ import {
 import { createTracing } from "@groundwork/core/tracing";
 import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { median } from "./compare";
 
 const rate = Number(process.argv[2] ?? 20_000);
 const seconds = Number(process.argv[3] ?? 20);
@@ -121,11 +122,6 @@ const processorFor = (endpoint: string) =>
     concurrency === undefined ? {} : { maxConcurrentExports: Number(concurrency) },
   );
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const summary = (values: number[], digits = 0): string =>
   `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
 

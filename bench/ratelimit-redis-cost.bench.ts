@@ -19,6 +19,7 @@ import { createRedisLimiter, ioredisAdapter } from "@groundwork/ratelimit/redis"
 import { Redis } from "ioredis";
 import { RateLimiterRedis } from "rate-limiter-flexible";
 import { startRedis } from "../packages/test-harness/src/index";
+import { median } from "./compare";
 
 const SEMI_SPACE = "--min-semi-space-size=128";
 if (!process.execArgv.includes(SEMI_SPACE)) {
@@ -183,13 +184,6 @@ if (baselinePath && baselineClient) {
     single: (key) => baselineLimiter.check(key),
   });
 }
-
-const median = (xs: number[]) => {
-  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 try {
   console.log(

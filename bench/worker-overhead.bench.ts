@@ -14,6 +14,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { bundleWorker, startOtlpReceiver } from "@groundwork/test-harness";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { median } from "./compare";
 
 const ROUNDS = Math.max(7, Number(process.env.ROUNDS ?? "7"));
 const ROUND_MS = Number(process.env.ROUND_MS ?? "1500");
@@ -121,12 +122,6 @@ async function run(
     exports: (receiver.requests().length - exportsBefore) / done,
   };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 for (const variant of Object.values(variants)) await run(variant, 300); // warm-up
 const results = Object.fromEntries(
