@@ -12,3 +12,4 @@ export type { RuntimeInfo } from "./runtime";
 export { detectRuntime } from "./runtime";
 export type { TimerHandle } from "./timers";
 export { clearTimer, queueMicrotask, setUnrefInterval, setUnrefTimeout } from "./timers";
+export { exceedsUtf8Bytes, utf8Length } from "./utf8";

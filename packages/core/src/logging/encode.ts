@@ -1,6 +1,7 @@
+import { exceedsUtf8Bytes, utf8Length } from "@groundwork/platform";
 import type { Span } from "@opentelemetry/api";
 import type { LogLevel } from "./levels";
-import { type FieldPart, fitRecord, overLimit, type PartFormat, utf8Length } from "./line-limit";
+import { type FieldPart, fitRecord, type PartFormat } from "./line-limit";
 import {
   fieldValueJson,
   quoteJson,
@@ -141,7 +142,7 @@ export function jsonLine(
   }
   if (span !== undefined) line += traceJson(span);
   line = `${line + root.serviceJson}}`;
-  return overLimit(line, root.serialize.limits.maxLineBytes)
+  return exceedsUtf8Bytes(line, root.serialize.limits.maxLineBytes)
     ? cutJsonLine(state, level, msg, fields, span, time)
     : line;
 }
@@ -269,7 +270,7 @@ export function textLine(
     line += ` ${textWord(key)}=${textValue(key, v, root.serialize)}`;
   }
   if (span !== undefined) line += traceText(span);
-  return overLimit(line, root.serialize.limits.maxLineBytes)
+  return exceedsUtf8Bytes(line, root.serialize.limits.maxLineBytes)
     ? cutTextLine(state, level, msg, fields, span, time)
     : line;
 }

@@ -1,9 +1,9 @@
+import { utf8Length } from "@groundwork/platform";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import { CoreError } from "../errors";
 import { createTelemetry } from "../telemetry";
 import { span } from "../tracing/span";
-import { utf8Length } from "./line-limit";
 import { createLogger, log } from "./logger";
 import type { LoggerOptions } from "./options";
 import { lineSink, memorySink } from "./sinks";

@@ -1,35 +1,12 @@
+import { utf8Length } from "@groundwork/platform";
 import { truncate } from "./serialize";
 
 // The cap on a whole record (`limits.maxLineBytes`). Every part of a record is
 // already bounded on its own (string length, keys, items, depth); many parts
 // near their bounds can still add up to megabytes. An encoder writes the line
-// as usual and asks `overLimit` (a length comparison for any line shorter than
+// as usual and asks `exceedsUtf8Bytes` (a length comparison for any line shorter than
 // a third of the cap, so small lines pay nothing more); only a line over the
 // cap is written again through `fitRecord`, from parts.
-
-/** UTF-8 length of `s` as a `TextEncoder` writes it (a lone surrogate becomes U+FFFD, 3 bytes). */
-export function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      // A pair: 4 bytes for its 2 units.
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 2;
-        i++;
-      } else n += 2;
-    } else n += 2;
-  }
-  return n;
-}
-
-/** Whether `line` takes more than `max` UTF-8 bytes. A UTF-16 unit is at most 3 bytes, so short lines are not counted. */
-export function overLimit(line: string, max: number): boolean {
-  return line.length * 3 > max && (line.length > max || utf8Length(line) > max);
-}
 
 /** One field of a record as its format writes it. */
 export interface FieldPart {

@@ -1,4 +1,4 @@
-import { processEnv } from "@groundwork/platform";
+import { exceedsUtf8Bytes, processEnv } from "@groundwork/platform";
 import { type SecretSpan, SettingsError, type SettingsIssue, SOURCE_CODES } from "../errors";
 import type { ReadFile } from "../read-file";
 import type { LoadOptions, ParseOptions } from "../settings";
@@ -8,7 +8,7 @@ import { argsLayer, envLayer, type Layer, merge, skeleton } from "./layers";
 import { preflight, type Reference } from "./preflight";
 import { errorText, readText, refIssue, resolveEnvRef, resolveFileRef } from "./references";
 import type { StandardResult, StandardSchema } from "./standard";
-import { exceedsSize, type Limits, parseYamlSource } from "./yaml-source";
+import { type Limits, parseYamlSource } from "./yaml-source";
 
 /** What a definition fixes once: the schema, its JSON Schema and the limits. */
 export interface PipelineConfig {
@@ -136,7 +136,7 @@ export class Pipeline<T> {
   private textLayer(text: string, name: string, run: Run): Layer[] {
     const { limits, root } = this.config;
     const parsed = parseYamlSource(text, name, limits, { root });
-    if (!exceedsSize(text, limits.maxBytes)) {
+    if (!exceedsUtf8Bytes(text, limits.maxBytes)) {
       run.sources.texts.set(name, text);
       run.sources.secrets.set(name, parsed.secrets);
     }

@@ -1,8 +1,8 @@
+import { exceedsUtf8Bytes } from "@groundwork/platform";
 import type { SettingsIssue } from "../errors";
 import type { ReadFile } from "../read-file";
 import type { Reference } from "./preflight";
 import { lookup, type Prov } from "./provenance";
-import { exceedsSize } from "./yaml-source";
 
 /** Variables that `env:NAME` references and environment layers read. */
 export type Vars = Readonly<Record<string, unknown>>;
@@ -42,7 +42,7 @@ export async function resolveFileRef(
 ): Promise<void> {
   const text = await readText(readFile, ref.target, maxBytes, issues, ref, prov);
   if (text === undefined) return;
-  if (exceedsSize(text, maxBytes)) {
+  if (exceedsUtf8Bytes(text, maxBytes)) {
     issues.push({
       ...refIssue(ref, `${ref.target} is larger than ${maxBytes} bytes`, prov),
       code: "too_large",

@@ -1,3 +1,4 @@
+import { exceedsUtf8Bytes } from "@groundwork/platform";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { SettingsIssue, SettingsSource } from "../errors";
 import type { SchemaNode } from "./json-schema";
@@ -28,31 +29,6 @@ export interface ParsedSource {
   readonly secrets: readonly Span[];
 }
 
-/** UTF-8 length of a string, without allocating its encoding. */
-export function byteLength(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0x80) bytes += 1;
-    else if (unit < 0x800) bytes += 2;
-    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else bytes += 3;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
-/** Checks the size limit cheaply: a string's UTF-8 length is never below its UTF-16 length. */
-export function exceedsSize(text: string, maxBytes: number): boolean {
-  if (text.length > maxBytes) return true;
-  if (text.length * 3 <= maxBytes) return false;
-  return byteLength(text) > maxBytes;
-}
-
 /**
  * Parses one YAML document into a plain value plus the position of every key
  * and value. Anything unsafe (oversized text, alias bombs, prototype keys,
@@ -77,7 +53,7 @@ export function parseYamlSource(
     issues: [issue],
     secrets,
   });
-  if (exceedsSize(text, limits.maxBytes)) {
+  if (exceedsUtf8Bytes(text, limits.maxBytes)) {
     return fail({
       code: "too_large",
       path: [],
