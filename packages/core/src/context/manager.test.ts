@@ -64,3 +64,45 @@ describe("createAsyncLocalStorageContextManager", () => {
     expect(m.active()).toBe(ROOT_CONTEXT);
   });
 });
+
+describe("createAsyncLocalStorageContextManager, entering the active context", () => {
+  it("calls fn directly, with this and arguments, instead of entering a new frame", () => {
+    const g = globalThis as unknown as { process: { getBuiltinModule(id: string): unknown } };
+    const { AsyncLocalStorage } = g.process.getBuiltinModule("node:async_hooks") as {
+      AsyncLocalStorage: AsyncLocalStorageConstructor;
+    };
+    let runs = 0;
+    // Counts the frames the manager enters.
+    class CountingStorage<T> extends (AsyncLocalStorage as unknown as new <U>() => {
+      run<R, A extends unknown[]>(store: U, fn: (...args: A) => R, ...args: A): R;
+      getStore(): U | undefined;
+    })<T> {
+      override run<R, A extends unknown[]>(store: T, fn: (...args: A) => R, ...args: A): R {
+        runs++;
+        return super.run(store, fn, ...args);
+      }
+    }
+    const m = createAsyncLocalStorageContextManager(
+      CountingStorage as unknown as AsyncLocalStorageConstructor,
+    );
+    const outer = withValue("outer");
+    const seen = m.with(outer, () =>
+      m.with(
+        outer,
+        function (this: { n: number }, add: number) {
+          return `${m.active().getValue(KEY)}:${this.n + add}`;
+        },
+        { n: 1 },
+        2,
+      ),
+    );
+    expect(seen).toBe("outer:3");
+    expect(runs).toBe(1);
+    // A different context is still entered, and left after.
+    expect(m.with(outer, () => m.with(withValue("inner"), () => m.active().getValue(KEY)))).toBe(
+      "inner",
+    );
+    expect(runs).toBe(3);
+    expect(m.active()).toBe(ROOT_CONTEXT);
+  });
+});

@@ -45,6 +45,10 @@ export function createAsyncLocalStorageContextManager(
       thisArg?: ThisParameterType<F>,
       ...args: A
     ): ReturnType<F> {
+      // Already active (a listener bound to the context that emitted its
+      // event, a nested run): entering it again would change nothing but
+      // cost a frame, which on Node 24 copies every store of the frame.
+      if (storage.getStore() === ctx) return fn.apply(thisArg as ThisParameterType<F>, args);
       const call = thisArg === undefined ? fn : fn.bind(thisArg);
       return storage.run(ctx, call as (...a: A) => ReturnType<F>, ...args);
     },
