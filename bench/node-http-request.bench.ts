@@ -13,6 +13,7 @@
 // (default 40 000).
 import { execFileSync } from "node:child_process";
 import { createServer, IncomingMessage, type Server, ServerResponse } from "node:http";
+import { createRequire } from "node:module";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createTelemetry, lineSink } from "@groundwork/core";
@@ -28,6 +29,7 @@ const CASES: { kind: string; label: string }[] = [
   { kind: "hono-plain", label: "@hono/node-server, `overrideGlobalObjects: false`" },
   { kind: "serve", label: "serve(), 10% sampled" },
   { kind: "serve-quiet", label: "serve(), 10%, no access log, no metrics" },
+  { kind: "otel", label: "@opentelemetry/instrumentation-http, 10% sampled" },
 ];
 
 function telemetryOptions(quiet: boolean) {
@@ -60,6 +62,26 @@ async function serverFor(kind: string): Promise<Server> {
     case "serve-quiet": {
       const running = await serve(handler, telemetryOptions(kind === "serve-quiet"));
       return running.server;
+    }
+    case "otel": {
+      const {
+        NodeTracerProvider,
+        BatchSpanProcessor,
+        ParentBasedSampler,
+        TraceIdRatioBasedSampler,
+      } = await import("@opentelemetry/sdk-trace-node");
+      const { HttpInstrumentation } = await import("@opentelemetry/instrumentation-http");
+      const provider = new NodeTracerProvider({
+        sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) }),
+        spanProcessors: [new BatchSpanProcessor(noopExporter)],
+      });
+      provider.register();
+      const instrumentation = new HttpInstrumentation();
+      instrumentation.setTracerProvider(provider);
+      instrumentation.enable();
+      // The instrumentation patches modules loaded through require() after it is enabled.
+      const http = createRequire(import.meta.url)("http") as typeof import("node:http");
+      return http.createServer(bareListener);
     }
     default:
       throw new Error(`unknown case ${kind}`);
