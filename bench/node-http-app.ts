@@ -1,5 +1,6 @@
 // What every server of the HTTP benchmarks answers, and the span exporter they share.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createRequire } from "node:module";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 
 export const BODY = "hello world";
@@ -21,3 +22,23 @@ export const noopExporter: SpanExporter = {
   },
   shutdown: () => Promise.resolve(),
 };
+
+/**
+ * `node:http` as `@opentelemetry/instrumentation-http` patches it, with
+ * sdk-trace-base sampling 10% of new traces and dropping the spans.
+ */
+export async function otelInstrumentedHttp(): Promise<typeof import("node:http")> {
+  const { NodeTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } =
+    await import("@opentelemetry/sdk-trace-node");
+  const { HttpInstrumentation } = await import("@opentelemetry/instrumentation-http");
+  const provider = new NodeTracerProvider({
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) }),
+    spanProcessors: [new BatchSpanProcessor(noopExporter)],
+  });
+  provider.register();
+  const instrumentation = new HttpInstrumentation();
+  instrumentation.setTracerProvider(provider);
+  instrumentation.enable();
+  // The instrumentation patches modules loaded through require() after it is enabled.
+  return createRequire(import.meta.url)("http") as typeof import("node:http");
+}

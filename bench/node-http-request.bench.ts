@@ -13,14 +13,13 @@
 // (default 40 000).
 import { execFileSync } from "node:child_process";
 import { createServer, IncomingMessage, type Server, ServerResponse } from "node:http";
-import { createRequire } from "node:module";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createTelemetry, lineSink } from "@groundwork/core";
 import { createRegistry } from "@groundwork/metrics";
 import { instrumentServer, serve } from "@groundwork/node";
 import { median } from "./compare";
-import { bareListener, handler, noopExporter } from "./node-http-app";
+import { bareListener, handler, noopExporter, otelInstrumentedHttp } from "./node-http-app";
 
 const CASES: { kind: string; label: string }[] = [
   { kind: "bare", label: "bare node:http listener" },
@@ -63,26 +62,8 @@ async function serverFor(kind: string): Promise<Server> {
       const running = await serve(handler, telemetryOptions(kind === "serve-quiet"));
       return running.server;
     }
-    case "otel": {
-      const {
-        NodeTracerProvider,
-        BatchSpanProcessor,
-        ParentBasedSampler,
-        TraceIdRatioBasedSampler,
-      } = await import("@opentelemetry/sdk-trace-node");
-      const { HttpInstrumentation } = await import("@opentelemetry/instrumentation-http");
-      const provider = new NodeTracerProvider({
-        sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) }),
-        spanProcessors: [new BatchSpanProcessor(noopExporter)],
-      });
-      provider.register();
-      const instrumentation = new HttpInstrumentation();
-      instrumentation.setTracerProvider(provider);
-      instrumentation.enable();
-      // The instrumentation patches modules loaded through require() after it is enabled.
-      const http = createRequire(import.meta.url)("http") as typeof import("node:http");
-      return http.createServer(bareListener);
-    }
+    case "otel":
+      return (await otelInstrumentedHttp()).createServer(bareListener);
     default:
       throw new Error(`unknown case ${kind}`);
   }

@@ -2,12 +2,11 @@
 // process of its own, without the `source` condition: @groundwork/* resolve
 // to their built dist/ files, as in an app. Prints "listening <port>".
 import { createServer } from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { createTelemetry, lineSink } from "@groundwork/core";
 import { createRegistry } from "@groundwork/metrics";
 import { instrumentServer, serve } from "@groundwork/node";
-import { bareListener, handler, noopExporter } from "./node-http-app";
+import { bareListener, handler, noopExporter, otelInstrumentedHttp } from "./node-http-app";
 
 const kind = process.argv[2] ?? "";
 
@@ -58,26 +57,8 @@ async function start(): Promise<number> {
           metrics: createRegistry({ serviceName: "bench" }),
         }),
       );
-    case "otel-10": {
-      const {
-        NodeTracerProvider,
-        BatchSpanProcessor,
-        ParentBasedSampler,
-        TraceIdRatioBasedSampler,
-      } = await import("@opentelemetry/sdk-trace-node");
-      const { HttpInstrumentation } = await import("@opentelemetry/instrumentation-http");
-      const provider = new NodeTracerProvider({
-        sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) }),
-        spanProcessors: [new BatchSpanProcessor(noopExporter)],
-      });
-      provider.register();
-      const instrumentation = new HttpInstrumentation();
-      instrumentation.setTracerProvider(provider);
-      instrumentation.enable();
-      // The instrumentation patches modules loaded through require() after it is enabled.
-      const http = createRequire(import.meta.url)("http") as typeof import("node:http");
-      return listen(http.createServer(bareListener));
-    }
+    case "otel-10":
+      return listen((await otelInstrumentedHttp()).createServer(bareListener));
     default:
       throw new Error(`unknown server kind ${kind}`);
   }
