@@ -3,6 +3,7 @@ import { log } from "@groundwork/core";
 import { checkMetrics, useOtlpReceiver } from "@groundwork/test-harness";
 import { describe, expect, it } from "vitest";
 import { LAZY_REQUESTS } from "../src/http/lazy-request";
+import { READS_BODY_SOURCE } from "../src/http/response";
 import { NodeError, serve } from "../src/index";
 import { find, REMOTE_SPAN, REMOTE_TRACE, send, sleep, until } from "./http-fixture";
 import { useTestServers } from "./test-servers";
@@ -620,7 +621,9 @@ describe("serve: bodies", () => {
     expect((await send(`${now.url}/`)).body).toBe("now");
     expect((await send(`${server.url}/later`)).body).toBe("later");
     expect((await send(`${server.url}/thenable`)).body).toBe("thenable");
-    expect(ended).toEqual([true, false, false]);
+    // Where the body's source cannot be read (Node 24), it is streamed, so
+    // even a Response returned at once is written after the event.
+    expect(ended).toEqual([READS_BODY_SOURCE, false, false]);
   });
 
   it("sends only what is left of a body the handler has read from already", async () => {

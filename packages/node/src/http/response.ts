@@ -71,6 +71,13 @@ const BODY_STATE: symbol | undefined = (() => {
 })();
 
 /**
+ * Whether this runtime's `Response` lets {@link writeResponse} send a body
+ * made from a string or bytes without reading its stream (Node 20 and 22;
+ * Node 24's undici keeps that state in private fields).
+ */
+export const READS_BODY_SOURCE: boolean = BODY_STATE !== undefined;
+
+/**
  * What the body of `response` was made from, when that was a string or bytes
  * and the body has not been read: the bytes to send without reading the
  * stream. `undefined` for any other body.

@@ -1,3 +1,4 @@
+import { PerformanceObserver } from "node:perf_hooks";
 import { createRegistry, findSamples } from "@groundwork/metrics";
 import { checkMetrics } from "@groundwork/test-harness";
 import { afterEach, describe, expect, it } from "vitest";
@@ -23,9 +24,19 @@ describe("createProcessMetrics", () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     busyWait(60);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const garbage: unknown[] = [];
-    for (let i = 0; i < 200_000; i++) garbage.push({ i });
-    garbage.length = 0;
+    // Garbage until a collection is seen (how much it takes depends on the
+    // young generation's size, which differs between Node versions).
+    let collected = false;
+    const watcher = new PerformanceObserver(() => {
+      collected = true;
+    });
+    watcher.observe({ entryTypes: ["gc"] });
+    for (let round = 0; round < 100 && !collected; round++) {
+      const garbage: unknown[] = [];
+      for (let i = 0; i < 200_000; i++) garbage.push({ i });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    watcher.disconnect();
     await new Promise((resolve) => setTimeout(resolve, 50));
 
     const text = registry.collect();
