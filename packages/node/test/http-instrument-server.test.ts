@@ -1,11 +1,18 @@
-import { createServer, request as httpRequest, type Server } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  IncomingMessage,
+  type Server,
+  ServerResponse,
+} from "node:http";
+import { Socket } from "node:net";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { log } from "@groundwork/core";
 import { useOtlpReceiver } from "@groundwork/test-harness";
 import { describe, expect, it } from "vitest";
 import { instrumentServer, NodeError } from "../src/index";
-import { send, until } from "./http-fixture";
+import { send, sleep, until } from "./http-fixture";
 import { useTestServers } from "./test-servers";
 
 // instrumentServer() on plain node:http servers: context must follow the
@@ -196,6 +203,38 @@ describe("instrumentServer: context across events and streams", () => {
     }
     expect(seen[1]).toEqual(seen[0]);
     expect(seen[0]).toMatchObject({ method: "GET", route: "/orders/:id", status: 200, bytes: 2 });
+  });
+
+  it("records a request listener that throws, then throws it on from the event", async () => {
+    const t = servers.setup();
+    const server = instrumentServer(
+      createServer(() => {
+        log.info("handling");
+        throw new Error("listener failed");
+      }),
+      { telemetry: t.telemetry, metrics: t.registry },
+    );
+    // node:http turns a throw in a `request` listener into an uncaught
+    // exception, so the event is emitted here as the server would.
+    const req = new IncomingMessage(new Socket());
+    req.method = "GET";
+    req.url = "/orders";
+    req.headers = { host: "shop.test" };
+    const res = new ServerResponse(req);
+    expect(() => server.emit("request", req, res)).toThrow("listener failed");
+    res.emit("close");
+    const logs = t.logs();
+    const handling = logs.find((l) => l.msg === "handling");
+    const failed = logs.filter((l) => l.msg === "request handler failed");
+    expect(failed).toHaveLength(1);
+    expect(handling?.traceId).toBeDefined();
+    expect(failed[0]?.traceId).toBe(handling?.traceId);
+    // The span ends once the promise of its lifetime settles, a turn later.
+    await sleep(0);
+    const [span] = await t.spans();
+    expect(span?.status.code).toBe("STATUS_CODE_ERROR");
+    expect(span?.attributes["error.type"]).toBe("Error");
+    expect(span?.events.map((e) => e.name)).toContain("exception");
   });
 
   it("rejects invalid options", () => {

@@ -54,11 +54,20 @@ function bindEmitter(
   onEnd?: (event: string) => void,
 ): void {
   const emit = emitter.emit;
-  emitter.emit = function boundEmit(this: unknown, ...args: [string | symbol, ...unknown[]]) {
-    return ctx.run(() => {
-      if (onEnd !== undefined && (args[0] === "finish" || args[0] === "close")) onEnd(args[0]);
-      return emit.apply(this, args);
-    });
+  emitter.emit = function boundEmit(
+    this: { listenerCount(event: string | symbol): number },
+    ...args: [string | symbol, ...unknown[]]
+  ) {
+    const event = args[0];
+    if (onEnd !== undefined && (event === "finish" || event === "close")) {
+      return ctx.run(() => {
+        onEnd(event);
+        return emit.apply(this, args);
+      });
+    }
+    // No listener to run in the context: entering it would change nothing.
+    if (this.listenerCount(event) === 0) return emit.apply(this, args);
+    return ctx.run(() => emit.apply(this, args));
   };
 }
 
@@ -69,15 +78,16 @@ interface InstrumentState {
   readonly routeOf: InstrumentServerOptions["route"];
 }
 
-function begin(
+/**
+ * Sets the request up inside its context: `traceparent` on the response, the
+ * request's and response's events bound to the context.
+ */
+function prepare(
   state: InstrumentState,
+  rt: RequestTelemetry,
   req: IncomingMessage,
   res: ServerResponse,
-): RequestTelemetry {
-  const rt = new RequestTelemetry(
-    state.instr,
-    describeRequest(req, state.scheme, state.matchRoute?.(pathOf(req.url))),
-  );
+): void {
   const traceparent = rt.traceparent();
   if (traceparent !== undefined && !res.headersSent) res.setHeader("traceparent", traceparent);
   // `finish`: the response went to the socket in full; a `close` before it:
@@ -100,7 +110,6 @@ function begin(
   };
   bindEmitter(req as unknown as { emit: Emit }, rt.context);
   bindEmitter(res as unknown as { emit: Emit }, rt.context, end);
-  return rt;
 }
 
 /**
@@ -174,21 +183,45 @@ export function instrumentServer<S extends Server | HttpsServer>(
     ...args: [string | symbol, ...unknown[]]
   ): boolean {
     if (args[0] !== "request") return emit.apply(this, args);
+    const req = args[1] as IncomingMessage;
+    const res = args[2] as ServerResponse;
+    let emitted = false;
+    let thrown: { error: unknown } | undefined;
+    // The app's listeners run where the request's context is made, which
+    // saves entering it a second time.
+    const inside = (rt: RequestTelemetry) => {
+      try {
+        prepare(state, rt, req, res);
+      } catch {
+        // The request is served uninstrumented rather than not at all.
+      }
+      try {
+        emitted = emit.apply(this, args);
+      } catch (error) {
+        thrown = { error };
+      }
+    };
     let rt: RequestTelemetry;
     try {
-      rt = begin(state, args[1] as IncomingMessage, args[2] as ServerResponse);
+      rt = new RequestTelemetry(
+        state.instr,
+        describeRequest(req, state.scheme, state.matchRoute?.(pathOf(req.url))),
+        inside,
+      );
     } catch {
       return emit.apply(this, args);
     }
-    return rt.context.run(() => {
-      try {
-        return emit.apply(this, args);
-      } catch (error) {
-        // The app's own listener threw: recorded, then thrown on unchanged.
-        rt.fail(error);
-        throw error;
-      }
-    });
+    if (!rt.entered) {
+      // No span could be started: the request runs in the base context.
+      const base = rt;
+      base.context.run(() => inside(base));
+    }
+    if (thrown !== undefined) {
+      // The app's own listener threw: recorded, then thrown on unchanged.
+      rt.fail(thrown.error);
+      throw thrown.error;
+    }
+    return emitted;
   };
   target[INSTRUMENTED] = true;
   return server;

@@ -125,7 +125,8 @@ export function createHttpInstrumentation(
 const noop = () => {};
 
 /**
- * One request's telemetry: entered with `context.run`, ended once with
+ * One request's telemetry: entered with `context.run` (or run in at once
+ * through the constructor's `inside`), ended once with
  * {@link RequestTelemetry.end}.
  */
 export class RequestTelemetry {
@@ -138,12 +139,24 @@ export class RequestTelemetry {
   private route: string | undefined;
   private failed = false;
   private ended = false;
+  /** Whether the constructor's `inside` ran. */
+  entered = false;
   private settle: () => void = noop;
+  private inside: ((rt: RequestTelemetry) => void) | undefined;
 
+  /**
+   * @param instr - the server's state
+   * @param info - the request
+   * @param inside - run inside the request's context as soon as it exists,
+   *   which spares entering it once more; it must not throw. Not run when the
+   *   tracer failed (the context is then the base one): see {@link entered}.
+   */
   constructor(
     private readonly instr: HttpInstrumentation,
     private readonly info: IncomingRequestInfo,
+    inside?: (rt: RequestTelemetry) => void,
   ) {
+    this.inside = inside;
     this.method = normaliseMethod(info.method);
     this.route = info.route;
     const attributes: Attributes = {
@@ -184,6 +197,12 @@ export class RequestTelemetry {
   private readonly enter = (span: Span): Promise<void> | undefined => {
     this.span = span;
     this.context = TelemetryContext.current();
+    const inside = this.inside;
+    if (inside !== undefined) {
+      this.inside = undefined;
+      this.entered = true;
+      inside(this);
+    }
     if (!span.isRecording()) return undefined;
     return new Promise<void>((resolve) => {
       this.settle = resolve;
@@ -212,23 +231,29 @@ export class RequestTelemetry {
     if (this.failed) return;
     this.failed = true;
     try {
-      this.log.error(
-        "request handler failed",
-        error instanceof Error ? error : { error: String(error) },
-      );
-      const span = this.span;
-      if (span?.isRecording()) {
-        span.recordException(
-          error instanceof Error ? error : { name: "Error", message: String(error) },
-        );
-        span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          message: error instanceof Error ? error.message : String(error),
-        });
-      }
+      // In the request's context, wherever it is called from: the line
+      // carries the request's trace ids (free when it is active already).
+      this.context.run(() => this.record(error));
     } catch {
       // Telemetry never throws into the request.
+    }
+  }
+
+  private record(error: unknown): void {
+    this.log.error(
+      "request handler failed",
+      error instanceof Error ? error : { error: String(error) },
+    );
+    const span = this.span;
+    if (span?.isRecording()) {
+      span.recordException(
+        error instanceof Error ? error : { name: "Error", message: String(error) },
+      );
+      span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
