@@ -1,5 +1,6 @@
-import { type OtlpTraceEncoding, protobufTraceEncoding } from "@groundwork/core/otlp";
-import { type OtlpMetricsEncoding, protobufMetricsEncoding } from "@groundwork/metrics/otlp";
+import type { OtlpTraceEncoding } from "@groundwork/core/otlp";
+import type { OtlpMetricsEncoding } from "@groundwork/metrics/otlp";
+import { protobufMetrics, protobufSpans } from "./internal/protobuf";
 
 /**
  * The encoders of one OTLP/HTTP protocol for the signals a Worker exports (spans and request
@@ -21,6 +22,6 @@ export interface WorkerOtlpEncoding {
 
 /** The encoding every Worker bundles: binary protobuf, the OTLP default. */
 export const protobufEncoding: WorkerOtlpEncoding = {
-  traces: protobufTraceEncoding,
-  metrics: protobufMetricsEncoding,
+  traces: protobufSpans,
+  metrics: protobufMetrics,
 };
