@@ -100,6 +100,18 @@ describe("the Worker's protobuf encoding", () => {
     expect(expected).toHaveLength(24);
   });
 
+  it("writes times given with fractions as the transformer does, without throwing", async () => {
+    const [span] = recordVaried(1);
+    const odd: ReadableSpan = Object.create(span as ReadableSpan);
+    Object.defineProperty(odd, "startTime", { value: [1_764_000_000.5, 1000.25] });
+    await post("traces", ProtobufTraceSerializer.serializeRequest([odd]) as Uint8Array);
+    const expected = receiver.traces();
+    receiver.reset();
+    await post("traces", protobufSpans.encode([odd]) as Uint8Array);
+    expect(receiver.traces()).toEqual(expected);
+    expect(expected[0]?.startTimeUnixNano).toBe(1_764_000_000_000_001_000n);
+  });
+
   it("joins requests into one carrying all their spans", async () => {
     const spans = recordVaried(6);
     await post("traces", protobufSpans.encode(spans) as Uint8Array);

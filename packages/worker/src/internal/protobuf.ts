@@ -75,7 +75,7 @@ function fixed32(out: Out, field: number, n: number): void {
 
 function time(out: Out, field: number, t: HrTime): void {
   tag(out, field, I64);
-  int64(out, BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]));
+  int64(out, BigInt(Math.trunc(t[0])) * 1_000_000_000n + BigInt(Math.trunc(t[1])));
 }
 
 function doubleBytes(out: Out, value: number): void {
