@@ -52,6 +52,7 @@ function recordVaried(count: number): ReadableSpan[] {
       attributes: {
         "http.route": "/orders/:id",
         empty: "",
+        text: "naïve ✓ 🚀, lone \ud800 and \udc00 surrogates, last \ud83d",
         n: i,
         negative: -i - 1,
         ratio: i / 7,

@@ -8,8 +8,14 @@ import type { OtlpMetricsEncoding } from "@groundwork/metrics/otlp";
 import type { HrTime, SpanContext } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 
-/** Bytes being written; a nested message is written to its own and copied in. */
-type Out = number[];
+/**
+ * Bytes being written, in one buffer that grows by doubling. A nested message is written in
+ * place and moved right by the size of its length once that is known.
+ */
+interface Out {
+  buf: Uint8Array;
+  pos: number;
+}
 
 /** Wire types. */
 const VARINT = 0;
@@ -17,14 +23,26 @@ const I64 = 1;
 const LEN = 2;
 const I32 = 5;
 
-let utf8: { encode(text: string): Uint8Array } | undefined;
+const scratch = new DataView(new ArrayBuffer(8));
+
+function writer(): Out {
+  return { buf: new Uint8Array(4096), pos: 0 };
+}
+
+function room(out: Out, n: number): void {
+  if (out.pos + n <= out.buf.length) return;
+  const next = new Uint8Array(Math.max(out.buf.length * 2, out.pos + n));
+  next.set(out.buf.subarray(0, out.pos));
+  out.buf = next;
+}
 
 function varint(out: Out, n: number): void {
+  room(out, 10);
   while (n > 127) {
-    out.push((n & 127) | 128);
+    out.buf[out.pos++] = (n & 127) | 128;
     n = Math.floor(n / 128);
   }
-  out.push(n);
+  out.buf[out.pos++] = n;
 }
 
 function tag(out: Out, field: number, wire: number): void {
@@ -36,41 +54,71 @@ function uint(out: Out, field: number, n: number): void {
   varint(out, n);
 }
 
-function bytes(out: Out, field: number, data: ArrayLike<number>): void {
+function bytes(out: Out, field: number, data: Uint8Array): void {
   tag(out, field, LEN);
   varint(out, data.length);
-  for (let i = 0; i < data.length; i++) out.push(data[i] as number);
+  room(out, data.length);
+  out.buf.set(data, out.pos);
+  out.pos += data.length;
 }
 
+let utf8: { encode(text: string): Uint8Array } | undefined;
+
+/**
+ * A string in UTF-8. ASCII is copied here: a `TextEncoder` call per attribute key and value
+ * cost most of the encoding's time.
+ */
 function string(out: Out, field: number, text: string): void {
-  utf8 ??= new TextEncoder();
-  bytes(out, field, utf8.encode(text));
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    if (text.charCodeAt(i) > 127) {
+      utf8 ??= new TextEncoder();
+      bytes(out, field, utf8.encode(text));
+      return;
+    }
+  }
+  tag(out, field, LEN);
+  varint(out, length);
+  room(out, length);
+  for (let i = 0; i < length; i++) out.buf[out.pos++] = text.charCodeAt(i);
 }
 
 function message(out: Out, field: number, write: (out: Out) => void): void {
-  const inner: Out = [];
-  write(inner);
-  bytes(out, field, inner);
+  tag(out, field, LEN);
+  const start = out.pos;
+  write(out);
+  const length = out.pos - start;
+  let size = 1;
+  for (let n = length; n > 127; n = Math.floor(n / 128)) size++;
+  room(out, size);
+  out.buf.copyWithin(start + size, start, out.pos);
+  out.pos = start;
+  varint(out, length);
+  out.pos = start + size + length;
 }
 
 function hex(out: Out, field: number, id: string): void {
-  const data: number[] = [];
-  for (let i = 0; i < id.length; i += 2) data.push(Number.parseInt(id.slice(i, i + 2), 16));
+  const data = new Uint8Array(id.length >>> 1);
+  for (let i = 0; i < data.length; i++) data[i] = Number.parseInt(id.slice(2 * i, 2 * i + 2), 16);
   bytes(out, field, data);
 }
 
-/** Little-endian bytes of a 64-bit two's complement integer. */
-function int64(out: Out, value: bigint, length = 8): void {
-  let v = BigInt.asUintN(64, value);
-  for (let i = 0; i < length; i++) {
-    out.push(Number(v & 255n));
-    v >>= 8n;
-  }
+/** The 8 bytes of `scratch`, little-endian as written there. */
+function scratch8(out: Out): void {
+  room(out, 8);
+  for (let i = 0; i < 8; i++) out.buf[out.pos++] = scratch.getUint8(i);
+}
+
+/** A fixed64 of a 64-bit two's complement integer. */
+function int64(out: Out, value: bigint): void {
+  scratch.setBigUint64(0, BigInt.asUintN(64, value), true);
+  scratch8(out);
 }
 
 function fixed32(out: Out, field: number, n: number): void {
   tag(out, field, I32);
-  for (let i = 0; i < 4; i++) out.push((n >>> (8 * i)) & 255);
+  room(out, 4);
+  for (let i = 0; i < 4; i++) out.buf[out.pos++] = (n >>> (8 * i)) & 255;
 }
 
 function time(out: Out, field: number, t: HrTime): void {
@@ -79,9 +127,8 @@ function time(out: Out, field: number, t: HrTime): void {
 }
 
 function doubleBytes(out: Out, value: number): void {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, value, true);
-  for (let i = 0; i < 8; i++) out.push(view.getUint8(i));
+  scratch.setFloat64(0, value, true);
+  scratch8(out);
 }
 
 function double(out: Out, field: number, value: number): void {
@@ -94,15 +141,17 @@ function anyValue(out: Out, value: unknown): void {
   if (typeof value === "string") string(out, 1, value);
   else if (typeof value === "boolean") uint(out, 2, value ? 1 : 0);
   else if (typeof value === "number") {
-    if (Number.isInteger(value) && value >= -(2 ** 63) && value < 2 ** 63) {
+    if (Number.isSafeInteger(value) && value >= 0) uint(out, 3, value);
+    else if (Number.isInteger(value) && value >= -(2 ** 63) && value < 2 ** 63) {
       tag(out, 3, VARINT);
       // An int64 varint: negative values take ten bytes.
       let v = BigInt.asUintN(64, BigInt(value));
+      room(out, 10);
       while (v > 127n) {
-        out.push(Number(v & 127n) | 128);
+        out.buf[out.pos++] = Number(v & 127n) | 128;
         v >>= 7n;
       }
-      out.push(Number(v));
+      out.buf[out.pos++] = Number(v);
     } else double(out, 4, value);
   } else if (value instanceof Uint8Array) bytes(out, 7, value);
   else if (Array.isArray(value)) {
@@ -210,7 +259,7 @@ function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array {
     if (list === undefined) scopes.set(s.instrumentationScope, [s]);
     else list.push(s);
   }
-  const out: Out = [];
+  const out = writer();
   for (const [res, scopes] of groups) {
     message(out, 1, (rs) => {
       resource(rs, res);
@@ -224,7 +273,7 @@ function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array {
       if (res.schemaUrl) string(rs, 3, res.schemaUrl);
     });
   }
-  return Uint8Array.from(out);
+  return out.buf.slice(0, out.pos);
 }
 
 /** Reads a varint at `at.i`, advancing it. */
@@ -370,7 +419,7 @@ function metric(out: Out, m: MetricData): void {
 export const protobufMetrics: OtlpMetricsEncoding = {
   protocol: "http/protobuf",
   encode: (request) => {
-    const out: Out = [];
+    const out = writer();
     message(out, 1, (rm) => {
       resource(rm, request.resource);
       for (const sm of request.scopeMetrics) {
@@ -382,7 +431,7 @@ export const protobufMetrics: OtlpMetricsEncoding = {
       }
       if (request.resource.schemaUrl) string(rm, 3, request.resource.schemaUrl);
     });
-    return Uint8Array.from(out);
+    return out.buf.slice(0, out.pos);
   },
   decodeResponse: (body) => decodeResponse(body, "rejectedDataPoints"),
 };
