@@ -5,7 +5,13 @@ import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
-import { createOtlpTraceExporter, type OtlpFetch, type OtlpProtocol } from "../src/otlp/index";
+import {
+  createOtlpTraceExporter,
+  jsonTraceEncoding,
+  type OtlpFetch,
+  type OtlpProtocol,
+  protobufTraceEncoding,
+} from "../src/otlp/index";
 import { ENCODE_SLICE_SIZE, encodeSpans, encodeSpansInSlices } from "../src/otlp/span-encoding";
 
 // A large batch is encoded a slice at a time, giving the event loop a turn in between; the
@@ -87,12 +93,13 @@ describe.each(["http/protobuf", "http/json"] as const)("sliced encoding over %s"
   it("decodes to the same spans as the transformer's encoding in one go", async () => {
     const spans = recordVaried(150); // 300 spans: five slices
     expect(spans.length).toBeGreaterThan(4 * ENCODE_SLICE_SIZE);
-    const sliced = await encodeSpansInSlices(spans, protocol, immediateControl);
+    const encoding = protocol === "http/json" ? jsonTraceEncoding : protobufTraceEncoding;
+    const sliced = await encodeSpansInSlices(spans, encoding, immediateControl);
     expect(sliced?.dropped).toBe(0);
     // JSON in one go through our encoder: the transformer's own writes 2^60 as an int64.
     const whole =
       protocol === "http/json"
-        ? encodeSpans(spans, protocol).body
+        ? encodeSpans(spans, encoding).body
         : ProtobufTraceSerializer.serializeRequest(spans);
     await post(whole as Uint8Array, protocol);
     const expected = receiver.traces();

@@ -106,6 +106,40 @@ export interface OtlpMetricsPusher {
   stats(): OtlpMetricsPusherStats;
 }
 
+/**
+ * How a metrics export request is written for one OTLP/HTTP protocol.
+ * {@link protobufMetricsEncoding} and {@link jsonMetricsEncoding} are the two; they are
+ * separate values so that a bundle keeps only the one it uses (see
+ * {@link createOtlpMetricsPusherFor}).
+ *
+ * @example
+ * ```ts
+ * const encoding: OtlpMetricsEncoding = protobufMetricsEncoding;
+ * ```
+ */
+export interface OtlpMetricsEncoding {
+  /** The protocol the bodies are in; sets the request's `content-type`. */
+  readonly protocol: OtlpProtocol;
+  /** Encodes one export request (may throw). */
+  encode(request: ResourceMetrics): Uint8Array | undefined;
+  /** Decodes an export response body, for its `partial_success` (may throw). */
+  decodeResponse(body: Uint8Array): unknown;
+}
+
+/** Binary protobuf (`http/protobuf`, the OTLP default), with `@opentelemetry/otlp-transformer`. */
+export const protobufMetricsEncoding: OtlpMetricsEncoding = {
+  protocol: "http/protobuf",
+  encode: (request) => ProtobufMetricsSerializer.serializeRequest(request),
+  decodeResponse: (body) => ProtobufMetricsSerializer.deserializeResponse(body),
+};
+
+/** Protobuf-JSON (`http/json`), with `@opentelemetry/otlp-transformer`. */
+export const jsonMetricsEncoding: OtlpMetricsEncoding = {
+  protocol: "http/json",
+  encode: (request) => JsonMetricsSerializer.serializeRequest(request),
+  decodeResponse: (body) => JsonMetricsSerializer.deserializeResponse(body),
+};
+
 const SCOPE = { name: "@groundwork/metrics" };
 // Enum values of the OpenTelemetry metrics data model, spelled out so that
 // only types are imported from the SDK package.
@@ -160,13 +194,38 @@ const UCUM: Readonly<Record<string, string>> = {
  * ```
  */
 export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}): OtlpMetricsPusher {
-  const registry = options.registry ?? defaultRegistry;
-  if (!isUnscopedSource(registry)) invalid("registry must come from createRegistry()");
-  const source: UnscopedSource = registry;
   const protocol: OtlpProtocol = options.protocol ?? "http/protobuf";
   if (protocol !== "http/protobuf" && protocol !== "http/json") {
     invalid(`protocol must be "http/protobuf" or "http/json", got ${JSON.stringify(protocol)}`);
   }
+  return createOtlpMetricsPusherFor(
+    protocol === "http/json" ? jsonMetricsEncoding : protobufMetricsEncoding,
+    options,
+  );
+}
+
+/**
+ * Creates the pusher of {@link createOtlpMetricsPusher} for one given encoding, so that a
+ * bundle (a Worker's) holds only that encoding's code: `protocol` in `options` is ignored
+ * and the bodies are in `encoding.protocol`.
+ *
+ * @param encoding - {@link protobufMetricsEncoding} or {@link jsonMetricsEncoding}
+ * @param options - as {@link createOtlpMetricsPusher}'s
+ * @returns the pusher; call `shutdown()` when the service stops
+ * @throws MetricsError `ERR_INVALID_OPTION` for invalid options, as {@link createOtlpMetricsPusher}
+ * @example
+ * ```ts
+ * const pusher = createOtlpMetricsPusherFor(protobufMetricsEncoding, { intervalMs: 0 });
+ * ```
+ */
+export function createOtlpMetricsPusherFor(
+  encoding: OtlpMetricsEncoding,
+  options: OtlpMetricsPusherOptions = {},
+): OtlpMetricsPusher {
+  const registry = options.registry ?? defaultRegistry;
+  if (!isUnscopedSource(registry)) invalid("registry must come from createRegistry()");
+  const source: UnscopedSource = registry;
+  const protocol = encoding.protocol;
   const endpoint = options.endpoint ?? DEFAULT_OTLP_METRICS_ENDPOINT;
   if (typeof endpoint !== "string" || !/^https?:\/\/[^/]/i.test(endpoint)) {
     invalid(`endpoint must be an http(s) URL, got ${JSON.stringify(endpoint)}`);
@@ -213,10 +272,7 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
   let pushed = 0;
   let failed = 0;
   let rejectedDataPoints = 0;
-  const deserialize =
-    protocol === "http/json"
-      ? JsonMetricsSerializer.deserializeResponse
-      : ProtobufMetricsSerializer.deserializeResponse;
+  const deserialize = (body: Uint8Array): unknown => encoding.decodeResponse(body);
   let closed = false;
 
   const resource = (): Resource =>
@@ -242,10 +298,7 @@ export function createOtlpMetricsPusher(options: OtlpMetricsPusherOptions = {}):
         resource: resource(),
         scopeMetrics: [{ scope: SCOPE, metrics: converted.metrics }],
       };
-      const encoded =
-        protocol === "http/json"
-          ? JsonMetricsSerializer.serializeRequest(request)
-          : ProtobufMetricsSerializer.serializeRequest(request);
+      const encoded = encoding.encode(request);
       if (encoded === undefined) throw new Error("encoder returned nothing");
       body = encoded;
     } catch (error) {

@@ -1,5 +1,6 @@
 export type { HandlerClass } from "./classes";
 export { instrumentDO } from "./classes";
+export type { WorkerOtlpEncoding } from "./encoding";
 export type { WorkerErrorCode } from "./errors";
 export { WorkerError } from "./errors";
 export type { HandlerLike } from "./instrument";

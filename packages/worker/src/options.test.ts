@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { WorkerError } from "./errors";
 import { instrument, instrumentDO } from "./index";
 import { firstPathSegment, resolveOptions } from "./options";
+import { otlpJson } from "./otlp-json";
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -81,6 +82,25 @@ describe("options", () => {
         { VERBOSE: "yes" },
       ).logLevel,
     ).toBe("debug");
+  });
+
+  it("reads the protocol from env, http/json or else the default", () => {
+    const endpoint = "https://otel.example.com";
+    const protocolOf = (value: string) =>
+      resolveOptions(
+        { serviceName: "a" },
+        { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: value },
+      ).otlp?.protocol;
+    expect(protocolOf("http/json")).toBe("http/json");
+    expect(protocolOf("http/protobuf")).toBe("http/protobuf");
+    expect(protocolOf("grpc")).toBe("http/protobuf");
+  });
+
+  it("accepts the JSON encoders of @groundwork/worker/otlp-json as otlpJson, and nothing else", () => {
+    expect(resolveOptions({ serviceName: "a", otlpJson }, {}).otlpJson).toBe(otlpJson);
+    expect(
+      codeOf(() => resolveOptions({ serviceName: "a", otlpJson: {} as typeof otlpJson }, {})),
+    ).toBe("ERR_INVALID_OPTION");
   });
 
   it("takes the first path segment as the default resource", () => {

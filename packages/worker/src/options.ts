@@ -4,6 +4,7 @@ import type { OtlpProtocol } from "@groundwork/core/otlp";
 import type { Registry } from "@groundwork/metrics";
 import { type EnvSource, readEnv } from "@groundwork/platform";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
+import type { WorkerOtlpEncoding } from "./encoding";
 import { WorkerError } from "./errors";
 import type { WorkerLogExporter } from "./log-export";
 import type { TailSampler } from "./sampling";
@@ -26,7 +27,11 @@ export interface WorkerOtlpOptions {
   endpoint: string;
   /** Extra request headers (authentication). Default none. */
   headers?: Readonly<Record<string, string>>;
-  /** Encoding. Default `"http/protobuf"`. */
+  /**
+   * Encoding. Default `"http/protobuf"`. `"http/json"` needs the JSON encoders passed as
+   * `otlpJson` (from `@groundwork/worker/otlp-json`); without them the Worker sends protobuf
+   * and says so once on the console.
+   */
   protocol?: OtlpProtocol;
   /** Timeout of each request, in milliseconds. Default 5000. */
   timeoutMs?: number;
@@ -167,8 +172,18 @@ export interface WorkerOptions {
    * keep its values few. Default: the first path segment (`/orders/42` → `/orders`).
    */
   resource?: (request: Request) => string;
-  /** OTLP collector. Default `OTEL_EXPORTER_OTLP_ENDPOINT` (and `…_HEADERS`) from `env`, else no export. */
+  /**
+   * OTLP collector. Default `OTEL_EXPORTER_OTLP_ENDPOINT` (and `…_HEADERS`, `…_PROTOCOL`) from
+   * `env`, else no export.
+   */
   otlp?: WorkerOtlpOptions;
+  /**
+   * The OTLP/HTTP JSON encoders, `otlpJson` from `@groundwork/worker/otlp-json`, used when the
+   * protocol is `"http/json"` (`otlp.protocol` or `OTEL_EXPORTER_OTLP_PROTOCOL`). A separate
+   * entry point, so that Workers sending protobuf do not bundle them. Default none: protobuf
+   * is sent whatever the protocol, with a warning when it is `"http/json"`.
+   */
+  otlpJson?: WorkerOtlpEncoding;
   /** Logging. */
   logging?: WorkerLoggingOptions;
   /** Tracing. */
@@ -245,6 +260,8 @@ export interface ResolvedOptions {
         readonly headers: Readonly<Record<string, string>>;
       })
     | undefined;
+  /** The JSON encoders, when given. */
+  readonly otlpJson: WorkerOtlpEncoding | undefined;
   readonly logLevel: LogLevel | "off";
   readonly redactKeys: readonly string[];
   readonly maxRecords: number;
@@ -395,7 +412,11 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
       otlp = {
         endpoint: checkUrl("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
         headers: parseHeaders(readEnv("OTEL_EXPORTER_OTLP_HEADERS", env)),
-        protocol: "http/protobuf",
+        // Other values (grpc) cannot be sent from a Worker: the default then.
+        protocol:
+          readEnv("OTEL_EXPORTER_OTLP_PROTOCOL", env)?.trim() === "http/json"
+            ? "http/json"
+            : "http/protobuf",
         timeoutMs: 5000,
       };
     }
@@ -431,6 +452,13 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
   if (logging.exporter !== undefined && typeof logging.exporter?.open !== "function") {
     invalid("logging.exporter must be a log exporter (with open(context))");
   }
+  const json = options.otlpJson;
+  if (
+    json !== undefined &&
+    (json?.traces?.protocol !== "http/json" || json.metrics?.protocol !== "http/json")
+  ) {
+    invalid('otlpJson must be otlpJson from "@groundwork/worker/otlp-json"');
+  }
   const Als = options.asyncLocalStorage;
   if (Als !== undefined && typeof Als !== "function") {
     invalid("asyncLocalStorage must be the AsyncLocalStorage class");
@@ -441,6 +469,7 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
     api: options.api ?? serviceName,
     resource: options.resource ?? firstPathSegment,
     otlp,
+    otlpJson: json,
     logLevel: debug && level !== "trace" && level !== "off" ? "debug" : level,
     redactKeys: logging.redactKeys ?? [],
     maxRecords: positiveInteger("logging.maxRecords", logging.maxRecords, 1000),

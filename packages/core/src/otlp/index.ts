@@ -10,6 +10,8 @@ export {
 } from "./batch-processor";
 export type { ConsoleSpanExporterOptions } from "./console-exporter";
 export { createConsoleSpanExporter, formatSpanLine } from "./console-exporter";
+export type { OtlpTraceEncoding } from "./encoding";
+export { protobufTraceEncoding } from "./encoding";
 export type {
   AbortSignalLike,
   OtlpFetch,
@@ -18,6 +20,7 @@ export type {
   OtlpResponseBody,
   OtlpResponseReader,
 } from "./fetch";
+export { jsonTraceEncoding } from "./json-encoding";
 export type { PartialSuccess, RejectedField } from "./partial-success";
 export { decodePartialSuccess, partialSuccessError } from "./partial-success";
 export type { ServiceResourceOptions } from "./resource";
@@ -41,4 +44,8 @@ export type {
 } from "./sender";
 export { createOtlpHttpSender, MAX_RESPONSE_BYTES } from "./sender";
 export type { OtlpTraceExporter, OtlpTraceExporterOptions } from "./trace-exporter";
-export { createOtlpTraceExporter, DEFAULT_OTLP_TRACES_ENDPOINT } from "./trace-exporter";
+export {
+  createOtlpTraceExporter,
+  createOtlpTraceExporterFor,
+  DEFAULT_OTLP_TRACES_ENDPOINT,
+} from "./trace-exporter";

@@ -1,9 +1,10 @@
 import { clearTimer, setRefTimeout } from "@groundwork/platform";
 import { context, diag } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
-import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { CoreError, type CoreErrorCode } from "../errors";
+import { type OtlpTraceEncoding, protobufTraceEncoding } from "./encoding";
+import { jsonTraceEncoding } from "./json-encoding";
 import { decodePartialSuccess, partialSuccessError } from "./partial-success";
 import {
   createOtlpHttpSender,
@@ -89,11 +90,33 @@ const FAILURE_CODES: Readonly<Record<ExportFailureReason, CoreErrorCode>> = {
 };
 
 export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}): OtlpTraceExporter {
-  const protocol = options.protocol ?? "http/protobuf";
+  const encoding = options.protocol === "http/json" ? jsonTraceEncoding : protobufTraceEncoding;
+  return createOtlpTraceExporterFor(encoding, options);
+}
+
+/**
+ * Creates the exporter of {@link createOtlpTraceExporter} for one given encoding, so that a
+ * bundle (a Worker's) holds only that encoding's code: `protocol` in `options` is ignored
+ * and the bodies are in `encoding.protocol`.
+ *
+ * @param encoding - {@link protobufTraceEncoding} or {@link jsonTraceEncoding}
+ * @param options - sender options; `endpoint` defaults to {@link DEFAULT_OTLP_TRACES_ENDPOINT}
+ * @returns the exporter
+ * @example
+ * ```ts
+ * const exporter = createOtlpTraceExporterFor(protobufTraceEncoding, {
+ *   endpoint: "http://127.0.0.1:4318/v1/traces",
+ * });
+ * ```
+ */
+export function createOtlpTraceExporterFor(
+  encoding: OtlpTraceEncoding,
+  options: OtlpTraceExporterOptions = {},
+): OtlpTraceExporter {
   const sender: OtlpHttpSender = createOtlpHttpSender({
     ...options,
     endpoint: options.endpoint ?? DEFAULT_OTLP_TRACES_ENDPOINT,
-    protocol,
+    protocol: encoding.protocol,
   });
   const pending = new Set<Promise<void>>();
   let closed = false;
@@ -107,10 +130,7 @@ export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}):
     return { code: ExportResultCode.FAILED, error };
   }
 
-  const deserialize =
-    protocol === "http/json"
-      ? JsonTraceSerializer.deserializeResponse
-      : ProtobufTraceSerializer.deserializeResponse;
+  const deserialize = (body: Uint8Array): unknown => encoding.decodeResponse(body);
 
   function deliver(outcome: ExportOutcome, unencodable: number): ExportResult {
     if (!outcome.ok) return fail(outcome);
@@ -146,7 +166,7 @@ export function createOtlpTraceExporter(options: OtlpTraceExporterOptions = {}):
     // The request goes out in the caller's context (tracing suppressed by the processor),
     // even when encoding resumes on later turns of the event loop.
     const active = context.active();
-    const done = encodeSpansInSlices(spans, protocol, sliceControl).then(async (encoded) => {
+    const done = encodeSpansInSlices(spans, encoding, sliceControl).then(async (encoded) => {
       if (encoded === undefined || closed) {
         report(fail(shutdownFailure));
         return;

@@ -10,7 +10,7 @@ import {
   TelemetryContext,
 } from "@groundwork/core";
 import { type AsyncLocalStorageConstructor, installContextManager } from "@groundwork/core/context";
-import { createOtlpTraceExporter, type OtlpProtocol } from "@groundwork/core/otlp";
+import { createOtlpTraceExporterFor, type OtlpTraceEncoding } from "@groundwork/core/otlp";
 import { formatTraceparent } from "@groundwork/core/propagation";
 import { createTracing, type TracingRuntime, traceIdUnderRatio } from "@groundwork/core/tracing";
 import type { Context, Span, SpanContext } from "@opentelemetry/api";
@@ -47,17 +47,18 @@ export function createIsolateTracing(options: {
   });
 }
 
-/** An OTLP/HTTP span exporter. */
-export function createSpanExporter(options: {
-  endpoint: string;
-  headers: Readonly<Record<string, string>>;
-  protocol: OtlpProtocol;
-  timeoutMs: number;
-}): SpanExporter {
-  return createOtlpTraceExporter({
+/** An OTLP/HTTP span exporter writing `encoding`. */
+export function createSpanExporter(
+  encoding: OtlpTraceEncoding,
+  options: {
+    endpoint: string;
+    headers: Readonly<Record<string, string>>;
+    timeoutMs: number;
+  },
+): SpanExporter {
+  return createOtlpTraceExporterFor(encoding, {
     endpoint: options.endpoint,
     headers: options.headers,
-    protocol: options.protocol,
     timeoutMs: options.timeoutMs,
     // One invocation's waitUntil budget bounds the whole export, so retries stay few.
     retry: { maxAttempts: 2, maxElapsedMs: options.timeoutMs * 2 },

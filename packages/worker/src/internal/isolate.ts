@@ -1,5 +1,6 @@
 import { detectAsyncLocalStorage, runtimeGlobal } from "@groundwork/platform";
 import type { Context } from "@opentelemetry/api";
+import { protobufEncoding, type WorkerOtlpEncoding } from "../encoding";
 import type { ResolvedOptions } from "../options";
 import {
   createIsolateTracing,
@@ -33,6 +34,25 @@ interface ConsoleLike {
 }
 
 let warnedNoAsyncContext = false;
+let warnedNoJson = false;
+
+/**
+ * The encoders of the configured protocol: JSON when it is `http/json` and the JSON encoders
+ * were given, protobuf otherwise (every OTLP/HTTP receiver accepts both), with one warning
+ * per isolate when JSON was asked for without its encoders.
+ */
+function encodingOf(options: ResolvedOptions): WorkerOtlpEncoding {
+  if (options.otlp?.protocol !== "http/json") return protobufEncoding;
+  if (options.otlpJson !== undefined) return options.otlpJson;
+  if (!warnedNoJson) {
+    warnedNoJson = true;
+    runtimeGlobal<ConsoleLike>("console")?.warn(
+      "@groundwork/worker: the OTLP protocol is http/json, but the JSON encoders are not " +
+        'bundled (pass otlpJson from "@groundwork/worker/otlp-json"); sending http/protobuf.',
+    );
+  }
+  return protobufEncoding;
+}
 
 function instanceId(): string {
   try {
@@ -59,6 +79,7 @@ export function createIsolateState(options: ResolvedOptions): IsolateState {
     );
   }
   const id = instanceId();
+  const encoding = options.otlp === undefined ? protobufEncoding : encodingOf(options);
   let metrics: RequestMetrics | undefined;
   if (options.metrics !== undefined) {
     metrics = createRequestMetrics({
@@ -66,6 +87,7 @@ export function createIsolateState(options: ResolvedOptions): IsolateState {
       serviceVersion: options.serviceVersion,
       instanceId: id,
       otlp: options.otlp,
+      encoding: encoding.metrics,
       registry: options.exporters.metrics,
       ...options.metrics,
     });
@@ -74,7 +96,10 @@ export function createIsolateState(options: ResolvedOptions): IsolateState {
     options.exporters.spans ??
     (options.otlp === undefined
       ? undefined
-      : createSpanExporter({ ...options.otlp, endpoint: `${options.otlp.endpoint}/v1/traces` }));
+      : createSpanExporter(encoding.traces, {
+          ...options.otlp,
+          endpoint: `${options.otlp.endpoint}/v1/traces`,
+        }));
   const spans = createSpanBuffer(exporter, {
     maxQueueSize: options.maxQueueSize,
     maxBatchSize: options.maxBatchSize,

@@ -1,5 +1,5 @@
 // Every call into @groundwork/metrics goes through this module.
-import { createServiceResource, type OtlpProtocol } from "@groundwork/core/otlp";
+import { createServiceResource } from "@groundwork/core/otlp";
 import {
   counter,
   createRegistry,
@@ -7,7 +7,11 @@ import {
   histogram,
   type Registry,
 } from "@groundwork/metrics";
-import { createOtlpMetricsPusher, type OtlpMetricsPusher } from "@groundwork/metrics/otlp";
+import {
+  createOtlpMetricsPusherFor,
+  type OtlpMetricsEncoding,
+  type OtlpMetricsPusher,
+} from "@groundwork/metrics/otlp";
 
 /** The dimensions of every request metric. */
 export interface RequestDimensions {
@@ -40,13 +44,14 @@ export interface RequestMetricsOptions {
   maxSeries: number;
   durationBuckets: readonly number[];
   temporality: "delta" | "cumulative";
+  /** How the pushes are encoded. */
+  encoding: OtlpMetricsEncoding;
   /** Registry to define the metrics in. Default a new one. */
   registry?: Registry | undefined;
   otlp:
     | {
         endpoint: string;
         headers: Readonly<Record<string, string>>;
-        protocol: OtlpProtocol;
         timeoutMs: number;
       }
     | undefined;
@@ -90,10 +95,9 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
   const pusher: OtlpMetricsPusher | undefined =
     options.otlp === undefined
       ? undefined
-      : createOtlpMetricsPusher({
+      : createOtlpMetricsPusherFor(options.encoding, {
           registry,
           endpoint: `${options.otlp.endpoint}/v1/metrics`,
-          protocol: options.otlp.protocol,
           headers: options.otlp.headers,
           timeoutMs: options.otlp.timeoutMs,
           retry: { maxAttempts: 2, maxElapsedMs: options.otlp.timeoutMs * 2 },

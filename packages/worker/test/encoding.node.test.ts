@@ -1,0 +1,135 @@
+import {
+  bundleWorker as bundle,
+  type OtlpReceiver,
+  startOtlpReceiver,
+} from "@groundwork/test-harness";
+import type { Miniflare } from "miniflare";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { bundleWorker, type EchoServer, startEchoServer, startWorker, waitFor } from "./harness";
+
+// A Worker bundles the OTLP encoders of one protocol: protobuf, unless it imports the JSON
+// ones from `@groundwork/worker/otlp-json`. One configured for JSON without them still
+// exports, as protobuf, and says so once.
+
+type Printed = { method: string; value: Record<string, unknown> | string };
+
+let script: string;
+let echo: EchoServer;
+let receiver: OtlpReceiver;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  script = await bundleWorker("./fixtures/worker.ts");
+  echo = await startEchoServer();
+  receiver = await startOtlpReceiver();
+}, 60_000);
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  receiver.reset();
+});
+
+afterAll(async () => {
+  await echo?.stop();
+  await receiver?.stop();
+});
+
+async function worker(bindings: Record<string, string>): Promise<Miniflare> {
+  const mf = await startWorker(script, {
+    OTLP: receiver.url,
+    ECHO: echo.url,
+    EXPORT_DELAY: "0",
+    ...bindings,
+  });
+  cleanups.push(() => mf.dispose());
+  return mf;
+}
+
+async function printed(mf: Miniflare): Promise<Printed[]> {
+  return (await (await mf.dispatchFetch("http://worker.test/__console")).json()) as Printed[];
+}
+
+/** Sends two requests and waits for their spans and metrics to reach the receiver. */
+async function exportTwo(mf: Miniflare): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const res = await mf.dispatchFetch("http://worker.test/orders/7");
+    await res.text();
+    ids.push((res.headers.get("traceparent") ?? "").split("-")[1] ?? "");
+  }
+  await waitFor(
+    () => receiver.traces(),
+    (spans) => ids.every((id) => spans.some((s) => s.traceId === id && s.name === "GET /orders")),
+  );
+  await waitFor(
+    () => receiver.metrics(),
+    (points) => points.some((p) => p.metric === "worker_requests"),
+  );
+  return ids;
+}
+
+function encodings(signal: "traces" | "metrics"): string[] {
+  return receiver
+    .requests()
+    .filter((r) => r.signal === signal)
+    .map((r) => r.encoding);
+}
+
+describe("the OTLP protocol of a Worker", () => {
+  it("is protobuf by default", async () => {
+    const mf = await worker({});
+    await exportTwo(mf);
+    expect(new Set(encodings("traces"))).toEqual(new Set(["protobuf"]));
+    expect(new Set(encodings("metrics"))).toEqual(new Set(["protobuf"]));
+  });
+
+  it("is JSON with http/json and the JSON encoders passed in", async () => {
+    const mf = await worker({ PROTOCOL: "http/json", JSON_ENCODERS: "1" });
+    const [traceId] = await exportTwo(mf);
+    expect(new Set(encodings("traces"))).toEqual(new Set(["json"]));
+    expect(new Set(encodings("metrics"))).toEqual(new Set(["json"]));
+    const server = receiver
+      .traces()
+      .find((s) => s.traceId === traceId && s.kind === "SPAN_KIND_SERVER");
+    expect(server).toMatchObject({ name: "GET /orders" });
+    expect(server?.attributes["http.response.status_code"]).toBe(200);
+    const warnings = (await printed(mf)).filter(
+      (l) => typeof l.value === "string" && l.value.includes("JSON encoders"),
+    );
+    expect(warnings).toHaveLength(0);
+  });
+
+  it("falls back to protobuf, with one warning, for http/json without the JSON encoders", async () => {
+    const mf = await worker({ PROTOCOL: "http/json" });
+    await exportTwo(mf);
+    expect(new Set(encodings("traces"))).toEqual(new Set(["protobuf"]));
+    expect(new Set(encodings("metrics"))).toEqual(new Set(["protobuf"]));
+    const warnings = (await printed(mf)).filter(
+      (l) => typeof l.value === "string" && l.value.includes("JSON encoders"),
+    );
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.method).toBe("warn");
+    expect(warnings[0]?.value).toContain("@groundwork/worker/otlp-json");
+  });
+});
+
+// Strings only the JSON encoders contain: the transformer's JSON response parsers, and the
+// mark our JSON span encoding gives doubles JSON cannot hold.
+const JSON_MARKERS = [
+  "Failed to parse trace export response",
+  "Failed to parse metrics export response",
+  "groundwork-double:",
+];
+
+describe("the bundle of a Worker", () => {
+  it("holds no JSON encoder unless it imports @groundwork/worker/otlp-json", async () => {
+    const [plain, withJson] = await Promise.all([
+      bundle(new URL("./fixtures/bundle-protobuf.ts", import.meta.url), { minify: true }),
+      bundle(new URL("./fixtures/bundle-json.ts", import.meta.url), { minify: true }),
+    ]);
+    for (const marker of JSON_MARKERS) {
+      expect(plain.includes(marker), marker).toBe(false);
+      expect(withJson.includes(marker), marker).toBe(true);
+    }
+  }, 60_000);
+});
