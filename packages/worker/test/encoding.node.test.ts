@@ -1,53 +1,15 @@
-import {
-  bundleWorker as bundle,
-  type OtlpReceiver,
-  startOtlpReceiver,
-} from "@groundwork/test-harness";
+import { bundleWorker as bundle } from "@groundwork/test-harness";
 import type { Miniflare } from "miniflare";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { bundleWorker, type EchoServer, startEchoServer, startWorker, waitFor } from "./harness";
+import { describe, expect, it } from "vitest";
+import { printed, useFixtureWorkers, waitFor } from "./harness";
 
 // A Worker bundles the OTLP encoders of one protocol: protobuf, unless it imports the JSON
 // ones from `@groundwork/worker/otlp-json`. One configured for JSON without them still
 // exports, as protobuf, and says so once.
 
-type Printed = { method: string; value: Record<string, unknown> | string };
-
-let script: string;
-let echo: EchoServer;
-let receiver: OtlpReceiver;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  script = await bundleWorker("./fixtures/worker.ts");
-  echo = await startEchoServer();
-  receiver = await startOtlpReceiver();
-}, 60_000);
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  receiver.reset();
-});
-
-afterAll(async () => {
-  await echo?.stop();
-  await receiver?.stop();
-});
-
-async function worker(bindings: Record<string, string>): Promise<Miniflare> {
-  const mf = await startWorker(script, {
-    OTLP: receiver.url,
-    ECHO: echo.url,
-    EXPORT_DELAY: "0",
-    ...bindings,
-  });
-  cleanups.push(() => mf.dispose());
-  return mf;
-}
-
-async function printed(mf: Miniflare): Promise<Printed[]> {
-  return (await (await mf.dispatchFetch("http://worker.test/__console")).json()) as Printed[];
-}
+const fixture = useFixtureWorkers({ receiver: true });
+const worker = (bindings: Record<string, string>) =>
+  fixture.start({ EXPORT_DELAY: "0", ...bindings });
 
 /** Sends two requests and waits for their spans and metrics to reach the receiver. */
 async function exportTwo(mf: Miniflare): Promise<string[]> {
@@ -58,18 +20,18 @@ async function exportTwo(mf: Miniflare): Promise<string[]> {
     ids.push((res.headers.get("traceparent") ?? "").split("-")[1] ?? "");
   }
   await waitFor(
-    () => receiver.traces(),
+    () => fixture.receiver.traces(),
     (spans) => ids.every((id) => spans.some((s) => s.traceId === id && s.name === "GET /orders")),
   );
   await waitFor(
-    () => receiver.metrics(),
+    () => fixture.receiver.metrics(),
     (points) => points.some((p) => p.metric === "worker_requests"),
   );
   return ids;
 }
 
 function encodings(signal: "traces" | "metrics"): string[] {
-  return receiver
+  return fixture.receiver
     .requests()
     .filter((r) => r.signal === signal)
     .map((r) => r.encoding);
@@ -88,7 +50,7 @@ describe("the OTLP protocol of a Worker", () => {
     const [traceId] = await exportTwo(mf);
     expect(new Set(encodings("traces"))).toEqual(new Set(["json"]));
     expect(new Set(encodings("metrics"))).toEqual(new Set(["json"]));
-    const server = receiver
+    const server = fixture.receiver
       .traces()
       .find((s) => s.traceId === traceId && s.kind === "SPAN_KIND_SERVER");
     expect(server).toMatchObject({ name: "GET /orders" });

@@ -1,47 +1,15 @@
 // Invocations of one isolate that end close together share one export (exportDelayMs).
-import { type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-harness";
 import type { Miniflare } from "miniflare";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  bundleWorker,
-  type EchoServer,
-  startEchoServer,
-  startHangingServer,
-  startWorker,
-  waitFor,
-} from "./harness";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { startHangingServer, useFixtureWorkers, waitFor } from "./harness";
 
-let script: string;
-let echo: EchoServer;
-let receiver: OtlpReceiver;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  script = await bundleWorker("./fixtures/worker.ts");
-  echo = await startEchoServer();
-  receiver = await startOtlpReceiver();
-}, 60_000);
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  receiver.reset();
-});
-
-afterAll(async () => {
-  await echo?.stop();
-  await receiver?.stop();
-});
-
-async function worker(bindings: Record<string, string>): Promise<Miniflare> {
-  const mf = await startWorker(script, { ECHO: echo.url, OTLP: receiver.url, ...bindings });
-  cleanups.push(() => mf.dispose());
-  return mf;
-}
+const fixture = useFixtureWorkers({ receiver: true });
+const worker = fixture.start;
 
 const traceIdOf = (res: Response) => (res.headers.get("traceparent") ?? "").split("-")[1] ?? "";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const requestsOf = (signal: "traces" | "metrics" | "logs") =>
-  receiver.requests().filter((r) => r.signal === signal && r.status === 200);
+  fixture.receiver.requests().filter((r) => r.signal === signal && r.status === 200);
 
 /** Starts the isolate with one request and waits until its export has arrived. */
 async function warmUp(mf: Miniflare): Promise<void> {
@@ -51,7 +19,7 @@ async function warmUp(mf: Miniflare): Promise<void> {
     (n) => n > 0,
   );
   await sleep(200);
-  receiver.reset();
+  fixture.receiver.reset();
 }
 
 describe("export window", { timeout: 20_000 }, () => {
@@ -69,11 +37,11 @@ describe("export window", { timeout: 20_000 }, () => {
     }
     expect(traceIds.size).toBe(6);
     await waitFor(
-      () => receiver.traces().filter((s) => traceIds.has(s.traceId)).length,
+      () => fixture.receiver.traces().filter((s) => traceIds.has(s.traceId)).length,
       (n) => n === 6,
     );
     await waitFor(
-      () => receiver.logs().length,
+      () => fixture.receiver.logs().length,
       (n) => n >= 12,
     );
     await waitFor(
@@ -84,9 +52,9 @@ describe("export window", { timeout: 20_000 }, () => {
     // One request per signal holds all six invocations.
     expect(requestsOf("traces")).toHaveLength(1);
     expect(requestsOf("logs")).toHaveLength(1);
-    expect(receiver.logs().filter((r) => r.body === "START")).toHaveLength(6);
+    expect(fixture.receiver.logs().filter((r) => r.body === "START")).toHaveLength(6);
     expect(requestsOf("metrics")).toHaveLength(1);
-    const count = receiver
+    const count = fixture.receiver
       .metrics()
       .filter((p) => p.metric === "worker_requests" && p.attributes.resource === "/no-io");
     expect(count[0]?.aggregationTemporality).toBe("AGGREGATION_TEMPORALITY_DELTA");
@@ -101,7 +69,7 @@ describe("export window", { timeout: 20_000 }, () => {
       await res.text();
       const traceId = traceIdOf(res);
       await waitFor(
-        () => receiver.traces().filter((s) => s.traceId === traceId).length,
+        () => fixture.receiver.traces().filter((s) => s.traceId === traceId).length,
         (n) => n === 1,
       );
     }
@@ -123,13 +91,8 @@ describe("export window", { timeout: 20_000 }, () => {
 
   it("leaves responses on time while the scheduled export hangs", async () => {
     const hanging = await startHangingServer();
-    cleanups.push(() => hanging.stop());
-    const mf = await startWorker(script, {
-      ECHO: echo.url,
-      OTLP: hanging.url,
-      EXPORT_DELAY: "200",
-    });
-    cleanups.push(() => mf.dispose());
+    onTestFinished(() => hanging.stop());
+    const mf = await worker({ OTLP: hanging.url, EXPORT_DELAY: "200" });
     await (await mf.dispatchFetch("http://worker.test/no-io")).text();
     for (let i = 0; i < 6; i++) {
       const started = performance.now();

@@ -1,43 +1,18 @@
 import { freePort, type OtlpReceiver, startOtlpReceiver } from "@groundwork/test-harness";
 import type { Miniflare } from "miniflare";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import {
   bundleWorker,
-  type EchoServer,
-  startEchoServer,
+  type Printed,
+  printed,
   startHangingServer,
   startWorker,
+  useFixtureWorkers,
   waitFor,
 } from "./harness";
 
-type Printed = { method: string; value: Record<string, unknown> | string };
-
-let script: string;
-let echo: EchoServer;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  script = await bundleWorker("./fixtures/worker.ts");
-  echo = await startEchoServer();
-}, 60_000);
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-afterAll(async () => {
-  await echo?.stop();
-});
-
-async function worker(bindings: Record<string, string>, flags?: string[]): Promise<Miniflare> {
-  const mf = await startWorker(script, { ECHO: echo.url, ...bindings }, flags);
-  cleanups.push(() => mf.dispose());
-  return mf;
-}
-
-async function printed(mf: Miniflare): Promise<Printed[]> {
-  return (await (await mf.dispatchFetch("http://worker.test/__console")).json()) as Printed[];
-}
+const fixture = useFixtureWorkers();
+const worker = fixture.start;
 
 /** Sends a request and returns its body and how long the response took, in milliseconds. */
 async function timed(mf: Miniflare, path: string): Promise<{ body: string; ms: number }> {
@@ -64,7 +39,7 @@ describe("a collector that fails", () => {
 
   it("leaves responses on time when it accepts and never answers, and counts spans dropped", async () => {
     const hanging = await startHangingServer();
-    cleanups.push(() => hanging.stop());
+    onTestFinished(() => hanging.stop());
     const mf = await worker({ OTLP: hanging.url, MAX_QUEUE: "2", MAX_EXPORTS: "1" });
     await timed(mf, "/no-io");
     for (let i = 0; i < 6; i++) {
@@ -86,7 +61,7 @@ describe("a collector that fails", () => {
 
   it("bounds the log records waiting for a hanging collector, and counts the rest", async () => {
     const hanging = await startHangingServer();
-    cleanups.push(() => hanging.stop());
+    onTestFinished(() => hanging.stop());
     const mf = await worker({
       OTLP: hanging.url,
       OTLP_LOGS: "1",
@@ -110,7 +85,7 @@ describe("a collector that fails", () => {
 
   it("exports again once the collector recovers, with the drops pushed as a metric", async () => {
     const receiver: OtlpReceiver = await startOtlpReceiver();
-    cleanups.push(() => receiver.stop());
+    onTestFinished(() => receiver.stop());
     const mf = await worker({ OTLP: receiver.url, MAX_QUEUE: "2", MAX_EXPORTS: "1" });
     // Traces hang past the client's timeout for a while; metrics are accepted.
     receiver.respondWith((request) =>
@@ -140,13 +115,13 @@ describe("a collector that fails", () => {
 describe("with nodejs_als only", () => {
   it("keeps the invocation across await with the AsyncLocalStorage passed in", async () => {
     const receiver = await startOtlpReceiver();
-    cleanups.push(() => receiver.stop());
+    onTestFinished(() => receiver.stop());
     const mf = await startWorker(
       await bundleWorker("./fixtures/als.ts"),
-      { ECHO: echo.url, OTLP: receiver.url },
+      { ECHO: fixture.echo.url, OTLP: receiver.url },
       ["nodejs_als"],
     );
-    cleanups.push(() => mf.dispose());
+    onTestFinished(() => mf.dispose());
     const res = await mf.dispatchFetch("http://worker.test/");
     expect(await res.text()).toBe("ok");
     const traceId = (res.headers.get("traceparent") ?? "").split("-")[1];
@@ -157,7 +132,7 @@ describe("with nodejs_als only", () => {
     // after the first await was traced under it.
     expect(server?.events.map((e) => e.name)).toEqual(["after await"]);
     expect(spans.find((s) => s.kind === "SPAN_KIND_CLIENT")?.parentSpanId).toBe(server?.spanId);
-    const outbound = echo.requests.filter((r) => r.path === "/als").at(-1);
+    const outbound = fixture.echo.requests.filter((r) => r.path === "/als").at(-1);
     expect(outbound?.headers.traceparent).toContain(traceId);
   });
 });
@@ -165,13 +140,13 @@ describe("with nodejs_als only", () => {
 describe("without nodejs_compat", () => {
   it("warns once, and getTelemetry(ctx) still carries the invocation; DEBUG turns debug logs on", async () => {
     const receiver = await startOtlpReceiver();
-    cleanups.push(() => receiver.stop());
+    onTestFinished(() => receiver.stop());
     const mf = await worker({ OTLP: receiver.url, DEBUG: "1" }, []);
     const a = await mf.dispatchFetch("http://worker.test/explicit");
     const traceId = (a.headers.get("traceparent") ?? "").split("-")[1];
     expect(await a.text()).toBe("echo /explicit");
     await (await mf.dispatchFetch("http://worker.test/orders/7")).text();
-    const outbound = echo.requests.filter((r) => r.path === "/explicit").at(-1);
+    const outbound = fixture.echo.requests.filter((r) => r.path === "/explicit").at(-1);
     expect(outbound?.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-`));
     await sleep(200);
     const lines = await printed(mf);
@@ -190,7 +165,7 @@ describe("without nodejs_compat", () => {
 describe("tail sampling", () => {
   it("exports failed and slow invocations, discards the rest and counts what it discarded", async () => {
     const receiver = await startOtlpReceiver();
-    cleanups.push(() => receiver.stop());
+    onTestFinished(() => receiver.stop());
     const mf = await worker({ OTLP: receiver.url, TAIL: "1" });
     const traceOf = async (path: string) => {
       const res = await mf.dispatchFetch(`http://worker.test${path}`);
@@ -222,7 +197,7 @@ describe("tail sampling", () => {
 describe("spans cut by the budget", () => {
   it("counts and reports spans a streamed body keeps open past the waitUntil budget", async () => {
     const receiver = await startOtlpReceiver();
-    cleanups.push(() => receiver.stop());
+    onTestFinished(() => receiver.stop());
     const mf = await worker({ OTLP: receiver.url, WAIT_BUDGET: "200" });
     const res = await mf.dispatchFetch("http://worker.test/long-stream");
     const traceId = (res.headers.get("traceparent") ?? "").split("-")[1];
@@ -261,7 +236,7 @@ describe("spans cut by the budget", () => {
 
   it("counts spans still queued at the export deadline, and warns", async () => {
     const receiver = await startOtlpReceiver();
-    cleanups.push(() => receiver.stop());
+    onTestFinished(() => receiver.stop());
     // One span per request, each answered after 300 ms, within an export deadline of 400 ms.
     receiver.respondWith({ status: 200, delayMs: 300 });
     const mf = await worker({ OTLP: receiver.url, EXPORT_TIMEOUT: "400", MAX_BATCH: "1" });
