@@ -68,6 +68,8 @@ describe("a collector that fails", () => {
       LOG_QUEUE: "3",
       MAX_EXPORTS: "1",
     });
+    // The isolate's first request also loads the Worker: not what is timed here.
+    await timed(mf, "/no-io");
     for (let i = 0; i < 5; i++) {
       const { body, ms } = await timed(mf, "/no-io");
       expect(body).toBe("quick");
@@ -91,6 +93,7 @@ describe("a collector that fails", () => {
     receiver.respondWith((request) =>
       request.signal === "traces" ? { status: 200, delayMs: 1500 } : 200,
     );
+    await timed(mf, "/no-io"); // loads the Worker
     for (let i = 0; i < 5; i++) expect((await timed(mf, "/no-io")).ms).toBeLessThan(400);
     receiver.respondWith(200);
     await sleep(2500);
