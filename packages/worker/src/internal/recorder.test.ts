@@ -120,6 +120,8 @@ describe("the Worker's metrics recorder", () => {
       ["request", get("200"), 0.5],
       ["request", get("404", "carts"), 0.1],
       ["request", get("500"), 12],
+      ["request", { api: "a\u0000b", resource: "c", method: "GET", status: "200" }, 1],
+      ["request", { api: "a", resource: "b\u0000c", method: "GET", status: "200" }, 1],
       ["spansDropped", 3],
       ["spansDiscarded", 2],
       ["logsDropped", 5],

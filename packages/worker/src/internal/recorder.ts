@@ -102,8 +102,9 @@ export function createWorkerMetricsRecorder(
       overflow: undefined,
       bounds,
     };
-    // A family without labels has its one series (key "") from the start, so it is reported as 0.
-    if (labelNames.length === 0) f.series.set("", newSeries(f, {}));
+    // A family without labels has its one series (of no label values) from the start, so it
+    // is reported as 0.
+    if (labelNames.length === 0) f.series.set("[]", newSeries(f, {}));
     return f;
   };
   const requests = family("worker_requests", "Invocations handled", REQUEST_LABELS);
@@ -139,7 +140,8 @@ export function createWorkerMetricsRecorder(
   /** The series of these label values: a new one while under the bound, else the overflow series. */
   const seriesOf = (f: Family, values: readonly unknown[]): Series => {
     const strings = values.map((v) => (v === undefined || v === null ? "" : String(v)));
-    const key = strings.join("\u0000");
+    // Injective whatever the values hold, so two label sets never share a series.
+    const key = JSON.stringify(strings);
     let s = f.series.get(key);
     if (s !== undefined) return s;
     if (f.series.size >= maxSeries || strings.every((v) => v === OVERFLOW)) {
