@@ -5,6 +5,8 @@ export default defineConfig({
     index: "src/index.ts",
     // OTLP push and the Pushgateway client (`@groundwork/metrics/otlp`, `/pushgateway`).
     otlp: "src/otlp.ts",
+    // The OTLP pusher alone, without the registry (`@groundwork/metrics/otlp-push`).
+    "otlp-push": "src/otlp-push.ts",
     pushgateway: "src/pushgateway.ts",
   },
   format: ["esm", "cjs"],
@@ -14,6 +16,9 @@ export default defineConfig({
   target: "es2022",
   platform: "neutral",
   // The subpath entries import the root by package name so every entry shares one copy
-  // (one MetricsError class, one defaultRegistry).
+  // (one MetricsError class, one defaultRegistry). `otlp-push` must not load the root, so
+  // it imports MetricsError by path: splitting (in CommonJS too) puts it in a chunk that
+  // the root shares.
   external: ["@groundwork/metrics"],
+  splitting: true,
 });

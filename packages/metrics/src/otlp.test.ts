@@ -2,7 +2,9 @@
 import type { ExportOutcome, OtlpHttpSender } from "@groundwork/core/otlp";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { defineMetrics } from "./define";
-import { createOtlpMetricsPusher } from "./otlp";
+import { MetricsError } from "./errors";
+import { createOtlpMetricsPusher, jsonMetricsEncoding } from "./otlp";
+import { createOtlpMetricsPusherFor } from "./otlp-push";
 import { createRegistry } from "./registry";
 import { counter, histogram } from "./spec";
 
@@ -139,5 +141,42 @@ describe("a push that never settles", () => {
     expect(() => createOtlpMetricsPusher({ abandonAfterMs: 0, intervalMs: 0 })).toThrow(
       /abandonAfterMs/,
     );
+  });
+});
+
+describe("the pusher of @groundwork/metrics/otlp-push", () => {
+  it("pushes a collector's families, named as given, under unknown_service by default", async () => {
+    const sender = capturingSender();
+    let value = 2;
+    const pusher = createOtlpMetricsPusherFor(jsonMetricsEncoding, {
+      registry: () => [
+        { name: "jobs_done", help: "Jobs done", type: "counter", samples: [{ labels: {}, value }] },
+      ],
+      sender,
+      intervalMs: 0,
+      temporality: "delta",
+    });
+    await pusher.flush();
+    value = 5;
+    await pusher.flush();
+    const texts = sender.bodies.map((b) =>
+      typeof b === "string" ? b : new TextDecoder().decode(b),
+    );
+    expect(texts[0]).toContain('"name":"jobs_done"');
+    expect(texts[0]).toContain('"stringValue":"unknown_service"');
+    expect(texts[0]).toContain('"asDouble":2');
+    expect(texts[1]).toContain('"asDouble":3');
+    await pusher.shutdown();
+  });
+
+  it("requires a registry or a collector", () => {
+    for (const registry of [undefined, {}, null]) {
+      expect(() =>
+        createOtlpMetricsPusherFor(jsonMetricsEncoding, {
+          registry: registry as never,
+          intervalMs: 0,
+        }),
+      ).toThrow(MetricsError);
+    }
   });
 });

@@ -38,6 +38,23 @@ describe("options", () => {
     expect(codeOf(() => instrument(handler, null as never))).toBe("ERR_INVALID_OPTION");
   });
 
+  it("checks the duration buckets at construction; a trailing +Inf is implicit", () => {
+    for (const durationBuckets of [
+      [0.5, 0.1],
+      [0.1, Number.NaN],
+      [Number.POSITIVE_INFINITY, 1],
+    ]) {
+      expect(
+        codeOf(() => instrument(handler, { serviceName: "a", metrics: { durationBuckets } })),
+      ).toBe("ERR_INVALID_OPTION");
+    }
+    const resolved = resolveOptions(
+      { serviceName: "a", metrics: { durationBuckets: [0.1, 1, Number.POSITIVE_INFINITY] } },
+      {},
+    );
+    expect(resolved.metrics?.durationBuckets).toEqual([0.1, 1]);
+  });
+
   it("gathers exports over 100 ms by default; 0 exports at the end of each invocation", () => {
     expect(resolveOptions({ serviceName: "a" }, {}).exportDelayMs).toBe(100);
     expect(resolveOptions({ serviceName: "a", exportDelayMs: 0 }, {}).exportDelayMs).toBe(0);

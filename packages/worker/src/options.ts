@@ -116,7 +116,10 @@ export interface WorkerTracingOptions {
 export interface WorkerMetricsOptions {
   /** `"delta"` (each push carries what changed; the default, as isolates come and go) or `"cumulative"`. */
   temporality?: "delta" | "cumulative";
-  /** Label sets kept per metric before new ones fold into one overflow series. Default 500. */
+  /**
+   * Label sets kept per metric before new ones fold into one overflow series (every label
+   * `__overflow__`), also when the metrics are reported in `exporters.metrics`. Default 500.
+   */
   maxSeries?: number;
   /** Histogram buckets of the duration metric, in seconds. Default `[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]`. */
   durationBuckets?: readonly number[];
@@ -141,9 +144,10 @@ export interface WorkerExporters {
   /** Exports the spans instead of OTLP (same buffer, same end-of-invocation export). Default OTLP. */
   spans?: SpanExporter;
   /**
-   * Registry the request metrics are defined and recorded in (they are still pushed when
-   * `otlp` is set). Give each instrumented handler its own: the metric names can be
-   * defined once per registry. Default a registry of the isolate's own.
+   * Registry the request metrics are reported in, as one of its collectors; when `otlp` is
+   * set, this registry is what is pushed. Give each instrumented handler its own: a
+   * registry reports one collector's families of a name. Default none (the metrics are
+   * kept by the isolate alone).
    */
   metrics?: Registry;
 }
@@ -429,13 +433,22 @@ export function resolveOptions(options: WorkerOptions, env: EnvSource): Resolved
       invalid(`metrics.temporality must be "delta" or "cumulative"`);
     }
     const buckets = m.durationBuckets ?? DEFAULT_BUCKETS;
-    if (!Array.isArray(buckets) || buckets.length === 0) {
-      invalid("metrics.durationBuckets must be a non-empty array");
+    // The +Inf bucket is implicit, as in a registry's histograms.
+    const bounds: readonly number[] =
+      Array.isArray(buckets) && buckets.at(-1) === Number.POSITIVE_INFINITY
+        ? buckets.slice(0, -1)
+        : buckets;
+    if (
+      !Array.isArray(bounds) ||
+      buckets.length === 0 ||
+      bounds.some((b, i) => !Number.isFinite(b) || b <= (bounds[i - 1] ?? -Infinity))
+    ) {
+      invalid("metrics.durationBuckets must be a non-empty array of increasing finite numbers");
     }
     metrics = {
       temporality,
       maxSeries: positiveInteger("metrics.maxSeries", m.maxSeries, 500),
-      durationBuckets: buckets,
+      durationBuckets: bounds,
     };
   }
   const exporters = options.exporters ?? {};

@@ -94,4 +94,16 @@ describe("the bundle of a Worker", () => {
       expect(withJson.includes(marker), marker).toBe(true);
     }
   }, 60_000);
+
+  it("holds none of the metrics registry: no text formats, no defineMetrics", async () => {
+    const plain = await bundle(new URL("./fixtures/bundle-protobuf.ts", import.meta.url), {
+      minify: true,
+    });
+    // Strings of the Prometheus/OpenMetrics renderers and of the metric definition checks.
+    for (const marker of ["# TYPE", "# EOF", "is not a valid metric name"]) {
+      expect(plain.includes(marker), marker).toBe(false);
+    }
+    // The Worker's own metrics are still there.
+    expect(plain).toContain("worker_duration_seconds");
+  }, 60_000);
 });

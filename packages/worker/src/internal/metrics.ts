@@ -1,38 +1,18 @@
-// Every call into @groundwork/metrics goes through this module.
+// Every call into @groundwork/metrics goes through this module. It uses the pusher's entry,
+// not the registry: the Worker's metrics are kept by ./recorder.
 import { createServiceResource } from "@groundwork/core/otlp";
-import {
-  counter,
-  createRegistry,
-  defineMetrics,
-  histogram,
-  type Registry,
-} from "@groundwork/metrics";
+import type { Registry } from "@groundwork/metrics";
 import {
   createOtlpMetricsPusherFor,
   type OtlpMetricsEncoding,
   type OtlpMetricsPusher,
-} from "@groundwork/metrics/otlp";
+} from "@groundwork/metrics/otlp-push";
+import { createWorkerMetricsRecorder, type WorkerMetricsRecorder } from "./recorder";
 
-/** The dimensions of every request metric. */
-export interface RequestDimensions {
-  api: string;
-  resource: string;
-  method: string;
-  status: string;
-}
+export type { RequestDimensions } from "./recorder";
 
 /** An isolate's request metrics and their pusher. */
-export interface RequestMetrics {
-  /** Records one finished invocation. Never throws. */
-  record(dimensions: RequestDimensions, durationSeconds: number): void;
-  /** Counts spans the isolate dropped. Never throws. */
-  spansDropped(count: number): void;
-  /** Counts spans the tail sampler discarded. Never throws. */
-  spansDiscarded(count: number): void;
-  /** Counts log records the isolate's export queue dropped. Never throws. */
-  logsDropped(count: number): void;
-  /** Counts spans cut from an invocation's export by its budget. Never throws. */
-  spansCut(count: number, reason: "unfinished" | "deadline"): void;
+export interface RequestMetrics extends WorkerMetricsRecorder {
   /** Pushes what changed; never rejects. */
   push(): Promise<void>;
 }
@@ -46,7 +26,10 @@ export interface RequestMetricsOptions {
   temporality: "delta" | "cumulative";
   /** How the pushes are encoded. */
   encoding: OtlpMetricsEncoding;
-  /** Registry to define the metrics in. Default a new one. */
+  /**
+   * Registry to report the metrics in (as one of its collectors) and to push. Default none:
+   * the isolate's own recorder is pushed.
+   */
   registry?: Registry | undefined;
   otlp:
     | {
@@ -57,46 +40,30 @@ export interface RequestMetricsOptions {
     | undefined;
 }
 
-const LABELS = ["api", "resource", "method", "status"] as const;
-
-/** Creates the metrics of one isolate in a registry of their own. */
+/** Creates the metrics of one isolate, and their pusher when there is an OTLP endpoint. */
 export function createRequestMetrics(options: RequestMetricsOptions): RequestMetrics {
-  const registry =
-    options.registry ??
-    createRegistry({
-      serviceName: options.serviceName,
-      runtimeInfo: false,
-      maxSeriesPerFamily: options.maxSeries,
-    });
-  const m = defineMetrics(
-    "worker",
-    {
-      requests: counter({ help: "Invocations handled", labels: LABELS }),
-      duration: histogram({
-        help: "Invocation duration, until the response body is sent",
-        unit: "seconds",
-        labels: LABELS,
-        buckets: [...options.durationBuckets],
-      }),
-      spans_dropped: counter({
-        help: "Finished spans dropped because the isolate's buffer was full",
-      }),
-      spans_discarded: counter({ help: "Finished spans the tail sampler did not keep" }),
-      logs_dropped: counter({
-        help: "Log records dropped because the isolate's log export queue was full",
-      }),
-      spans_cut: counter({
-        help: "Spans cut from an invocation's export by its waitUntil budget or export deadline",
-        labels: ["reason"] as const,
-      }),
-    },
-    { registry },
-  );
+  const registry = options.registry;
+  const recorder = createWorkerMetricsRecorder({
+    maxSeries: options.maxSeries,
+    durationBuckets: options.durationBuckets,
+    // A registry counts overflows of its own families only: the recorder reports its own
+    // when it is pushed alone.
+    selfMetrics: registry === undefined,
+  });
+  if (registry !== undefined) {
+    try {
+      // A method call: nothing of the registry's code is imported, so none is bundled.
+      registry.registerCollector(recorder.collect);
+    } catch {
+      // A registry that refuses the collector leaves the metrics unreported, not the Worker broken.
+    }
+  }
   const pusher: OtlpMetricsPusher | undefined =
     options.otlp === undefined
       ? undefined
       : createOtlpMetricsPusherFor(options.encoding, {
-          registry,
+          // With a registry given, its families (the Worker's among them) are pushed once.
+          registry: registry ?? recorder.collect,
           endpoint: `${options.otlp.endpoint}/v1/metrics`,
           headers: options.otlp.headers,
           timeoutMs: options.otlp.timeoutMs,
@@ -116,35 +83,8 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
   // pusher counts a push still in flight as abandoned (its invocation was cut off).
   const pushMs = (options.otlp?.timeoutMs ?? 0) * 2;
   let pushingUntil = 0;
-  return {
-    record(dimensions, durationSeconds) {
-      try {
-        m.requests(dimensions).inc();
-        m.duration(dimensions).observe(durationSeconds);
-      } catch {
-        // Recording never fails an invocation.
-      }
-    },
-    spansDropped(count) {
-      try {
-        m.spans_dropped.inc(count);
-      } catch {}
-    },
-    spansDiscarded(count) {
-      try {
-        m.spans_discarded.inc(count);
-      } catch {}
-    },
-    logsDropped(count) {
-      try {
-        m.logs_dropped.inc(count);
-      } catch {}
-    },
-    spansCut(count, reason) {
-      try {
-        m.spans_cut({ reason }).inc(count);
-      } catch {}
-    },
+  // The recorder's methods are the metrics' own; `collect` stays internal.
+  return Object.assign(recorder, {
     async push() {
       if (pusher === undefined) return;
       // The pusher shares a push in flight with later callers; in workerd that would make
@@ -161,5 +101,5 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
         if (pushingUntil === until) pushingUntil = 0;
       }
     },
-  };
+  });
 }
