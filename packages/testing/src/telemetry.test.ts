@@ -101,6 +101,10 @@ describe("createTestTelemetry traces", () => {
         await span("db.query", { attributes: { "db.system": "postgresql" } }, () =>
           log.info("querying"),
         );
+        // The plain tracer's span takes the SDK's start time, a millisecond wall clock, and
+        // trees order siblings by start time: a millisecond later it starts after db.query
+        // on either clock.
+        await new Promise((resolve) => setTimeout(resolve, 2));
         trace.getTracer("plain-otel").startActiveSpan("plain", (s) => s.end());
         await withForkedTrace("background", async () => {});
       }),
