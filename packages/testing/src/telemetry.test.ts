@@ -102,9 +102,9 @@ describe("createTestTelemetry traces", () => {
           log.info("querying"),
         );
         // The plain tracer's span takes the SDK's start time, a millisecond wall clock, and
-        // trees order siblings by start time: a millisecond later it starts after db.query
-        // on either clock.
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        // trees order siblings by start time: some milliseconds later it starts after
+        // db.query on either clock.
+        await new Promise((resolve) => setTimeout(resolve, 10));
         trace.getTracer("plain-otel").startActiveSpan("plain", (s) => s.end());
         await withForkedTrace("background", async () => {});
       }),
