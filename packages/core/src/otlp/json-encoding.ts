@@ -2,7 +2,8 @@ import { runtimeGlobal } from "@groundwork/platform";
 import type { Attributes, AttributeValue } from "@opentelemetry/api";
 import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace-base";
-import { concatBytes, type OtlpTraceEncoding } from "./encoding";
+import { concatBytes } from "./bytes";
+import type { OtlpTraceEncoding } from "./encoding";
 
 // The OTLP JSON mapping writes a double that JSON cannot hold as the string "NaN",
 // "Infinity" or "-Infinity", and the transformer writes every integral number as an int64.

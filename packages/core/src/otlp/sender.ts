@@ -1,6 +1,7 @@
 import { clearTimer, setRefTimeout, type TimerHandle } from "@groundwork/platform";
 import { diag } from "@opentelemetry/api";
 import { CoreError } from "../errors";
+import { concatBytes } from "./bytes";
 import { createCircuit } from "./circuit";
 import { parseOtlpEndpoint } from "./endpoint";
 import {
@@ -490,14 +491,7 @@ async function readSmallBody(response: OtlpFetchResponse): Promise<Uint8Array | 
       chunks.push(value);
     }
     if (size === 0) return undefined;
-    if (chunks.length === 1) return chunks[0];
-    const body = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of chunks) {
-      body.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return body;
+    return concatBytes(chunks);
   } catch {
     return undefined;
   }
