@@ -119,6 +119,35 @@ describe("startTrace()", () => {
     t.run(() => startTrace("always", () => undefined));
     expect(t.names()).toEqual(["always"]);
   });
+  it("starts in a given context: its values kept, its span not the parent", () => {
+    const t = setup();
+    const key = Symbol("app");
+    let seen: unknown;
+    let given = ROOT_CONTEXT;
+    t.run(() =>
+      span("outer", () => {
+        given = context.active().setValue(key, "kept");
+      }),
+    );
+    // Started from outside any context, so only `parent` can carry the tracer and the value.
+    startTrace("in-given", { parent: given, kind: SpanKind.SERVER }, () => {
+      seen = context.active().getValue(key);
+      span("step", () => undefined);
+    });
+    const root = t.byName("in-given");
+    expect(seen).toBe("kept");
+    expect(root.parentSpanContext).toBeUndefined();
+    expect(root.spanContext().traceId).not.toBe(t.byName("outer").spanContext().traceId);
+    expect(t.byName("step").parentSpanContext?.spanId).toBe(root.spanContext().spanId);
+  });
+
+  it("ignores a parent that is not a context and starts in the active one", () => {
+    const t = setup();
+    t.run(() =>
+      startTrace("fallback", { parent: "nope" as never }, () => span("step", () => undefined)),
+    );
+    expect(t.names()).toEqual(["step", "fallback"]);
+  });
 });
 
 describe("withForkedTrace()", () => {

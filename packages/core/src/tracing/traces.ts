@@ -50,6 +50,13 @@ export interface StartTraceOptions {
   kind?: SpanKind;
   /** Links of the root span. */
   links?: Link[];
+  /**
+   * The context to start the trace in instead of the active one: its log,
+   * sampling ratio and other values are kept, its span (if any) is not the
+   * parent. A server that forks a log per request passes the fork's context
+   * here rather than entering it first. Default: the active context.
+   */
+  parent?: Context;
 }
 
 /** Options of {@link withForkedTrace} (and `TelemetryContext.forkTrace`). */
@@ -100,7 +107,7 @@ export function startTrace<R>(name: string, fn: SpanFn<R>): R;
  * trace when `stitchWith` carries a valid `traceparent`.
  *
  * @param name - root span name.
- * @param options - `stitchWith`, `samplingRatio`, `attributes`, `kind`, `links` (default none).
+ * @param options - `stitchWith`, `samplingRatio`, `attributes`, `kind`, `links`, `parent` (default none).
  * @param fn - the work; receives the root span.
  * @returns what `fn` returns.
  * @example
@@ -122,7 +129,7 @@ export function startTrace<R>(
   ensureContextManager();
   const fn = typeof fnOrOptions === "function" ? fnOrOptions : (maybeFn as SpanFn<R>);
   const options: StartTraceOptions = typeof fnOrOptions === "function" ? {} : fnOrOptions;
-  let ctx = activeContext();
+  let ctx = readParent(options, activeContext());
   if (trace.getSpan(ctx) !== undefined) ctx = trace.deleteSpan(ctx);
   if (ctx.getValue(FORK_KEY) !== undefined) ctx = ctx.deleteValue(FORK_KEY);
   // Options come from user code: read them so that a throwing getter or Proxy costs a
