@@ -1,6 +1,8 @@
 import { request as httpRequest } from "node:http";
-import { log } from "@groundwork/core";
+import { log, type Telemetry, TelemetryContext } from "@groundwork/core";
+import { setTracer } from "@groundwork/core/tracing";
 import { checkMetrics, useOtlpReceiver } from "@groundwork/test-harness";
+import type { Tracer } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
 import { LAZY_REQUESTS } from "../src/http/lazy-request";
 import { READS_BODY_SOURCE } from "../src/http/response";
@@ -755,6 +757,41 @@ describe("serve: lifecycle and options", () => {
       body: "payload",
       url: "/copy",
     });
+  });
+
+  it("serves untraced, in the request's own forked log, when no span can be started", async () => {
+    const t = servers.setup();
+    const down = () => {
+      throw new Error("tracer down");
+    };
+    const failing = { startSpan: down, startActiveSpan: down } as unknown as Tracer;
+    const telemetry: Telemetry = {
+      ...t.telemetry,
+      context: TelemetryContext.fromOtel(setTracer(t.telemetry.context.otel, failing)),
+    };
+    const { server } = await start(
+      (request) => {
+        log.addFields({ user: new URL(request.url).searchParams.get("user") });
+        log.info("handling");
+        return new Response("ok");
+      },
+      { telemetry },
+      t,
+    );
+    const first = await send(`${server.url}/a?user=u1`);
+    const second = await send(`${server.url}/b?user=u2`);
+    expect([first.status, first.body, second.status, second.body]).toEqual([200, "ok", 200, "ok"]);
+    expect(first.headers.traceparent).toBeUndefined();
+    const handling = t.logs().filter((r) => r.msg === "handling");
+    // Each request's fields stay in its own log, and no line claims a trace.
+    expect(handling.map((r) => r.fields.user)).toEqual(["u1", "u2"]);
+    expect(handling.every((r) => r.traceId === undefined)).toBe(true);
+    expect(t.accessLogs().map((r) => [r.fields.path, r.fields.user])).toEqual([
+      ["/a", "u1"],
+      ["/b", "u2"],
+    ]);
+    telemetry.context.log.info("after");
+    expect(t.logs().find((r) => r.msg === "after")?.fields.user).toBeUndefined();
   });
 
   it("gives the handler the peer address", async () => {

@@ -212,7 +212,7 @@ export function instrumentServer<S extends Server | HttpsServer>(
       return emit.apply(this, args);
     }
     if (!rt.entered) {
-      // No span could be started: the request runs in the base context.
+      // No span could be started: the request runs in its forked log, untraced.
       const base = rt;
       base.context.run(() => inside(base));
     }

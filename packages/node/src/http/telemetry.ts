@@ -10,7 +10,7 @@ import {
   w3cTraceparent,
 } from "@groundwork/core";
 import type { Registry } from "@groundwork/metrics";
-import { type Attributes, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { type Attributes, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import {
   ATTR_CLIENT_ADDRESS,
   ATTR_ERROR_TYPE,
@@ -149,7 +149,8 @@ export class RequestTelemetry {
    * @param info - the request
    * @param inside - run inside the request's context as soon as it exists,
    *   which spares entering it once more; it must not throw. Not run when the
-   *   tracer failed (the context is then the base one): see {@link entered}.
+   *   tracer failed (the context is then the request's forked log, not
+   *   entered): see {@link entered}.
    */
   constructor(
     private readonly instr: HttpInstrumentation,
@@ -172,14 +173,16 @@ export class RequestTelemetry {
     if (info.clientAddress !== undefined) attributes[ATTR_CLIENT_ADDRESS] = info.clientAddress;
     if (info.userAgent !== undefined) attributes[ATTR_USER_AGENT_ORIGINAL] = info.userAgent;
     instr.metrics?.server_requests_in_flight.inc();
+    let fork: TelemetryContext | undefined;
     try {
+      fork = instr.base.forkLog();
       // The promise is the span's lifetime: it resolves in end(), never rejects.
       // The trace starts in the forked log's context without entering it
       // first: one context entry per request instead of two.
       void startTrace(
         spanName(this.method, info.route),
         {
-          parent: instr.base.forkLog().otel,
+          parent: fork.otel,
           stitchWith: info.headers,
           kind: SpanKind.SERVER,
           attributes,
@@ -187,10 +190,11 @@ export class RequestTelemetry {
         this.enter,
       );
     } catch {
-      // A broken tracer or context manager must not take the request down:
-      // it runs in the base context, untraced.
-      this.context ??= instr.base;
+      // A broken context manager must not take the request down.
     }
+    // Without a span (a tracer that failed) the request runs in its forked
+    // log, untraced; the caller enters it, since `inside` did not run.
+    this.context ??= fork ?? instr.base;
   }
 
   // Runs inside the new span; a recording span ends when the promise settles.
@@ -199,7 +203,11 @@ export class RequestTelemetry {
   // every promise while a context manager is active.
   private readonly enter = (span: Span): Promise<void> | undefined => {
     this.span = span;
-    this.context = TelemetryContext.current();
+    const current = TelemetryContext.current();
+    // A tracer that failed runs this with a stand-in span and no context
+    // entered: nothing here is the request's context.
+    if (trace.getSpan(current.otel) !== span) return undefined;
+    this.context = current;
     const inside = this.inside;
     if (inside !== undefined) {
       this.inside = undefined;
