@@ -3,7 +3,7 @@ import { log, type Telemetry, TelemetryContext } from "@groundwork/core";
 import { setTracer } from "@groundwork/core/tracing";
 import { checkMetrics, useOtlpReceiver } from "@groundwork/test-harness";
 import type { Tracer } from "@opentelemetry/api";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { LAZY_REQUESTS } from "../src/http/lazy-request";
 import { READS_BODY_SOURCE } from "../src/http/response";
 import { NodeError, serve } from "../src/index";
@@ -626,6 +626,31 @@ describe("serve: bodies", () => {
     // Where the body's source cannot be read (Node 24), it is streamed, so
     // even a Response returned at once is written after the event.
     expect(ended).toEqual([READS_BODY_SOURCE, false, false]);
+  });
+
+  it("ends a body already in memory without waiting for an immediate, with Content-Length", async () => {
+    const { server } = await start(
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode("in memory"));
+              controller.close();
+            },
+          }),
+        ),
+    );
+    // serve() waits for an immediate only when a body's end is not known
+    // within two microtask turns: none for a body that is in memory.
+    const immediates = vi.spyOn(globalThis, "setImmediate");
+    try {
+      const res = await send(`${server.url}/`);
+      expect(res.body).toBe("in memory");
+      expect(res.headers["content-length"]).toBe("9");
+      expect(immediates.mock.calls.filter((call) => typeof call[1] === "symbol")).toEqual([]);
+    } finally {
+      immediates.mockRestore();
+    }
   });
 
   it("sends only what is left of a body the handler has read from already", async () => {

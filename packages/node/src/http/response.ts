@@ -50,6 +50,19 @@ function soon(): Promise<typeof SOON> {
   return new Promise((resolve) => setImmediate(resolve, SOON));
 }
 
+/**
+ * Resolves two turns of the microtask queue from now: long enough for the
+ * stream of a body made from a string or bytes to report its end, without
+ * an immediate per response.
+ */
+function shortly(): Promise<typeof SOON> {
+  return Promise.resolve()
+    .then(noop)
+    .then(() => SOON);
+}
+
+function noop(): void {}
+
 // Node's fetch (undici) keeps what a body was made from next to its stream:
 // a string or bytes, with its length. Reading that instead of the stream
 // saves two stream reads, a reader and a turn of the event loop per request.
@@ -184,7 +197,10 @@ async function streamBody(
       return;
     }
     const pending = reader.read();
-    const next = await Promise.race([pending, soon()]);
+    // A body in memory has ended by now; any other gets until the end of
+    // this turn of the event loop to show whether it has a second chunk.
+    let next = await Promise.race([pending, shortly()]);
+    if (next === SOON) next = await Promise.race([pending, soon()]);
     if (next !== SOON && next.done) {
       if (!hasLength(headers)) headers["content-length"] = first.value.byteLength;
       res.writeHead(status, statusText, headers);
