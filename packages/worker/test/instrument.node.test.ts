@@ -63,6 +63,51 @@ const traceIdOf = (res: Response) => (res.headers.get("traceparent") ?? "").spli
 const PARENT_TRACE = "0af7651916cd43dd8448eb211c80319c";
 const PARENT_SPAN = "b7ad6b7169203331";
 
+describe("request.cf", () => {
+  it("gives the server span of a sampled request its colo, country and asn", async () => {
+    const res = await mf.dispatchFetch("http://worker.test/no-io");
+    await res.text();
+    const [server] = await traceSpans(traceIdOf(res), 1);
+    expect(server?.attributes).toMatchObject({
+      "cloudflare.colo": expect.any(String),
+      "cloudflare.country": expect.any(String),
+      "cloudflare.asn": expect.any(Number),
+    });
+  });
+
+  it("is not read for a request that is not sampled", async () => {
+    const script = await bundleWorker("./fixtures/worker.ts");
+    const unsampled = await startWorker(script, {
+      OTLP: receiver.url,
+      ECHO: echo.url,
+      SAMPLING: "0",
+      COUNT_CF: "1",
+    });
+    try {
+      await (await unsampled.dispatchFetch("http://worker.test/no-io")).text();
+      const reads = await (await unsampled.dispatchFetch("http://worker.test/__cf_reads")).json();
+      expect(reads).toBe(0);
+      // The counting itself works: a sampled Worker reads it.
+      const sampled = await startWorker(script, {
+        OTLP: receiver.url,
+        ECHO: echo.url,
+        COUNT_CF: "1",
+      });
+      try {
+        await (await sampled.dispatchFetch("http://worker.test/no-io")).text();
+        const sampledReads = await (
+          await sampled.dispatchFetch("http://worker.test/__cf_reads")
+        ).json();
+        expect(sampledReads).toBeGreaterThan(0);
+      } finally {
+        await sampled.dispose();
+      }
+    } finally {
+      await unsampled.dispose();
+    }
+  }, 60_000);
+});
+
 describe("fetch", () => {
   it("continues the caller's trace: server span, child span, client span with traceparent sent", async () => {
     const res = await mf.dispatchFetch("http://worker.test/orders/7?x=1", {

@@ -69,6 +69,11 @@ export interface OtlpFetchResponse {
   readonly status: number;
   readonly headers: { get(name: string): string | null };
   readonly body?: OtlpResponseBody | null;
+  /**
+   * Reads the whole body at once; used instead of the body's reader when `content-length`
+   * declares a small body (one call into the runtime rather than one per chunk).
+   */
+  arrayBuffer?(): Promise<ArrayBuffer>;
 }
 
 /**

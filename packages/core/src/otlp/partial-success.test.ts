@@ -2,7 +2,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otl
 import { describe, expect, it } from "vitest";
 import type { OtlpFetch } from "./fetch";
 import { decodePartialSuccess, isPartialSuccess, partialSuccessError } from "./partial-success";
-import { createOtlpHttpSender } from "./sender";
+import { createOtlpHttpSender, MAX_RESPONSE_BYTES } from "./sender";
 
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const fromJson = (value: unknown) =>
@@ -109,6 +109,40 @@ describe("the sender keeps an accepted response's body", () => {
       fetch: answer("bad request", { status: 400 }),
     });
     expect(await rejected.send("{}")).not.toHaveProperty("response");
+  });
+});
+
+describe("an accepted response that declares its length", () => {
+  const declared =
+    (length: number, bytes: Uint8Array): OtlpFetch =>
+    async () => ({
+      status: 200,
+      headers: { get: (name: string) => (name === "content-length" ? String(length) : null) },
+      // Read in one call: the reader is not used.
+      body: {
+        cancel: async () => undefined,
+        getReader: () => {
+          throw new Error("the reader is not needed");
+        },
+      },
+      arrayBuffer: async () => bytes.slice().buffer,
+    });
+
+  it("is read in one call", async () => {
+    const sender = createOtlpHttpSender({
+      endpoint: "http://collector.invalid/v1/traces",
+      fetch: declared(4, new Uint8Array([0x0a, 0x02, 0x08, 0x01])),
+    });
+    const outcome = await sender.send("{}");
+    expect(outcome.ok && [...(outcome.response ?? [])]).toEqual([0x0a, 0x02, 0x08, 0x01]);
+  });
+
+  it("is not kept when it is larger than the limit after all", async () => {
+    const sender = createOtlpHttpSender({
+      endpoint: "http://collector.invalid/v1/traces",
+      fetch: declared(4, new Uint8Array(MAX_RESPONSE_BYTES + 1)),
+    });
+    expect(await sender.send("{}")).toEqual({ ok: true, attempts: 1 });
   });
 });
 

@@ -476,6 +476,11 @@ async function readSmallBody(response: OtlpFetchResponse): Promise<Uint8Array | 
       stream.cancel().catch(() => undefined);
       return undefined;
     }
+    // A declared small length is read in one call: fewer promises and chunks than the reader.
+    if (declared > 0 && typeof response.arrayBuffer === "function") {
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      return bytes.byteLength === 0 || bytes.byteLength > MAX_RESPONSE_BYTES ? undefined : bytes;
+    }
     const reader = stream.getReader();
     const chunks: Uint8Array[] = [];
     let size = 0;

@@ -1,7 +1,7 @@
 import { type Context, context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { isTracingSuppressed } from "@opentelemetry/core";
 import type { FetchFn } from "../types";
-import { injectInto, recordError, runIn } from "./core";
+import { injectInto, recordError, runIn, traceparentOf } from "./core";
 import { invocationOf } from "./invocation";
 
 const PATCHED = Symbol.for("@groundwork/worker.fetch");
@@ -50,9 +50,14 @@ export function tracedFetch(
   );
   const spanContext = trace.setSpan(parent, span);
   try {
-    const headers = new Headers(request.headers);
-    injectInto(headers, spanContext);
-    request = new Request(request, { headers });
+    // The Request made above is ours and its headers are mutable: write into them rather
+    // than copying them into a second Request (a copy only where a runtime refused).
+    injectInto(request.headers, spanContext);
+    if (request.headers.get("traceparent") === null && traceparentOf(span.spanContext())) {
+      const headers = new Headers(request.headers);
+      injectInto(headers, spanContext);
+      request = new Request(request, { headers });
+    }
   } catch {}
   let pending: Promise<Response>;
   try {

@@ -104,6 +104,15 @@ function requestAttributes(request: Request, resource: string, url: URL | undefi
   if (ua !== null) attributes["user_agent.original"] = ua;
   const ray = request.headers.get("cf-ray");
   if (ray !== null) attributes["cloudflare.ray_id"] = ray;
+  return attributes;
+}
+
+/**
+ * The attributes from `request.cf`. Only read for a recording span: the runtime builds the
+ * `cf` object from its serialized form on first access, which a bare Worker never pays.
+ */
+function cfAttributes(request: Request): Attributes {
+  const attributes: Attributes = {};
   const cf = (request as { cf?: IncomingRequestCfLike }).cf;
   if (cf !== undefined && cf !== null) {
     if (typeof cf.colo === "string") attributes["cloudflare.colo"] = cf.colo;
@@ -159,6 +168,7 @@ export async function runFetch<Env>(
         resource,
         method: request.method,
       });
+      if (invocation.span.isRecording()) invocation.span.setAttributes(cfAttributes(request));
     }
   } catch {
     invocation = undefined;
