@@ -162,6 +162,8 @@ const captured = await capture(BATCH).finally(() => {
 const oneRequest = captured.perRequest[0]!;
 const batch = captured.perRequest.flat();
 const metricsRequest = captured.metrics;
+const metrics = metricsRequest.scopeMetrics.flatMap((s) => s.metrics);
+const points = metrics.reduce((n, m) => n + m.dataPoints.length, 0);
 
 interface Case {
   name: string;
@@ -184,7 +186,7 @@ const cases: Case[] = [
   },
   {
     signal: "metrics",
-    name: `metrics request (${metricsRequest.scopeMetrics.flatMap((s) => s.metrics).length} metrics, ${metricsRequest.scopeMetrics.flatMap((s) => s.metrics).reduce((n, m) => n + m.dataPoints.length, 0)} points)`,
+    name: `metrics request (${metrics.length} metrics, ${points} points)`,
     ours: () => protobufMetrics.encode(metricsRequest) as Uint8Array,
     peer: () => ProtobufMetricsSerializer.serializeRequest(metricsRequest) as Uint8Array,
   },
