@@ -1,9 +1,7 @@
 import { useOtlpReceiver } from "@groundwork/test-harness";
-import { SpanKind, SpanStatusCode, type Tracer } from "@opentelemetry/api";
+import { recordVariedSpans } from "@groundwork/test-harness/spans";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import {
   createOtlpTraceExporter,
@@ -19,59 +17,6 @@ import { ENCODE_SLICE_SIZE, encodeSpans, encodeSpansInSlices } from "../src/otlp
 // encoded in one go by the OpenTelemetry transformer.
 
 const receiver = useOtlpReceiver();
-
-/** Ends `count` spans of varied shapes on two resources and three scopes. */
-function recordVaried(count: number): ReadableSpan[] {
-  const ended: ReadableSpan[] = [];
-  const collect = {
-    onStart: () => undefined,
-    onEnd: (span: ReadableSpan) => ended.push(span),
-    forceFlush: async () => undefined,
-    shutdown: async () => undefined,
-  };
-  const providers = [
-    new BasicTracerProvider({
-      resource: resourceFromAttributes({ "service.name": "orders", "service.version": "1.2.3" }),
-      spanProcessors: [collect],
-    }),
-    new BasicTracerProvider({
-      resource: resourceFromAttributes({ "service.name": "billing", "host.cores": 2 }),
-      spanProcessors: [collect],
-    }),
-  ];
-  const tracers: Tracer[] = [
-    providers[0]!.getTracer("http", "0.1.0"),
-    providers[0]!.getTracer("db"),
-    providers[1]!.getTracer("http", "0.1.0"),
-  ];
-  for (let i = 0; i < count; i++) {
-    const tracer = tracers[i % tracers.length]!;
-    const parent = tracer.startSpan(`parent ${i}`, { kind: SpanKind.SERVER });
-    const span = tracer.startSpan(`work ${i} ✓`, {
-      kind: (i % 5) as SpanKind,
-      attributes: {
-        "http.route": "/orders/:id",
-        n: i,
-        ratio: i / 7,
-        big: 2 ** 60,
-        ok: i % 2 === 0,
-        tags: ["a", "b", `${i}`],
-        counts: [1, 2.5, i],
-        flags: [true, false],
-      },
-      links: [{ context: parent.spanContext(), attributes: { why: "follows" } }],
-    });
-    span.addEvent("cache miss", { key: `k${i}` });
-    span.setStatus(
-      i % 3 === 0
-        ? { code: SpanStatusCode.ERROR, message: "row is locked" }
-        : { code: SpanStatusCode.OK },
-    );
-    span.end();
-    parent.end();
-  }
-  return ended;
-}
 
 async function post(body: Uint8Array, protocol: OtlpProtocol): Promise<void> {
   const response = await fetch(receiver.endpoint("traces"), {
@@ -91,7 +36,7 @@ const immediateControl = {
 
 describe.each(["http/protobuf", "http/json"] as const)("sliced encoding over %s", (protocol) => {
   it("decodes to the same spans as the transformer's encoding in one go", async () => {
-    const spans = recordVaried(150); // 300 spans: five slices
+    const spans = recordVariedSpans(150); // 300 spans: five slices
     expect(spans.length).toBeGreaterThan(4 * ENCODE_SLICE_SIZE);
     const encoding = protocol === "http/json" ? jsonTraceEncoding : protobufTraceEncoding;
     const sliced = await encodeSpansInSlices(spans, encoding, immediateControl);
@@ -114,7 +59,7 @@ describe.each(["http/protobuf", "http/json"] as const)("sliced encoding over %s"
   });
 
   it("gives the event loop a turn between slices of a large batch", async () => {
-    const spans = recordVaried(256); // 512 spans: eight slices
+    const spans = recordVariedSpans(256); // 512 spans: eight slices
     const events: string[] = [];
     const recordingFetch: OtlpFetch = (input, init) => {
       events.push("request");
@@ -137,7 +82,7 @@ describe.each(["http/protobuf", "http/json"] as const)("sliced encoding over %s"
 
 describe("sliced encoding and shutdown", () => {
   it("stops a batch being encoded at shutdown, sends nothing and leaves no timer", async () => {
-    const spans = recordVaried(512); // 1024 spans: sixteen slices
+    const spans = recordVariedSpans(512); // 1024 spans: sixteen slices
     const refTimers = () =>
       process.getActiveResourcesInfo().filter((name) => name === "Timeout").length;
     const baseline = refTimers();

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { defineMetrics } from "./define";
 import { MetricsError } from "./errors";
 import { createOtlpMetricsPusher, jsonMetricsEncoding } from "./otlp";
+import { jsonMetricsEncoding as jsonEncodingAlone } from "./otlp-json";
 import { createOtlpMetricsPusherFor } from "./otlp-push";
 import { createRegistry } from "./registry";
 import { counter, histogram } from "./spec";
@@ -67,6 +68,11 @@ describe("OTLP encoding", () => {
       },
     });
     await pusher.shutdown();
+  });
+
+  it("has one JSON encoding, exported by @groundwork/metrics/otlp and /otlp-json", () => {
+    expect(jsonMetricsEncoding).toBe(jsonEncodingAlone);
+    expect(jsonEncodingAlone.protocol).toBe("http/json");
   });
 
   it("encodes protobuf bytes", async () => {

@@ -1,12 +1,13 @@
 import type { OtlpProtocol } from "@groundwork/core/otlp";
 import { defaultRegistry, MetricsError, type Registry } from "@groundwork/metrics";
+import { jsonMetricsEncoding } from "@groundwork/metrics/otlp-json";
 import {
   type OtlpMetricsEncoding,
   type OtlpMetricsPusher,
   type OtlpMetricsPushOptions,
   createOtlpMetricsPusherFor as pusherFor,
 } from "@groundwork/metrics/otlp-push";
-import { JsonMetricsSerializer, ProtobufMetricsSerializer } from "@opentelemetry/otlp-transformer";
+import { ProtobufMetricsSerializer } from "@opentelemetry/otlp-transformer";
 
 export type {
   MetricsTemporality,
@@ -39,12 +40,9 @@ export const protobufMetricsEncoding: OtlpMetricsEncoding = {
   decodeResponse: (body) => ProtobufMetricsSerializer.deserializeResponse(body),
 };
 
-/** Protobuf-JSON (`http/json`), with `@opentelemetry/otlp-transformer`. */
-export const jsonMetricsEncoding: OtlpMetricsEncoding = {
-  protocol: "http/json",
-  encode: (request) => JsonMetricsSerializer.serializeRequest(request),
-  decodeResponse: (body) => JsonMetricsSerializer.deserializeResponse(body),
-};
+// Protobuf-JSON (`http/json`): defined in `@groundwork/metrics/otlp-json`, which does not
+// load the package root, and exported here too.
+export { jsonMetricsEncoding };
 
 /**
  * Pushes a registry's metrics over OTLP/HTTP with the core sender: for

@@ -8,11 +8,11 @@ import {
 import { Socket } from "node:net";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { log } from "@groundwork/core";
+import { log, type Telemetry, type TelemetryContext } from "@groundwork/core";
 import { useOtlpReceiver } from "@groundwork/test-harness";
 import { describe, expect, it } from "vitest";
 import { instrumentServer, NodeError } from "../src/index";
-import { send, sleep, until } from "./http-fixture";
+import { send, sleep, type TestSetup, until } from "./http-fixture";
 import { useTestServers } from "./test-servers";
 
 // instrumentServer() on plain node:http servers: context must follow the
@@ -241,5 +241,113 @@ describe("instrumentServer: context across events and streams", () => {
     expect(() => instrumentServer({} as Server)).toThrow(NodeError);
     expect(() => instrumentServer(createServer(), { routes: ["x"] })).toThrow(NodeError);
     expect(() => instrumentServer(createServer(), { metrics: 3 as never })).toThrow(NodeError);
+  });
+});
+
+describe("instrumentServer: when the request's telemetry cannot start", () => {
+  /** An app that answers every request itself, counting its calls and logging one line. */
+  async function listen(t: TestSetup, telemetry: Telemetry) {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.url ?? "");
+      log.info("handling");
+      res.end("ok");
+    });
+    const url = await servers.listen(
+      instrumentServer(server, { telemetry, metrics: t.registry, routes: ["/orders/:id"] }),
+    );
+    return { server, url, seen };
+  }
+
+  async function sendThree(url: string) {
+    const paths = ["/orders/1", "/orders/2", "/orders/3"];
+    const responses = await Promise.all(paths.map((p) => send(`${url}${p}`)));
+    for (const r of responses) {
+      expect(r.status).toBe(200);
+      expect(r.body).toBe("ok");
+    }
+    return { paths, responses };
+  }
+
+  /**
+   * `t.telemetry` with a root context that cannot be forked: the request's context (where
+   * its SERVER span starts) is never made, so the request telemetry is never entered.
+   */
+  function unforkable(t: TestSetup): Telemetry {
+    const broken: TelemetryContext = Object.create(t.telemetry.context, {
+      forkLog: {
+        value: () => {
+          throw new Error("cannot fork the request's context");
+        },
+      },
+    });
+    return Object.create(t.telemetry, { context: { value: broken } });
+  }
+
+  it("runs the app's request listeners once when the request's context cannot be made", async () => {
+    const t = servers.setup();
+    const { server, seen } = await listen(t, unforkable(t));
+    // Emitted here as the server would, to see what the event returns and that it does
+    // not throw.
+    const req = new IncomingMessage(new Socket());
+    req.method = "GET";
+    req.url = "/orders/9";
+    req.headers = { host: "shop.test" };
+    const res = new ServerResponse(req);
+    expect(server.emit("request", req, res)).toBe(true);
+    expect(seen).toEqual(["/orders/9"]);
+    res.emit("close");
+  });
+
+  it("answers untraced in the base context when the request's context cannot be made", async () => {
+    const t = servers.setup();
+    const { url, seen } = await listen(t, unforkable(t));
+    const { paths, responses } = await sendThree(url);
+    // Each listener ran once, in the base context: no span, so no traceparent.
+    expect(seen.sort()).toEqual(paths);
+    for (const r of responses) expect(r.headers.traceparent).toBeUndefined();
+    const handling = t.logs().filter((r) => r.msg === "handling");
+    expect(handling).toHaveLength(3);
+    for (const r of handling) expect(r.traceId).toBeUndefined();
+    // The access log and the RED metrics still count every request, once.
+    await until(() => t.accessLogs().length === 3);
+    const byPath = (a: { path?: unknown }, b: { path?: unknown }) =>
+      String(a.path).localeCompare(String(b.path));
+    expect(
+      t
+        .accessLogs()
+        .map((r) => r.fields)
+        .sort(byPath),
+    ).toEqual(
+      paths.map((path) =>
+        expect.objectContaining({ method: "GET", route: "/orders/:id", path, status: 200 }),
+      ),
+    );
+    const text = t.registry.collect();
+    expect(text).toContain(
+      'http_server_requests_total{method="GET",route="/orders/:id",status="200"} 3',
+    );
+    expect(text).toContain("http_server_requests_in_flight 0");
+    expect(await t.spans()).toEqual([]);
+  });
+
+  it("answers untraced, in the request's forked log, when the tracer's span start throws", async () => {
+    // Core catches a throwing startSpan and runs the work with a stand-in span and no
+    // context entered; the listeners then run in the request's own forked log, untraced.
+    const t = servers.setup();
+    const tracer = t.telemetry.tracing?.tracer;
+    if (tracer === undefined) throw new Error("the setup has no tracer");
+    tracer.startSpan = () => {
+      throw new Error("span start failed");
+    };
+    const { url, seen } = await listen(t, t.telemetry);
+    const { paths } = await sendThree(url);
+    expect(seen.sort()).toEqual(paths);
+    expect(t.logs().filter((r) => r.msg === "handling")).toHaveLength(3);
+    await until(() => t.accessLogs().length === 3);
+    expect(t.registry.collect()).toContain(
+      'http_server_requests_total{method="GET",route="/orders/:id",status="200"} 3',
+    );
+    expect(await t.spans()).toEqual([]);
   });
 });

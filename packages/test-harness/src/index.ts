@@ -33,4 +33,4 @@ export type { RedisCluster, StartRedisClusterOptions } from "./redis-cluster";
 export { startRedisCluster } from "./redis-cluster";
 export { useOtlpReceiver } from "./use-otlp-receiver";
 export type { BundleWorkerOptions } from "./worker-bundle";
-export { bundleWorker } from "./worker-bundle";
+export { bundledModules, bundleWorker } from "./worker-bundle";

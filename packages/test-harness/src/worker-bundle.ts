@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -29,9 +30,38 @@ export async function bundleWorker(
   entry: string | URL,
   options: BundleWorkerOptions = {},
 ): Promise<string> {
+  const result = await bundle(entry, options);
+  const file = result.outputFiles[0];
+  if (file === undefined) throw new Error("esbuild produced no output");
+  return file.text;
+}
+
+/**
+ * The modules a Worker entry loads, bundled as {@link bundleWorker} bundles it: every file
+ * esbuild read, whether or not tree shaking kept any of its code. What a bundler that does
+ * not tree-shake (or a runtime loading the modules as they are) would load.
+ *
+ * @param entry - the entry file, a `file:` URL or an absolute path.
+ * @param options - sources or built packages; see {@link BundleWorkerOptions}.
+ * @returns absolute paths of the modules, the entry's included.
+ * @example
+ * ```ts
+ * const modules = await bundledModules(new URL("./fixtures/worker.ts", import.meta.url));
+ * expect(modules.some((m) => m.endsWith("metrics/src/index.ts"))).toBe(false);
+ * ```
+ */
+export async function bundledModules(
+  entry: string | URL,
+  options: BundleWorkerOptions = {},
+): Promise<string[]> {
+  const result = await bundle(entry, options, true);
+  return Object.keys(result.metafile?.inputs ?? {}).map((input) => resolve(input));
+}
+
+function bundle(entry: string | URL, options: BundleWorkerOptions, metafile = false) {
   const conditions = ["workerd", "worker", "browser"];
   if (options.source !== false) conditions.unshift("source");
-  const result = await build({
+  return build({
     entryPoints: [entry instanceof URL ? fileURLToPath(entry) : entry],
     bundle: true,
     minify: options.minify === true,
@@ -42,8 +72,6 @@ export async function bundleWorker(
     external: ["cloudflare:*", "node:*"],
     write: false,
     logLevel: "silent",
+    metafile,
   });
-  const file = result.outputFiles[0];
-  if (file === undefined) throw new Error("esbuild produced no output");
-  return file.text;
 }

@@ -1,7 +1,7 @@
 // `@groundwork/worker/otlp-json`: the OTLP/HTTP JSON encoders. A separate entry point: a
 // Worker bundles the protobuf encoders only, unless it imports this one.
 import { jsonTraceEncoding } from "@groundwork/core/otlp";
-import { jsonMetricsEncoding } from "@groundwork/metrics/otlp";
+import { jsonMetricsEncoding } from "@groundwork/metrics/otlp-json";
 import type { WorkerOtlpEncoding } from "./encoding";
 
 /**

@@ -1,4 +1,4 @@
-import { bundleWorker as bundle } from "@groundwork/test-harness";
+import { bundleWorker as bundle, bundledModules } from "@groundwork/test-harness";
 import type { Miniflare } from "miniflare";
 import { describe, expect, it } from "vitest";
 import { printed, useFixtureWorkers, waitFor } from "./harness";
@@ -95,15 +95,34 @@ describe("the bundle of a Worker", () => {
     }
   }, 60_000);
 
-  it("holds none of the metrics registry: no text formats, no defineMetrics", async () => {
-    const plain = await bundle(new URL("./fixtures/bundle-protobuf.ts", import.meta.url), {
-      minify: true,
-    });
-    // Strings of the Prometheus/OpenMetrics renderers and of the metric definition checks.
-    for (const marker of ["# TYPE", "# EOF", "is not a valid metric name"]) {
-      expect(plain.includes(marker), marker).toBe(false);
-    }
-    // The Worker's own metrics are still there.
-    expect(plain).toContain("worker_duration_seconds");
-  }, 60_000);
+  it.each(["bundle-protobuf.ts", "bundle-json.ts"])(
+    "holds none of the metrics registry: no text formats, no defineMetrics (%s)",
+    async (fixture) => {
+      const code = await bundle(new URL(`./fixtures/${fixture}`, import.meta.url), {
+        minify: true,
+      });
+      // Strings of the Prometheus/OpenMetrics renderers and of the metric definition checks.
+      for (const marker of ["# TYPE", "# EOF", "is not a valid metric name"]) {
+        expect(code.includes(marker), marker).toBe(false);
+      }
+      // The Worker's own metrics are still there.
+      expect(code).toContain("worker_duration_seconds");
+    },
+    60_000,
+  );
+
+  it.each(["bundle-protobuf.ts", "bundle-json.ts"])(
+    "loads no module of the metrics package root (%s)",
+    async (fixture) => {
+      // Tree shaking drops the root's code from a bundle only because the package says it
+      // has no side effects; a bundler that does not trust that, or a runtime loading the
+      // modules as they are, would run it (`defaultRegistry` is created when it loads).
+      const modules = await bundledModules(new URL(`./fixtures/${fixture}`, import.meta.url));
+      const metrics = modules.filter((m) => m.includes("/packages/metrics/src/"));
+      expect(metrics.some((m) => m.endsWith("/otlp-push.ts"))).toBe(true);
+      const root = ["index.ts", "registry.ts"].map((f) => `/packages/metrics/src/${f}`);
+      expect(metrics.filter((m) => root.some((r) => m.endsWith(r)))).toEqual([]);
+    },
+    60_000,
+  );
 });

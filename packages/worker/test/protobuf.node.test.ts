@@ -1,11 +1,15 @@
 import { createServiceResource } from "@groundwork/core/otlp";
-import { useOtlpReceiver } from "@groundwork/test-harness";
-import { SpanKind, SpanStatusCode, TraceFlags, type Tracer } from "@opentelemetry/api";
+import {
+  type ReceivedMetricPoint,
+  type ReceivedSpan,
+  useOtlpReceiver,
+} from "@groundwork/test-harness";
+import { recordVariedSpans } from "@groundwork/test-harness/spans";
 import {
   ProtobufMetricsSerializer,
   ProtobufTraceSerializer,
 } from "@opentelemetry/otlp-transformer";
-import { BasicTracerProvider, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
 import { protobufMetrics, protobufSpans } from "../src/internal/protobuf";
 
@@ -14,90 +18,37 @@ import { protobufMetrics, protobufSpans } from "../src/internal/protobuf";
 
 const receiver = useOtlpReceiver();
 
-/** Ends spans of varied shapes on two resources and three scopes. */
-function recordVaried(count: number): ReadableSpan[] {
-  const ended: ReadableSpan[] = [];
-  const collect = {
-    onStart: () => undefined,
-    onEnd: (span: ReadableSpan) => ended.push(span),
-    forceFlush: async () => undefined,
-    shutdown: async () => undefined,
-  };
-  const providers = [
-    new BasicTracerProvider({
-      resource: createServiceResource({ serviceName: "orders", serviceVersion: "1.2.3" }),
-      spanProcessors: [collect],
-    }),
-    new BasicTracerProvider({
-      resource: createServiceResource({ serviceName: "billing", attributes: { "host.cores": 2 } }),
-      spanProcessors: [collect],
-    }),
-  ];
-  const tracers: Tracer[] = [
-    providers[0]!.getTracer("http", "0.1.0"),
-    providers[0]!.getTracer("db"),
-    providers[1]!.getTracer("http", "0.1.0"),
-  ];
-  const remote = {
-    traceId: "0af7651916cd43dd8448eb211c80319c",
-    spanId: "b7ad6b7169203331",
-    traceFlags: TraceFlags.SAMPLED,
-    isRemote: true,
-  };
-  for (let i = 0; i < count; i++) {
-    const tracer = tracers[i % tracers.length]!;
-    const parent = tracer.startSpan(`parent ${i}`, { kind: SpanKind.SERVER });
-    const span = tracer.startSpan(`work ${i} ✓`, {
-      kind: (i % 5) as SpanKind,
-      attributes: {
-        "http.route": "/orders/:id",
-        empty: "",
-        text: "naïve ✓ 🚀, lone \ud800 and \udc00 surrogates, last \ud83d",
-        n: i,
-        negative: -i - 1,
-        ratio: i / 7,
-        big: 2 ** 60,
-        nan: Number.NaN,
-        ok: i % 2 === 0,
-        tags: ["a", "b", `${i}`],
-        counts: [1, 2.5, -i],
-        flags: [true, false],
-      },
-      links: [
-        { context: parent.spanContext(), attributes: { why: "follows" } },
-        { context: remote },
-      ],
-    });
-    span.addEvent("cache miss", { key: `k${i}`, é: "ü" });
-    span.addEvent("bare");
-    span.setStatus(
-      i % 3 === 0
-        ? { code: SpanStatusCode.ERROR, message: "row is locked" }
-        : { code: SpanStatusCode.OK },
-    );
-    span.end();
-    parent.end();
-  }
-  return ended;
-}
+/** Spans of varied shapes, with the values encoders get wrong most easily. */
+const recordVaried = (count: number) => recordVariedSpans(count, { edgeCases: true });
 
-async function post(signal: "traces" | "metrics", body: Uint8Array): Promise<void> {
+/**
+ * What the receiver decodes of one request body (protobuf), read on its own: the receiver is
+ * reset first.
+ */
+async function decoded(signal: "traces", body: Uint8Array): Promise<ReceivedSpan[]>;
+async function decoded(signal: "metrics", body: Uint8Array): Promise<ReceivedMetricPoint[]>;
+async function decoded(
+  signal: "traces" | "metrics",
+  body: Uint8Array,
+): Promise<ReceivedSpan[] | ReceivedMetricPoint[]> {
+  receiver.reset();
   const response = await fetch(receiver.endpoint(signal), {
     method: "POST",
     headers: { "content-type": "application/x-protobuf" },
     body,
   });
   expect(response.status).toBe(200);
+  return signal === "traces" ? receiver.traces() : receiver.metrics();
 }
 
 describe("the Worker's protobuf encoding", () => {
   it("decodes to the same spans as the transformer's", async () => {
     const spans = recordVaried(12);
-    await post("traces", ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array);
-    const expected = receiver.traces();
-    receiver.reset();
-    await post("traces", protobufSpans.encode(spans) as Uint8Array);
-    expect(receiver.traces()).toEqual(expected);
+    const expected = await decoded(
+      "traces",
+      ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array,
+    );
+    expect(await decoded("traces", protobufSpans.encode(spans) as Uint8Array)).toEqual(expected);
     expect(expected).toHaveLength(24);
   });
 
@@ -105,25 +56,23 @@ describe("the Worker's protobuf encoding", () => {
     const [span] = recordVaried(1);
     const odd: ReadableSpan = Object.create(span as ReadableSpan);
     Object.defineProperty(odd, "startTime", { value: [1_764_000_000.5, 1000.25] });
-    await post("traces", ProtobufTraceSerializer.serializeRequest([odd]) as Uint8Array);
-    const expected = receiver.traces();
-    receiver.reset();
-    await post("traces", protobufSpans.encode([odd]) as Uint8Array);
-    expect(receiver.traces()).toEqual(expected);
+    const expected = await decoded(
+      "traces",
+      ProtobufTraceSerializer.serializeRequest([odd]) as Uint8Array,
+    );
+    expect(await decoded("traces", protobufSpans.encode([odd]) as Uint8Array)).toEqual(expected);
     expect(expected[0]?.startTimeUnixNano).toBe(1_764_000_000_000_001_000n);
   });
 
   it("joins requests into one carrying all their spans", async () => {
     const spans = recordVaried(6);
-    await post("traces", protobufSpans.encode(spans) as Uint8Array);
-    const expected = receiver.traces();
-    receiver.reset();
+    const expected = await decoded("traces", protobufSpans.encode(spans) as Uint8Array);
     const parts = [protobufSpans.encode(spans.slice(0, 5)), protobufSpans.encode(spans.slice(5))];
-    await post("traces", protobufSpans.join(parts as Uint8Array[]) as Uint8Array);
+    const joined = await decoded("traces", protobufSpans.join(parts as Uint8Array[]) as Uint8Array);
     // Grouped by resource and scope per part, so in another order.
     const bySpanId = (a: { spanId: string }, b: { spanId: string }) =>
       a.spanId.localeCompare(b.spanId);
-    expect(receiver.traces().sort(bySpanId)).toEqual(expected.sort(bySpanId));
+    expect(joined.sort(bySpanId)).toEqual(expected.sort(bySpanId));
     expect(expected).toHaveLength(12);
   });
 
@@ -172,11 +121,13 @@ describe("the Worker's protobuf encoding", () => {
         },
       ],
     } as unknown as Parameters<typeof protobufMetrics.encode>[0];
-    await post("metrics", ProtobufMetricsSerializer.serializeRequest(request) as Uint8Array);
-    const expected = receiver.metrics();
-    receiver.reset();
-    await post("metrics", protobufMetrics.encode(request) as Uint8Array);
-    expect(receiver.metrics()).toEqual(expected);
+    const expected = await decoded(
+      "metrics",
+      ProtobufMetricsSerializer.serializeRequest(request) as Uint8Array,
+    );
+    expect(await decoded("metrics", protobufMetrics.encode(request) as Uint8Array)).toEqual(
+      expected,
+    );
     expect(expected).toHaveLength(4);
   });
 
