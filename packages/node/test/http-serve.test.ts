@@ -647,7 +647,9 @@ describe("serve: bodies", () => {
       const res = await send(`${server.url}/`);
       expect(res.body).toBe("in memory");
       expect(res.headers["content-length"]).toBe("9");
-      expect(immediates.mock.calls.filter((call: unknown[]) => typeof call[1] === "symbol")).toEqual([]);
+      expect(
+        immediates.mock.calls.filter((call: unknown[]) => typeof call[1] === "symbol"),
+      ).toEqual([]);
     } finally {
       immediates.mockRestore();
     }
