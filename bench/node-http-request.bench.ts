@@ -10,7 +10,9 @@
 //   pnpm build && node --import tsx bench/node-http-request.bench.ts
 //
 // Environment: BENCH_ROUNDS (default 7), BENCH_REQUESTS per case and round
-// (default 40 000).
+// (default 40 000). BENCH_COUNT_ENTRIES=1 prints, instead of CPU time, the
+// context entries (`AsyncLocalStorage.run` calls) per request of each server.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { execFileSync } from "node:child_process";
 import { createServer, IncomingMessage, type Server, ServerResponse } from "node:http";
 import { Writable } from "node:stream";
@@ -122,13 +124,34 @@ async function drive(server: Server, n: number): Promise<void> {
   }
 }
 
+/** Counts `AsyncLocalStorage.prototype.run` calls: the context entries of every server. */
+function countEntries(): () => number {
+  let entries = 0;
+  const run = AsyncLocalStorage.prototype.run;
+  AsyncLocalStorage.prototype.run = function (
+    this: AsyncLocalStorage<unknown>,
+    ...args: Parameters<typeof run>
+  ) {
+    entries++;
+    return run.apply(this, args);
+  } as typeof run;
+  return () => entries;
+}
+
 async function child(kind: string, n: number): Promise<void> {
+  const entries = process.env.BENCH_COUNT_ENTRIES === "1" ? countEntries() : undefined;
   const server = await serverFor(kind);
   await drive(server, n / 4);
   const before = process.cpuUsage();
+  const entered = entries?.() ?? 0;
   await drive(server, n);
   const used = process.cpuUsage(before);
-  process.stdout.write(`${(used.user + used.system) / n}\n`);
+  if (entries !== undefined) {
+    // Counting costs time: the entries per request, instead of the CPU time.
+    process.stdout.write(`${(entries() - entered) / n}\n`);
+  } else {
+    process.stdout.write(`${(used.user + used.system) / n}\n`);
+  }
   process.exit(0);
 }
 
@@ -151,7 +174,9 @@ async function main(): Promise<void> {
   console.log(
     `\n## HTTP per-request path, no network — Node ${process.version}, ${requests} requests × ${rounds} rounds\n`,
   );
-  console.log("| server | CPU µs/request (median) | range | over bare, per round (median) |");
+  const unit =
+    process.env.BENCH_COUNT_ENTRIES === "1" ? "context entries/request" : "CPU µs/request";
+  console.log(`| server | ${unit} (median) | range | over bare, per round (median) |`);
   console.log("| --- | ---: | ---: | ---: |");
   const bare = samples.get("bare") ?? [];
   for (const c of CASES) {

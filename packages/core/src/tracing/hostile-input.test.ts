@@ -103,6 +103,17 @@ describe("span helpers with hostile arguments", () => {
     expect(t.finished("q")?.attributes).toEqual({ ok: 1 });
   });
 
+  it("startTrace with a parent that is not a context counts it and starts in the active one", () => {
+    const t = setup();
+    t.telemetry.run(() =>
+      startTrace("fallback", { parent: "nope" as never }, () => span("step", () => undefined)),
+    );
+    expect(t.finished("step")?.parentSpanContext?.spanId).toBe(
+      t.finished("fallback")?.spanContext().spanId,
+    );
+    expect(t.invalid()).toBe(1);
+  });
+
   it("span without a function is a counted no-op", () => {
     const t = setup();
     expect(() => t.telemetry.run(() => span("n", {}, undefined as never))).not.toThrow();

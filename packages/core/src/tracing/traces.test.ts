@@ -140,14 +140,6 @@ describe("startTrace()", () => {
     expect(root.spanContext().traceId).not.toBe(t.byName("outer").spanContext().traceId);
     expect(t.byName("step").parentSpanContext?.spanId).toBe(root.spanContext().spanId);
   });
-
-  it("ignores a parent that is not a context and starts in the active one", () => {
-    const t = setup();
-    t.run(() =>
-      startTrace("fallback", { parent: "nope" as never }, () => span("step", () => undefined)),
-    );
-    expect(t.names()).toEqual(["step", "fallback"]);
-  });
 });
 
 describe("withForkedTrace()", () => {

@@ -211,11 +211,8 @@ export function instrumentServer<S extends Server | HttpsServer>(
     } catch {
       return emit.apply(this, args);
     }
-    if (!rt.entered) {
-      // No span could be started: the request runs in its forked log, untraced.
-      const base = rt;
-      base.context.run(() => inside(base));
-    }
+    // No span could be started: the request runs in its forked log, untraced.
+    if (!rt.entered) rt.context.run(() => inside(rt));
     if (thrown !== undefined) {
       // The app's own listener threw: recorded, then thrown on unchanged.
       rt.fail(thrown.error);

@@ -335,52 +335,51 @@ function listener(state: ServerState) {
     // A route function that made the request may have found it refused.
     buildError ??= incoming?.failure;
     // The rest runs where the request's context is made (its SERVER span's
-    // entry), which spares entering that context a second time.
-    const proceed = (rt: RequestTelemetry): void => {
-      const sent = { bytes: 0 };
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        const aborted = !res.writableFinished;
-        if (aborted) abort.abort(new NodeError("ERR_CLIENT_ABORTED", "the client went away"));
-        rt.end({ status: aborted ? CLIENT_CLOSED_STATUS : res.statusCode, bytes: sent.bytes });
-        // Whatever of the body the handler did not read is drained, so the
-        // connection can serve the next request; an oversized one is dropped.
-        if (overflow.value) req.socket.destroySoon();
-        else if (!req.complete) req.resume();
-        settleOne(state, abort);
-      };
-      res.once("close", finish);
-      if (buildError !== undefined) {
-        // Only a request Node itself accepted gets here; the URL or headers
-        // could still be refused by the fetch API.
-        refuse(rt, res, buildError);
-        return;
-      }
-      const ctx: ServeContext = {
-        remoteAddress: req.socket.remoteAddress,
-        telemetry: rt.context,
-        route,
-        waitUntil: (promise) => track(state, rt, promise),
-      };
-      respond(state, req, res, rt, incoming, ctx, abort, overflow, sent).catch((error: unknown) => {
-        rt.fail(error);
-        res.destroy();
-      });
-    };
-    // It must not throw into the tracer that runs it: a failure is the
-    // request's, answered by dropping the connection.
+    // entry), which spares entering that context a second time. It must not
+    // throw into the tracer that runs it: a failure is the request's,
+    // answered by dropping the connection.
     const inside = (rt: RequestTelemetry): void => {
       try {
-        proceed(rt);
+        const sent = { bytes: 0 };
+        let done = false;
+        const finish = () => {
+          if (done) return;
+          done = true;
+          const aborted = !res.writableFinished;
+          if (aborted) abort.abort(new NodeError("ERR_CLIENT_ABORTED", "the client went away"));
+          rt.end({ status: aborted ? CLIENT_CLOSED_STATUS : res.statusCode, bytes: sent.bytes });
+          // Whatever of the body the handler did not read is drained, so the
+          // connection can serve the next request; an oversized one is dropped.
+          if (overflow.value) req.socket.destroySoon();
+          else if (!req.complete) req.resume();
+          settleOne(state, abort);
+        };
+        res.once("close", finish);
+        if (buildError !== undefined) {
+          // Only a request Node itself accepted gets here; the URL or headers
+          // could still be refused by the fetch API.
+          refuse(rt, res, buildError);
+          return;
+        }
+        const ctx: ServeContext = {
+          remoteAddress: req.socket.remoteAddress,
+          telemetry: rt.context,
+          route,
+          waitUntil: (promise) => track(state, rt, promise),
+        };
+        respond(state, req, res, rt, incoming, ctx, abort, overflow, sent).catch(
+          (error: unknown) => {
+            rt.fail(error);
+            res.destroy();
+          },
+        );
       } catch (error) {
         rt.fail(error);
         res.destroy();
       }
     };
     const rt = new RequestTelemetry(state.instr, describeRequest(req, state.scheme, route), inside);
-    // No span could be started: the request is served in the base context.
+    // No span could be started: the request runs in its forked log, untraced.
     if (!rt.entered) rt.context.run(() => inside(rt));
   };
 }
