@@ -76,13 +76,48 @@ describe("export window", { timeout: 20_000 }, () => {
     expect(requestsOf("traces")).toHaveLength(2);
   });
 
+  it("makes one request per window under steady load, however slow the collector answers", async () => {
+    const delayMs = 300;
+    const mf = await worker({ EXPORT_DELAY: String(delayMs), OTLP_LOGS: "1" });
+    await warmUp(mf);
+    // Every answer takes a while: spans of invocations that end while an export waits for
+    // its answer belong to the next window, not to another request of the same export.
+    fixture.receiver.respondWith({ status: 200, delayMs: 60 });
+    const started = performance.now();
+    const traceIds = new Set<string>();
+    await Promise.all(
+      Array.from({ length: 2 }, async () => {
+        while (performance.now() - started < 1500) {
+          const res = await mf.dispatchFetch("http://worker.test/no-io");
+          await res.text();
+          traceIds.add(traceIdOf(res));
+        }
+      }),
+    );
+    const elapsed = performance.now() - started;
+    await waitFor(
+      () => fixture.receiver.traces().filter((s) => traceIds.has(s.traceId)).length,
+      (n) => n === traceIds.size,
+    );
+    // Each request logs its START entry and one line.
+    await waitFor(
+      () => fixture.receiver.logs().filter((r) => traceIds.has(r.traceId ?? "")).length,
+      (n) => n === traceIds.size * 2,
+    );
+    // A window starts when an invocation ends with none scheduled, and lasts delayMs.
+    const windows = Math.floor(elapsed / delayMs) + 2;
+    expect(requestsOf("traces").length).toBeLessThanOrEqual(windows);
+    expect(requestsOf("metrics").length).toBeLessThanOrEqual(windows);
+    expect(requestsOf("logs").length).toBeLessThanOrEqual(windows);
+    expect(traceIds.size).toBeGreaterThan(windows * 2);
+  });
+
   it("exports at the end of every invocation with exportDelayMs 0", async () => {
     const mf = await worker({ EXPORT_DELAY: "0" });
     await warmUp(mf);
-    const responses = await Promise.all(
-      Array.from({ length: 3 }, () => mf.dispatchFetch("http://worker.test/no-io")),
-    );
-    for (const res of responses) await res.text();
+    // One after the other: each invocation's export has taken its spans when the next ends
+    // (invocations ending together would share the export of the first).
+    for (let i = 0; i < 3; i++) await (await mf.dispatchFetch("http://worker.test/no-io")).text();
     await waitFor(
       () => requestsOf("traces").length,
       (n) => n === 3,

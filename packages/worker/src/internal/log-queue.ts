@@ -18,9 +18,9 @@ export interface LogQueue {
   /** Queues the records of one invocation; what does not fit is dropped and counted. */
   enqueue(records: readonly LogRecord[]): void;
   /**
-   * Sends what the queue holds, batch by batch, until it is empty, the deadline (a
-   * `Date.now()` value) passes, or the isolate has its maximum of sends in flight.
-   * Never rejects.
+   * Sends the records the queue holds when called, batch by batch, until they are sent, the
+   * deadline (a `Date.now()` value) passes, or the isolate has its maximum of sends in
+   * flight. Records queued meanwhile wait for the next call. Never rejects.
    */
   exportPending(deadline: number): Promise<void>;
   stats(): LogQueueStats;
@@ -80,13 +80,16 @@ export function createLogQueue(send: WorkerLogSend, options: LogQueueOptions): L
       }
     },
     async exportPending(deadline) {
+      // What the queue holds now; records queued meanwhile go with the next export.
+      let due = queue.length;
       try {
-        while (queue.length > 0) {
+        while (due > 0 && queue.length > 0) {
           const now = Date.now();
           const left = deadline - now;
           if (left <= 0 || busy(now)) return;
-          const batch = queue.slice(0, maxBatchSize);
+          const batch = queue.slice(0, Math.min(maxBatchSize, due));
           queue = queue.slice(batch.length);
+          due -= batch.length;
           const id = nextId++;
           inFlight.set(id, now + left);
           try {

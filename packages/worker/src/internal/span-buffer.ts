@@ -46,9 +46,9 @@ export interface SpanBuffer extends SpanProcessor {
   /** Queues (keep) or discards the group's held spans; later spans of the group follow. */
   settle(group: SpanGroup, keep: boolean): void;
   /**
-   * Exports what the buffer holds, batch by batch, until it is empty, `deadline` (a
-   * `Date.now()` value) passes, or the isolate already has its maximum of exports in flight.
-   * Never rejects.
+   * Exports the spans the buffer holds when called, batch by batch, until they are sent,
+   * `deadline` (a `Date.now()` value) passes, or the isolate already has its maximum of
+   * exports in flight. Spans queued meanwhile wait for the next call. Never rejects.
    *
    * @returns the number of spans still queued because the deadline passed (counted as cut),
    *   0 otherwise.
@@ -163,19 +163,26 @@ export function createSpanBuffer(
 
   async function exportPending(deadline: number): Promise<number> {
     if (exporter === undefined) return 0;
+    // What the buffer holds now. Spans queued while this export is in flight belong to the
+    // invocations that end meanwhile, which schedule the next export (see ExportWindow):
+    // draining them here too would make one request per answer under steady load.
+    let due = length;
     try {
-      while (length > 0) {
+      while (due > 0) {
         const now = Date.now();
         const left = Math.min(deadline - now, exportTimeoutMs);
         if (left <= 0) {
-          cut(length, "deadline");
-          return length;
+          cut(due, "deadline");
+          return due;
         }
         if (busy(now)) return 0;
+        const batch = take(Math.min(maxBatchSize, due));
+        if (batch.length === 0) break;
+        due -= batch.length;
         const id = nextId++;
         inFlight.set(id, now + left);
         try {
-          await exportBatch(exporter, take(maxBatchSize), left);
+          await exportBatch(exporter, batch, left);
         } finally {
           inFlight.delete(id);
         }
