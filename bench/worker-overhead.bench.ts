@@ -20,7 +20,10 @@ const ROUNDS = Math.max(7, Number(process.env.ROUNDS ?? "7"));
 const ROUND_MS = Number(process.env.ROUND_MS ?? "1500");
 const CONCURRENCY = 8;
 // WORKERS=bare,groundwork,... compares other Workers of bench/worker/ (the first is the
-// baseline), e.g. variants of the Groundwork Worker with parts turned off.
+// baseline), e.g. variants of the Groundwork Worker with parts turned off, or the bare-*
+// Workers, which each add by hand one thing every instrumented invocation needs (its async
+// context, following the body, the START entry, finishing in waitUntil; bare-required all
+// four): the floor any instrumentation doing what @groundwork/worker does starts from.
 const names = (process.env.WORKERS ?? "bare,groundwork,otel-cf-workers").split(",");
 type Name = string;
 
