@@ -160,6 +160,33 @@ describe("createTraceCapture", () => {
     expect(theirs?.resource.attributes["service.name"]).toBe("test");
   });
 
+  it("orders siblings as they were started, whatever their start times say", () => {
+    const t = createTraceCapture();
+    // Two clocks a fraction of a millisecond apart: the second sibling is stamped earlier.
+    t.run(() =>
+      span("parent", () => {
+        t.tracer.startSpan("first", { startTime: [1_700_000_000, 900_000] }).end();
+        t.tracer.startSpan("second", { startTime: [1_700_000_000, 400_000] }).end();
+      }),
+    );
+    expectTraceTree(t.traces(), ["parent", "first", "second"]);
+  });
+
+  it("places spans it did not see start by their start time", () => {
+    const t = createTraceCapture();
+    const other = createTraceCapture();
+    // Spans handed to the capture's exporter (as an instrumented Worker does) have no start
+    // order here, whatever order they arrive in.
+    other.run(() =>
+      span("parent", () => {
+        other.tracer.startSpan("late", { startTime: [1_700_000_002, 0] }).end();
+        other.tracer.startSpan("early", { startTime: [1_700_000_001, 0] }).end();
+      }),
+    );
+    t.exporter.export(other.spans(), () => {});
+    expectTraceTree(t.traces(), ["parent", "early", "late"]);
+  });
+
   it("keeps concurrently running captures apart, for both APIs", async () => {
     const lib = trace.getTracer("lib");
     const captures = [0, 1, 2].map(() => createTraceCapture());

@@ -209,7 +209,7 @@ export function createTraceCapture(options: TraceCaptureOptions = {}): TraceCapt
     context: ROOT_CONTEXT,
     run: (fn) => context.with(capture.context, fn),
     spans: () => finished.slice(),
-    traces: () => buildTraceTrees(finished, (s) => startSeq.get(s) ?? Number.MAX_SAFE_INTEGER),
+    traces: () => buildTraceTrees(finished, (s) => startSeq.get(s)),
     reset() {
       finished = [];
       dropped = 0;
@@ -219,11 +219,7 @@ export function createTraceCapture(options: TraceCaptureOptions = {}): TraceCapt
     },
     exporter: {
       export(spans, done) {
-        // Spans started elsewhere are ordered by their start time among themselves.
-        const nanos = (s: ReadableSpan) => s.startTime[0] * 1e9 + s.startTime[1];
-        for (const s of [...spans].sort((a, b) => nanos(a) - nanos(b))) {
-          if (!startSeq.has(s)) startSeq.set(s, seq++);
-        }
+        // Spans started elsewhere have no start order here: trees place them by start time.
         for (const s of spans) keep(s);
         done({ code: 0 });
       },

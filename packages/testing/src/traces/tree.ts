@@ -64,13 +64,42 @@ function compareHr(a: HrTime, b: HrTime): number {
 }
 
 /**
+ * `spans` by start time; then the spans whose start order is known are put
+ * in that order, in the places those spans hold (so spans of unknown order
+ * stay where their start time puts them, and the order stays consistent).
+ */
+function inStartOrder(
+  spans: readonly ReadableSpan[],
+  startOrder: ((span: ReadableSpan) => number | undefined) | undefined,
+): ReadableSpan[] {
+  const byTime = spans
+    .map((s, i) => ({ s, i, seq: startOrder?.(s) }))
+    .sort((a, b) => compareHr(a.s.startTime, b.s.startTime) || a.i - b.i);
+  const places: number[] = [];
+  const known: (typeof byTime)[number][] = [];
+  byTime.forEach((x, place) => {
+    if (x.seq === undefined) return;
+    places.push(place);
+    known.push(x);
+  });
+  known.sort((a, b) => (a.seq as number) - (b.seq as number));
+  places.forEach((place, k) => {
+    byTime[place] = known[k] as (typeof byTime)[number];
+  });
+  return byTime.map((x) => x.s);
+}
+
+/**
  * Builds trace trees from finished spans: one root per trace (or several
  * when a parent is not in the set, e.g. still running or remote), children
  * in start order, traces in the order their first span started.
  *
  * @param spans - finished spans, in any order.
- * @param startOrder - optional tie-breaker: the order spans were started in
- *   (spans sharing a start time keep this order). Default: start time only.
+ * @param startOrder - optional: the order spans were started in, `undefined`
+ *   for a span whose start was not seen. Spans with a known order follow it
+ *   (start times need not: a plain OpenTelemetry tracer stamps spans with
+ *   a millisecond wall clock, Groundwork with a monotonic one); the others
+ *   keep their place by start time. Default: start time, then input order.
  * @returns the root nodes.
  * @example
  * ```ts
@@ -79,13 +108,9 @@ function compareHr(a: HrTime, b: HrTime): number {
  */
 export function buildTraceTrees(
   spans: readonly ReadableSpan[],
-  startOrder?: (span: ReadableSpan) => number,
+  startOrder?: (span: ReadableSpan) => number | undefined,
 ): TraceNode[] {
-  const order = (s: ReadableSpan, i: number) => startOrder?.(s) ?? i;
-  const sorted = spans
-    .map((s, i) => ({ s, i: order(s, i) }))
-    .sort((a, b) => compareHr(a.s.startTime, b.s.startTime) || a.i - b.i)
-    .map((x) => x.s);
+  const sorted = inStartOrder(spans, startOrder);
   const nodes = new Map<string, TraceNode>();
   const key = (traceId: string, spanId: string) => `${traceId}/${spanId}`;
   for (const s of sorted) {
