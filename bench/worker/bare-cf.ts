@@ -5,13 +5,18 @@ import { type Env, handler } from "./app";
 
 export { Counter } from "./app";
 
-// Kept so that the reads are used.
-let last: unknown;
-
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const cf = (request as unknown as { cf?: Record<string, unknown> }).cf;
-    if (cf !== undefined) last = [cf.colo, cf.country, cf.asn, cf.tlsVersion, cf.httpProtocol];
+    // Kept on the global object so that the reads are used.
+    if (cf !== undefined)
+      (globalThis as { lastCf?: unknown }).lastCf = [
+        cf.colo,
+        cf.country,
+        cf.asn,
+        cf.tlsVersion,
+        cf.httpProtocol,
+      ];
     return handler.fetch(request, env);
   },
 };

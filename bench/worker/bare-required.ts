@@ -7,6 +7,7 @@
 // benchmark's WORKERS.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type Env, handler } from "./app";
+import { startEntry } from "./start-entry";
 
 export { Counter } from "./app";
 
@@ -34,22 +35,7 @@ export default {
         });
         await Promise.race([end, budget]);
         clearTimeout(timer);
-        console.log({
-          time: new Date().toISOString(),
-          level: "info",
-          msg: "START",
-          type: "meta",
-          api: "bench",
-          resource: "/",
-          method: request.method,
-          status,
-          outcome: "ok",
-          duration_ms: performance.now() - started,
-          logs: 0,
-          trace_id: "0af7651916cd43dd8448eb211c80319c",
-          span_id: "b7ad6b7169203331",
-          service: "bench",
-        });
+        console.log(startEntry(request.method, status, performance.now() - started));
       })(),
     );
     const response = await storage.run({ request }, () => handler.fetch(request, env));

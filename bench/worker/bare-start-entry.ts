@@ -1,7 +1,8 @@
 // The bare Worker writing one object shaped like the Groundwork Worker's `START` entry to the
-// console per request: what the meta entry the issue asks for costs by itself. For the
+// console per request: what the per-invocation meta entry costs by itself. For the
 // overhead benchmark's WORKERS.
 import { type Env, handler } from "./app";
+import { startEntry } from "./start-entry";
 
 export { Counter } from "./app";
 
@@ -9,22 +10,7 @@ export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const started = performance.now();
     const response = await handler.fetch(request, env);
-    console.log({
-      time: new Date().toISOString(),
-      level: "info",
-      msg: "START",
-      type: "meta",
-      api: "bench",
-      resource: "/",
-      method: request.method,
-      status: String(response.status),
-      outcome: "ok",
-      duration_ms: performance.now() - started,
-      logs: 0,
-      trace_id: "0af7651916cd43dd8448eb211c80319c",
-      span_id: "b7ad6b7169203331",
-      service: "bench",
-    });
+    console.log(startEntry(request.method, String(response.status), performance.now() - started));
     return response;
   },
 };
