@@ -200,18 +200,25 @@ export function startInvocation(state: IsolateState, start: InvocationStart): In
       // finished by then is counted as cut.
       let capped = false;
       let timer: TimerHandle | undefined;
-      const cap = new Promise<void>((resolve) => {
-        timer = setUnrefTimeout(() => {
-          capped = true;
-          resolve();
-        }, options.waitUntilBudgetMs);
-      });
-      await Promise.race([endedPromise, cap]);
+      let cap: Promise<void> | undefined;
+      // The budget timer is armed only when there is something to wait for: an invocation
+      // that has ended by its response and handed nothing to waitUntil (most scheduled
+      // events, a response without a body) goes on without one.
+      const budget = (): Promise<void> => {
+        cap ??= new Promise<void>((resolve) => {
+          timer = setUnrefTimeout(() => {
+            capped = true;
+            resolve();
+          }, options.waitUntilBudgetMs);
+        });
+        return cap;
+      };
+      if (!ended) await Promise.race([endedPromise, budget()]);
       let seen = 0;
       while (seen < waits.length && !capped) {
         const batch = waits.slice(seen);
         seen = waits.length;
-        await Promise.race([Promise.allSettled(batch), cap]);
+        await Promise.race([Promise.allSettled(batch), budget()]);
       }
       clearTimer(timer);
       let cut = 0;
