@@ -21,6 +21,50 @@ const receiver = useOtlpReceiver();
 /** Spans of varied shapes, with the values encoders get wrong most easily. */
 const recordVaried = (count: number) => recordVariedSpans(count, { edgeCases: true });
 
+/** The transformer's encoding of `spans`. */
+const transformer = (spans: ReadableSpan[]) =>
+  ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array;
+
+/** `span` with some of its fields replaced. */
+function withFields(span: ReadableSpan, fields: Partial<Record<keyof ReadableSpan, unknown>>) {
+  const copy: ReadableSpan = Object.create(span);
+  for (const [key, value] of Object.entries(fields)) Object.defineProperty(copy, key, { value });
+  return copy;
+}
+
+/** The payload of the first field `field` of a protobuf message (length-delimited fields only). */
+function lengthField(message: Uint8Array, field: number): Uint8Array {
+  let i = 0;
+  const varint = () => {
+    let n = 0;
+    for (let scale = 1; ; scale *= 128) {
+      const b = message[i++]!;
+      n += (b & 127) * scale;
+      if (b < 128) return n;
+    }
+  };
+  while (i < message.length) {
+    const key = varint();
+    const wire = key & 7;
+    if (wire === 0) {
+      varint();
+      continue;
+    }
+    const length = wire === 1 ? 8 : wire === 5 ? 4 : varint();
+    if (wire === 2 && key >>> 3 === field) return message.subarray(i, i + length);
+    i += length;
+  }
+  throw new Error(`no field ${field}`);
+}
+
+/**
+ * Empties the encoder's kept buffer: one larger than it keeps is dropped, so the next
+ * encoding starts from a new small buffer and grows it.
+ */
+function dropKeptBuffer(span: ReadableSpan): void {
+  protobufSpans.encode([withFields(span, { attributes: { big: "x".repeat(300_000) } })]);
+}
+
 /**
  * What the receiver decodes of one request body (protobuf), read on its own: the receiver is
  * reset first.
@@ -50,6 +94,143 @@ describe("the Worker's protobuf encoding", () => {
     );
     expect(await decoded("traces", protobufSpans.encode(spans) as Uint8Array)).toEqual(expected);
     expect(expected).toHaveLength(24);
+  });
+
+  it("writes the same bytes as the transformer", () => {
+    const spans = recordVaried(12);
+    expect(protobufSpans.encode(spans)).toEqual(transformer(spans));
+  });
+
+  it("writes nested messages whose length takes one, two or three bytes as the transformer does", () => {
+    // The parent of the first pair: no attributes, events or links, under 128 bytes.
+    const base = recordVaried(1)[1]!;
+    const padded = (n: number) => withFields(base, { attributes: { pad: "x".repeat(n) } });
+    // Where each nested message is in a request of one span with one attribute.
+    const paths: Record<string, number[]> = {
+      ResourceSpans: [1],
+      ScopeSpans: [1, 2],
+      Span: [1, 2, 2],
+      KeyValue: [1, 2, 2, 9],
+      AnyValue: [1, 2, 2, 9, 2],
+    };
+    const lengthAt = (path: number[], n: number) =>
+      path.reduce((m, field) => lengthField(m, field), transformer([padded(n)])).length;
+    let checked = 0;
+    for (const [name, path] of Object.entries(paths)) {
+      for (const target of [127, 128, 16_383, 16_384]) {
+        // Lengths grow with the padding, by one byte at a time but where a length prefix
+        // inside grows: the padding giving the target, or the one before and after it.
+        // ResourceSpans and ScopeSpans hold the resource: never under 128 bytes.
+        if (lengthAt(path, 0) > target) continue;
+        let n = target - lengthAt(path, 0);
+        while (lengthAt(path, n) > target) n--;
+        const around = [n - 1, n, n + 1].filter((m) => m >= 0);
+        const lengths = around.map((m) => lengthAt(path, m));
+        expect(lengths, `${name} of ${target} bytes`).toContain(target);
+        for (const m of around) {
+          expect(protobufSpans.encode([padded(m)]), `${name}, padding ${m}`).toEqual(
+            transformer([padded(m)]),
+          );
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(3 * 16);
+  });
+
+  it("grows its buffer at any point of a request as the transformer writes it", () => {
+    const base = recordVaried(1)[1]!;
+    // Requests of 4000 to 4160 bytes, each written from the first, 4 KiB buffer: its end
+    // falls in the padding, right after it and after the last field.
+    const overhead =
+      transformer([withFields(base, { attributes: { pad: "x".repeat(200) } })]).length - 200;
+    for (let n = 4000 - overhead; n <= 4160 - overhead; n++) {
+      const span = withFields(base, { attributes: { pad: "x".repeat(n) } });
+      dropKeptBuffer(base);
+      expect(protobufSpans.encode([span]), `padding ${n}`).toEqual(transformer([span]));
+    }
+  });
+
+  it("returns bytes that later encodings do not change", () => {
+    const spans = recordVaried(4);
+    const first = protobufSpans.encode(spans.slice(0, 1)) as Uint8Array;
+    const copy = first.slice();
+    protobufSpans.encode(spans);
+    const metrics = protobufMetrics.encode({
+      resource: createServiceResource({ serviceName: "orders" }),
+      scopeMetrics: [],
+    } as unknown as Parameters<typeof protobufMetrics.encode>[0]);
+    expect(first).toEqual(copy);
+    expect(metrics?.length).toBeGreaterThan(0);
+  });
+
+  it("writes after an encoding that threw as it writes otherwise", () => {
+    const spans = recordVaried(2);
+    const broken = withFields(spans[0]!, { name: 42 });
+    expect(() => protobufSpans.encode([spans[1]!, broken])).toThrow();
+    expect(protobufSpans.encode(spans)).toEqual(transformer(spans));
+  });
+
+  it("writes non-ASCII text after an ASCII start as the transformer does", () => {
+    const base = recordVaried(1)[1]!;
+    for (const n of [0, 1, 125, 126, 127, 128, 200]) {
+      for (const tail of ["é", "✓", "🚀", "\ud800"]) {
+        const span = withFields(base, { attributes: { text: "a".repeat(n) + tail } });
+        expect(protobufSpans.encode([span]), `${n} + ${tail}`).toEqual(transformer([span]));
+      }
+    }
+  });
+
+  it("writes times of any date as the transformer does, carries between halves included", async () => {
+    const base = recordVaried(1)[1]!;
+    const times: [number, number][] = [
+      [0, 0],
+      [0, 999_999_999],
+      [1, 0],
+      [1_764_000_000, 123_456_789],
+      [2 ** 32 - 1, 999_999_999],
+      [2 ** 32, 0],
+      [2 ** 33 + 5, 999_999_999],
+      [1.5, 2_000_000_000],
+    ];
+    // Seconds whose nanoseconds' low 32 bits are near 2^32, so that most carry into the high half.
+    for (let s = 1_700_000_000; s < 1_700_000_000 + 97 * 40; s += 97) times.push([s, 999_999_999]);
+    for (const t of times) {
+      const span = withFields(base, { startTime: t, endTime: t });
+      expect(protobufSpans.encode([span]), `${t}`).toEqual(transformer([span]));
+    }
+    const [received] = await decoded(
+      "traces",
+      protobufSpans.encode([
+        withFields(base, { startTime: [2 ** 32 - 1, 999_999_999] }),
+      ]) as Uint8Array,
+    );
+    expect(received?.startTimeUnixNano).toBe(4_294_967_295_999_999_999n);
+  });
+
+  it("reads ids in either case as the transformer does, and other characters as zeros", async () => {
+    const base = recordVaried(1)[0]!;
+    const link = base.links[0]!;
+    const upper = {
+      ...link,
+      context: {
+        ...link.context,
+        traceId: "0AF7651916CD43DD8448EB211C80319C",
+        spanId: "B7AD6B7169203331",
+      },
+    };
+    const span = withFields(base, { links: [upper] });
+    expect(protobufSpans.encode([span])).toEqual(transformer([span]));
+    const invalid = {
+      ...link,
+      context: { ...link.context, traceId: "0g".repeat(16), spanId: "-1 zZ:/@`Gffffff" },
+    };
+    const [received] = await decoded(
+      "traces",
+      protobufSpans.encode([withFields(base, { links: [invalid] })]) as Uint8Array,
+    );
+    expect(received?.links[0]?.traceId).toBe("00".repeat(16));
+    expect(received?.links[0]?.spanId).toBe("0100000000ffffff");
   });
 
   it("writes times given with fractions as the transformer does, without throwing", async () => {
