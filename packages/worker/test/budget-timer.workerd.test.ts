@@ -46,24 +46,17 @@ function instrumented() {
   return { t, worker };
 }
 
-it("arms no budget timer for a scheduled event that hands nothing to waitUntil", async () => {
+it.each([
+  ["hands nothing to waitUntil", "* * * * *", 0],
+  ["hands work to waitUntil", "wait", 1],
+])("scheduled event that %s: %i budget timer(s)", async (_what, cron, timers) => {
   const { t, worker } = instrumented();
   const count = budgetTimers();
   const ctx = createExecutionContext();
-  await worker.scheduled?.({ cron: "* * * * *", scheduledTime: Date.now() } as never, env, ctx);
+  await worker.scheduled?.({ cron, scheduledTime: Date.now() } as never, env, ctx);
   await waitOnExecutionContext(ctx);
   expect(t).toHaveLogged("info", "START", { status: "ok" });
-  expect(count()).toBe(0);
-});
-
-it("arms it for a scheduled event that does", async () => {
-  const { t, worker } = instrumented();
-  const count = budgetTimers();
-  const ctx = createExecutionContext();
-  await worker.scheduled?.({ cron: "wait", scheduledTime: Date.now() } as never, env, ctx);
-  await waitOnExecutionContext(ctx);
-  expect(t).toHaveLogged("info", "START");
-  expect(count()).toBe(1);
+  expect(count()).toBe(timers);
 });
 
 it("arms none for a response without a body, one for a response with one", async () => {

@@ -73,20 +73,13 @@ function inStartOrder(
   startOrder: ((span: ReadableSpan) => number | undefined) | undefined,
 ): ReadableSpan[] {
   const byTime = spans
-    .map((s, i) => ({ s, i, seq: startOrder?.(s) }))
-    .sort((a, b) => compareHr(a.s.startTime, b.s.startTime) || a.i - b.i);
-  const places: number[] = [];
-  const known: (typeof byTime)[number][] = [];
-  byTime.forEach((x, place) => {
-    if (x.seq === undefined) return;
-    places.push(place);
-    known.push(x);
-  });
-  known.sort((a, b) => (a.seq as number) - (b.seq as number));
-  places.forEach((place, k) => {
-    byTime[place] = known[k] as (typeof byTime)[number];
-  });
-  return byTime.map((x) => x.s);
+    .map((span, index) => ({ span, index, seq: startOrder?.(span) }))
+    .sort((a, b) => compareHr(a.span.startTime, b.span.startTime) || a.index - b.index);
+  const known = byTime
+    .filter((x) => x.seq !== undefined)
+    .sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  let next = 0;
+  return byTime.map((x) => (x.seq === undefined ? x : (known[next++] ?? x)).span);
 }
 
 /**
